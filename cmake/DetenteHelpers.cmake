@@ -1,0 +1,32 @@
+# Helper functions so that every target gets the same warnings and test wiring.
+
+# Designated initializers of options structs leave fields at their defaults
+# on purpose, so -Wmissing-field-initializers is off.
+set(DETENTE_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+
+# detente_library(NAME SOURCES a.cc b.cc DEPS x y [PRIVATE_DEPS z])
+function(detente_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/libs)
+  target_compile_options(${name} PRIVATE ${DETENTE_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# detente_test(NAME SOURCES a_test.cc DEPS lib [LABELS l])
+function(detente_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${DETENTE_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
+endfunction()
+
+# detente_executable(NAME SOURCES main.cc DEPS ...)
+function(detente_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${DETENTE_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()

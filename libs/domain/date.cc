@@ -1,0 +1,142 @@
+#include "domain/date.h"
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+
+namespace detente {
+namespace {
+
+constexpr const char* kMonthNames[] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+// Parses exactly `text.size()` ASCII digits; -1 otherwise.
+int32_t ParseDigits(absl::string_view text) {
+  if (text.empty()) return -1;
+  int32_t v = 0;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+// Howard Hinnant's days_from_civil / civil_from_days
+// (https://howardhinnant.github.io/date_algorithms.html), 400-year eras.
+DayNumber ToDayNumber(CivilDay d) {
+  const int32_t y = d.year - (d.month <= 2 ? 1 : 0);
+  const int32_t era = (y >= 0 ? y : y - 399) / 400;
+  const int32_t yoe = y - era * 400;                           // [0, 399]
+  const int32_t mp = d.month > 2 ? d.month - 3 : d.month + 9;  // [0, 11]
+  const int32_t doy = (153 * mp + 2) / 5 + d.day - 1;          // [0, 365]
+  const int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;   // [0, 146096]
+  return DayNumber(era * 146097 + doe - 719468);
+}
+
+CivilDay FromDayNumber(DayNumber n) {
+  const int32_t z = n.value() + 719468;
+  const int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int32_t doe = z - era * 146097;  // [0, 146096]
+  const int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);  // [0, 365]
+  const int32_t mp = (5 * doy + 2) / 153;                       // [0, 11]
+  CivilDay out;
+  out.day = doy - (153 * mp + 2) / 5 + 1;
+  out.month = mp < 10 ? mp + 3 : mp - 9;
+  out.year = yoe + era * 400 + (out.month <= 2 ? 1 : 0);
+  return out;
+}
+
+bool IsLeapYear(int32_t year) {
+  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+}
+
+int32_t DaysInMonth(int32_t year, int32_t month) {
+  static constexpr int32_t kDays[] = {31, 28, 31, 30, 31, 30,
+                                      31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12) return 0;
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+DayNumber TodayUtc() {
+  const auto days =
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  return DayNumber(static_cast<int32_t>(days.time_since_epoch().count()));
+}
+
+absl::StatusOr<EventDate> EventDate::Parse(absl::string_view text) {
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("\"%s\" is not a date: %s", text, why));
+  };
+  const bool shape_ok =
+      (text.size() == 4 || text.size() == 7 || text.size() == 10) &&
+      (text.size() < 7 || text[4] == '-') &&
+      (text.size() < 10 || text[7] == '-');
+  const int32_t year = shape_ok ? ParseDigits(text.substr(0, 4)) : -1;
+  const int32_t month =
+      shape_ok && text.size() >= 7 ? ParseDigits(text.substr(5, 2)) : 1;
+  const int32_t day =
+      shape_ok && text.size() == 10 ? ParseDigits(text.substr(8, 2)) : 1;
+  if (year < 0 || month < 0 || day < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "\"%s\" is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)",
+        absl::CHexEscape(text.substr(0, 64))));
+  }
+  if (year == 0) return bad("years run from 0001 to 9999");
+  if (month < 1 || month > 12) {
+    return bad(absl::StrFormat("there is no month %02d", month));
+  }
+  const int32_t days_in_month = DaysInMonth(year, month);
+  if (day < 1 || day > days_in_month) {
+    return bad(absl::StrFormat("%s %04d has %d days", kMonthNames[month - 1],
+                               year, days_in_month));
+  }
+  const DatePrecision p = text.size() == 10  ? DatePrecision::kDay
+                          : text.size() == 7 ? DatePrecision::kMonth
+                                             : DatePrecision::kYear;
+  return EventDate(year, month, day, p);
+}
+
+DayNumber EventDate::first_day() const {
+  switch (precision_) {
+    case DatePrecision::kYear:
+      return ToDayNumber({year_, 1, 1});
+    case DatePrecision::kMonth:
+      return ToDayNumber({year_, month_, 1});
+    case DatePrecision::kDay:
+      break;
+  }
+  return ToDayNumber({year_, month_, day_});
+}
+
+DayNumber EventDate::last_day() const {
+  switch (precision_) {
+    case DatePrecision::kYear:
+      return ToDayNumber({year_, 12, 31});
+    case DatePrecision::kMonth:
+      return ToDayNumber({year_, month_, DaysInMonth(year_, month_)});
+    case DatePrecision::kDay:
+      break;
+  }
+  return ToDayNumber({year_, month_, day_});
+}
+
+std::string EventDate::ToString() const {
+  switch (precision_) {
+    case DatePrecision::kYear:
+      return absl::StrFormat("%04d", year_);
+    case DatePrecision::kMonth:
+      return absl::StrFormat("%04d-%02d", year_, month_);
+    case DatePrecision::kDay:
+      break;
+  }
+  return absl::StrFormat("%04d-%02d-%02d", year_, month_, day_);
+}
+
+}  // namespace detente

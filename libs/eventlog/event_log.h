@@ -1,0 +1,147 @@
+// Start here: the event log, Detente's source of truth.
+//
+// An append-only log of entries (events, corrections, retractions). Every
+// committed entry has a global position (from 1, gapless, strictly increasing
+// in commit order) and belongs to the stream of its unordered country pair
+// ("JPN-KOR"), in which it has a revision (from 0).
+//
+// The interface is independent of the storage engine: RocksDB is the
+// embedded implementation (rocks_event_log.h); a replicated one can follow
+// the same contract. Positions and batch semantics are part of the contract,
+// not of RocksDB.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log,
+//                    OpenRocksEventLog({.path = "/var/lib/detente/log"}));
+//   ASSIGN_OR_RETURN(AppendResult r, log->Append({.entries = {...}}));
+//   ASSIGN_OR_RETURN(ReadResult page, log->Read({.from = Position{1}}));
+//
+// Thread safety: every method may be called from any thread concurrently.
+// Appends from many threads are group-committed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/strong_types.h"
+#include "domain/entry.h"
+#include "domain/uuid.h"
+#include "eventlog/entry_filter.h"
+
+namespace detente {
+
+// How an append states what it believes of its stream.
+struct ExpectedRevision {
+  enum class Kind { kAny, kNoStream, kExact };
+  Kind kind = Kind::kAny;
+  StreamRevision revision;  // with kExact: revision of the stream's last entry
+};
+
+struct AppendBatch {
+  // 1..kMaxBatchEntries validated entries (domain/validation.h). Entries with
+  // a nil event_id get a random one.
+  std::vector<Entry> entries;
+  // When not kAny, all entries must share one stream.
+  ExpectedRevision expected;
+};
+
+struct EntryOutcome {
+  Uuid event_id;
+  Position position;  // new, or the original one for a duplicate
+  bool duplicate = false;
+  std::string stream;
+  StreamRevision stream_revision;
+};
+
+struct AppendResult {
+  Position first;  // range written by this batch; both 0 when all duplicates
+  Position last;
+  std::vector<EntryOutcome> outcomes;  // one per entry, in batch order
+  Position head;                       // head after the commit
+};
+
+// One page of a read.
+struct ReadRequest {
+  // First position to consider, inclusive. Position{0}: the start (forward)
+  // or the head (backward).
+  Position from;
+  // Last position to consider, inclusive. Position{0}: the head as it is now
+  // (forward) or position 1 (backward).
+  Position to;
+  bool backward = false;
+  EntryFilter filter;
+  // Stop after this many matching entries.
+  size_t max_entries = 1000;
+  // Stop after considering this many entries even if few matched, so that
+  // sparse filters still make progress that callers can report.
+  size_t max_scanned = 100000;
+};
+
+struct ReadResult {
+  std::vector<RecordedEntry> entries;
+  // Where the next page starts; meaningless when `end` is true.
+  Position next;
+  // True when the range [from, to] has been fully considered.
+  bool end = false;
+  // The last position considered (0 when none): everything up to it (or down
+  // to it, backwards) has been returned or filtered out.
+  Position considered;
+};
+
+struct LogInfo {
+  Position head;
+  uint64_t entry_count = 0;
+  uint64_t stream_count = 0;
+  uint64_t disk_bytes = 0;
+  std::string durability;  // "sync" or "async"
+  uint32_t format_version = 0;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // Appends a batch atomically and returns once it is durable (per the
+  // log's durability mode). Errors:
+  //  - INVALID_ARGUMENT with field violations ("entries[i].<field>"): the
+  //    same id twice in the batch, a subject that is not in the log or is
+  //    not an event, a correction that changes the pair, an expected
+  //    revision with entries of several streams;
+  //  - FAILED_PRECONDITION: expected revision mismatch;
+  //  - UNAVAILABLE: storage failure, nothing written; later appends retry;
+  //  - CANCELLED: the log is closing.
+  // Nothing of a failed batch is written. Entries whose event_id is already
+  // in the log are answered as duplicates; a batch of only duplicates
+  // succeeds without checking the expected revision (it is a retry).
+  virtual absl::StatusOr<AppendResult> Append(AppendBatch batch) = 0;
+
+  // Reads one page in position order (see ReadRequest).
+  virtual absl::StatusOr<ReadResult> Read(const ReadRequest& request) = 0;
+
+  // The entry with this event_id, or nullopt.
+  virtual absl::StatusOr<std::optional<RecordedEntry>> Get(const Uuid& id) = 0;
+
+  // Position of the last committed entry (0 when empty). Every entry at or
+  // below it is readable.
+  virtual Position Head() const = 0;
+
+  // Blocks until Head() > after, `deadline` passes, or the log closes.
+  // Returns the head.
+  virtual Position WaitForHead(Position after, absl::Time deadline) = 0;
+
+  // True once Close() has begun; waiters should stop.
+  virtual bool closing() const = 0;
+
+  virtual absl::StatusOr<LogInfo> Info() = 0;
+
+  // Stops accepting appends (they fail with CANCELLED), finishes those in
+  // flight, wakes every waiter, flushes and closes the storage. Idempotent;
+  // also run by the destructor.
+  virtual void Close() = 0;
+};
+
+}  // namespace detente

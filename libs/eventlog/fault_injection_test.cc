@@ -1,0 +1,150 @@
+// Storage failures: injected write and fsync errors and ENOSPC. An append
+// that meets one fails with UNAVAILABLE, nothing of it becomes visible,
+// reads keep working, and appends resume once the fault clears.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "eventlog/rocks_event_log.h"
+#include "eventlog/test_entries.h"
+#include "eventlog/verify.h"
+
+namespace detente {
+namespace {
+
+using ::detente::testing::MakeEvent;
+
+enum class Fault { kNone, kNoSpace, kWriteError, kSyncError };
+
+class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  FaultyFile(std::unique_ptr<rocksdb::FSWritableFile> f,
+             const std::atomic<Fault>& fault)
+      : FSWritableFileOwnerWrapper(std::move(f)), fault_(fault) {}
+  rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                           const rocksdb::IOOptions& o,
+                           rocksdb::IODebugContext* dbg) override {
+    if (fault_ == Fault::kNoSpace) {
+      return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+    }
+    if (fault_ == Fault::kWriteError) {
+      return rocksdb::IOStatus::IOError("injected: write error");
+    }
+    return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                           const rocksdb::IOOptions& o,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    if (fault_ != Fault::kNone && fault_ != Fault::kSyncError) {
+      return Append(data, o, dbg);
+    }
+    return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
+                         rocksdb::IODebugContext* dbg) override {
+    if (fault_ == Fault::kSyncError) {
+      return rocksdb::IOStatus::IOError("injected: fsync error");
+    }
+    return FSWritableFileOwnerWrapper::Sync(o, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    return Sync(o, dbg);
+  }
+
+ private:
+  const std::atomic<Fault>& fault_;
+};
+
+class FaultyFs : public rocksdb::FileSystemWrapper {
+ public:
+  explicit FaultyFs(std::shared_ptr<rocksdb::FileSystem> target)
+      : FileSystemWrapper(std::move(target)) {}
+  const char* Name() const override { return "FaultyFs"; }
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& o,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(name, o, result, dbg);
+    if (s.ok()) result->reset(new FaultyFile(std::move(*result), fault));
+    return s;
+  }
+  std::atomic<Fault> fault{Fault::kNone};
+};
+
+class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("detente-fault-test-" + Uuid::Random().ToString());
+    fs_ = std::make_shared<FaultyFs>(rocksdb::FileSystem::Default());
+    env_ = rocksdb::NewCompositeEnv(fs_);
+    auto log = OpenRocksEventLog({.path = dir_.string(), .env = env_.get()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+  }
+  void TearDown() override {
+    log_.reset();
+    env_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::shared_ptr<FaultyFs> fs_;
+  std::unique_ptr<rocksdb::Env> env_;
+  std::unique_ptr<EventLog> log_;
+};
+
+TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
+  Entry before = MakeEvent("KOR", "JPN");
+  ASSERT_TRUE(log_->Append({{before}, {}}).ok());
+
+  fs_->fault = GetParam();
+  Entry lost = MakeEvent("KOR", "JPN");
+  auto failed = log_->Append({{lost, MakeEvent("USA", "JPN")}, {}});
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
+      << failed.status();
+  EXPECT_EQ(log_->Head(), Position(1));
+  auto read = log_->Read({});
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->entries.size(), 1u);
+  auto got = log_->Get(before.event_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->has_value());
+  // While the fault lasts, appends keep failing cleanly.
+  EXPECT_FALSE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
+
+  fs_->fault = Fault::kNone;
+  absl::StatusOr<AppendResult> resumed;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    resumed = log_->Append({{lost}, {}});
+    if (resumed.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  // The failed batch is all or nothing. When the fault struck after the
+  // write-ahead log had it (a failed fsync), the reopen replays it: it was
+  // never acknowledged, and the retry of its entry is a duplicate.
+  const bool replayed = GetParam() == Fault::kSyncError && resumed->outcomes[0].duplicate;
+  EXPECT_EQ(resumed->outcomes[0].position, Position(2));
+  EXPECT_EQ(log_->Head(), Position(replayed ? 3 : 2));
+  if (GetParam() != Fault::kSyncError) {
+    EXPECT_FALSE(resumed->outcomes[0].duplicate);
+  }
+  log_.reset();
+  auto report = VerifyRocksEventLog(dir_.string());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  EXPECT_EQ(report->entries, replayed ? 3u : 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, FaultInjectionTest,
+                         ::testing::Values(Fault::kNoSpace, Fault::kWriteError,
+                                           Fault::kSyncError));
+
+}  // namespace
+}  // namespace detente

@@ -1,0 +1,83 @@
+#include "eventlog/keys.h"
+
+namespace detente::keys {
+
+void PutBigEndian64(std::string* out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+std::optional<uint64_t> GetBigEndian64(absl::string_view in) {
+  if (in.size() < 8) return std::nullopt;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+std::string MetaKey(absl::string_view name) {
+  std::string k(1, kMetaTag);
+  k.append(name.data(), name.size());
+  return k;
+}
+
+std::string EntryKey(Position p) {
+  std::string k(1, kEntryTag);
+  PutBigEndian64(&k, p.value());
+  return k;
+}
+
+std::optional<Position> DecodeEntryKey(absl::string_view key) {
+  if (key.size() != 9 || key[0] != kEntryTag) return std::nullopt;
+  return Position(*GetBigEndian64(key.substr(1)));
+}
+
+std::string IdKey(const Uuid& id) {
+  std::string k(1, kIdTag);
+  k.append(id.AsBytes());
+  return k;
+}
+
+std::string StreamPrefix(absl::string_view stream) {
+  std::string k(1, kStreamTag);
+  k.push_back(static_cast<char>(stream.size()));
+  k.append(stream.data(), stream.size());
+  return k;
+}
+
+std::string StreamKey(absl::string_view stream, Position p) {
+  std::string k = StreamPrefix(stream);
+  PutBigEndian64(&k, p.value());
+  return k;
+}
+
+std::optional<Position> DecodeStreamKeyPosition(absl::string_view key) {
+  if (key.size() < 10 || key[0] != kStreamTag) return std::nullopt;
+  size_t len = static_cast<uint8_t>(key[1]);
+  if (key.size() != 2 + len + 8) return std::nullopt;
+  return Position(*GetBigEndian64(key.substr(2 + len)));
+}
+
+std::string StreamHeadKey(absl::string_view stream) {
+  std::string k(1, kStreamHeadTag);
+  k.append(stream.data(), stream.size());
+  return k;
+}
+
+std::string EncodeIdValue(const IdValue& v) {
+  std::string out;
+  PutBigEndian64(&out, v.position.value());
+  out.push_back(static_cast<char>(v.kind));
+  out.append(v.stream);
+  return out;
+}
+
+std::optional<IdValue> DecodeIdValue(absl::string_view in) {
+  if (in.size() < 9) return std::nullopt;
+  uint8_t kind = static_cast<uint8_t>(in[8]);
+  if (kind < 1 || kind > 3) return std::nullopt;
+  return IdValue{Position(*GetBigEndian64(in)), static_cast<EntryKind>(kind),
+                 std::string(in.substr(9))};
+}
+
+}  // namespace detente::keys

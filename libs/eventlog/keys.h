@@ -1,0 +1,57 @@
+// The RocksDB key layout of the event log, format version 1. This header and
+// docs/storage-format.md are the contract; changing either needs a new
+// format version and a migration.
+//
+// All keys live in the default column family and start with a one-byte tag:
+//
+//   'm' name                         -> metadata ("format_version" -> "1")
+//   'e' be64(position)               -> StoredEntry (storage.proto)
+//   'i' uuid(16)                     -> be64(position) kind(1) stream
+//   's' len(1) stream be64(position) -> be64(stream revision)
+//   'h' stream                       -> be64(entries in the stream)
+//
+// be64 is big-endian so that byte order equals numeric order.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "common/strong_types.h"
+#include "domain/entry.h"
+#include "domain/uuid.h"
+
+namespace detente::keys {
+
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr char kMetaTag = 'm';
+inline constexpr char kEntryTag = 'e';
+inline constexpr char kIdTag = 'i';
+inline constexpr char kStreamTag = 's';
+inline constexpr char kStreamHeadTag = 'h';
+
+void PutBigEndian64(std::string* out, uint64_t v);
+std::optional<uint64_t> GetBigEndian64(absl::string_view in);
+
+std::string MetaKey(absl::string_view name);
+std::string EntryKey(Position p);
+// The position of an entry key; nullopt if `key` is not one.
+std::optional<Position> DecodeEntryKey(absl::string_view key);
+std::string IdKey(const Uuid& id);
+std::string StreamKey(absl::string_view stream, Position p);
+// Prefix of all StreamKeys of `stream`.
+std::string StreamPrefix(absl::string_view stream);
+std::optional<Position> DecodeStreamKeyPosition(absl::string_view key);
+std::string StreamHeadKey(absl::string_view stream);
+
+// The value of an 'i' key.
+struct IdValue {
+  Position position;
+  EntryKind kind = EntryKind::kEvent;
+  std::string stream;
+};
+std::string EncodeIdValue(const IdValue& v);
+std::optional<IdValue> DecodeIdValue(absl::string_view in);
+
+}  // namespace detente::keys

@@ -1,0 +1,713 @@
+#include "eventlog/rocks_event_log.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/field_violation.h"
+#include "common/status_macros.h"
+#include "domain/actors.h"
+#include "domain/validation.h"
+#include "eventlog/keys.h"
+#include "eventlog/record_codec.h"
+#include "eventlog/rocks_status.h"
+#include "spdlog/spdlog.h"
+
+namespace detente {
+namespace {
+
+std::string EntryField(size_t i, absl::string_view field) {
+  return absl::StrCat("entries[", i, "].", field);
+}
+
+struct LogState {
+  Position head;
+  absl::flat_hash_map<std::string, uint64_t> stream_counts;
+};
+
+rocksdb::Options MakeRocksOptions(const RocksEventLogOptions& options);
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(
+    const rocksdb::Options& o, const std::string& path, bool read_only);
+absl::StatusOr<LogState> LoadState(rocksdb::DB& db);
+
+// What a group commit has staged but not yet written: later batches of the
+// same group must see it.
+struct GroupOverlay {
+  absl::flat_hash_map<Uuid, keys::IdValue> ids;
+  absl::flat_hash_map<std::string, uint64_t> stream_counts;
+};
+
+class RocksEventLog final : public EventLog {
+ public:
+  RocksEventLog(RocksEventLogOptions options, rocksdb::Options rocks_options,
+                std::unique_ptr<rocksdb::DB> db, LogState state)
+      : options_(std::move(options)),
+        rocks_options_(std::move(rocks_options)),
+        db_(std::move(db)),
+        stream_counts_(std::move(state.stream_counts)),
+        stream_count_(stream_counts_.size()),
+        head_(state.head.value()) {
+    write_options_.sync = options_.durability == Durability::kSync;
+    committer_ = std::thread([this] { CommitLoop(); });
+  }
+
+  ~RocksEventLog() override { Close(); }
+
+  absl::StatusOr<AppendResult> Append(AppendBatch batch) override {
+    if (batch.entries.empty() || batch.entries.size() > kMaxBatchEntries) {
+      return InvalidArgumentWithViolations(
+          {{"entries", absl::StrCat("a batch holds 1 to ", kMaxBatchEntries,
+                                    " entries, not ", batch.entries.size())}});
+    }
+    Pending pending{std::move(batch), {}};
+    std::future<absl::StatusOr<AppendResult>> done =
+        pending.promise.get_future();
+    {
+      std::lock_guard lock(queue_mu_);
+      if (closing_) return absl::CancelledError("the event log is closing");
+      queue_.push_back(&pending);
+    }
+    queue_cv_.notify_one();
+    return done.get();
+  }
+
+  absl::StatusOr<ReadResult> Read(const ReadRequest& request) override;
+
+  absl::StatusOr<std::optional<RecordedEntry>> Get(const Uuid& id) override {
+    std::shared_lock db_lock(db_mu_);
+    if (!db_) return absl::UnavailableError("the event log is closed");
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), keys::IdKey(id), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+    std::optional<keys::IdValue> v = keys::DecodeIdValue(value);
+    if (!v) return absl::DataLossError("corrupt id index entry");
+    ASSIGN_OR_RETURN(RecordedEntry e, ReadEntry(v->position));
+    return e;
+  }
+
+  Position Head() const override {
+    return Position(head_.load(std::memory_order_acquire));
+  }
+
+  Position WaitForHead(Position after, absl::Time deadline) override {
+    std::unique_lock lock(head_mu_);
+    head_cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
+      return Head() > after || closing_.load();
+    });
+    return Head();
+  }
+
+  bool closing() const override { return closing_.load(); }
+
+  absl::StatusOr<LogInfo> Info() override {
+    LogInfo info;
+    info.head = Head();
+    info.entry_count = info.head.value();
+    info.stream_count = stream_count_.load();
+    info.durability = DurabilityName(options_.durability);
+    info.format_version = keys::kFormatVersion;
+    std::error_code ec;
+    for (const auto& f :
+         std::filesystem::directory_iterator(options_.path, ec)) {
+      if (f.is_regular_file(ec)) info.disk_bytes += f.file_size(ec);
+    }
+    return info;
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      if (closed_) return;
+      closed_ = true;
+      closing_ = true;
+    }
+    queue_cv_.notify_all();
+    {
+      std::lock_guard lock(head_mu_);
+    }
+    head_cv_.notify_all();
+    if (committer_.joinable()) committer_.join();
+    std::unique_lock db_lock(db_mu_);
+    if (!db_) return;
+    if (!broken_) {
+      rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+      if (!s.ok()) {
+        spdlog::warn("event log: final WAL sync failed: {}", s.ToString());
+      }
+    }
+    rocksdb::Status s = db_->Close();
+    if (!s.ok()) spdlog::warn("event log: close failed: {}", s.ToString());
+    db_.reset();
+  }
+
+ private:
+  struct Pending {
+    AppendBatch batch;
+    std::promise<absl::StatusOr<AppendResult>> promise;
+  };
+
+  void CommitLoop();
+  void CommitGroup(std::vector<Pending*>& group);
+  absl::StatusOr<AppendResult> StageBatch(AppendBatch& batch,
+                                          GroupOverlay& overlay,
+                                          rocksdb::WriteBatch& wb,
+                                          uint64_t& next, int64_t now_micros);
+  absl::StatusOr<std::optional<keys::IdValue>> LookupId(
+      const Uuid& id, const GroupOverlay& overlay);
+  uint64_t StreamCount(const std::string& stream,
+                       const GroupOverlay& overlay) const;
+  absl::StatusOr<RecordedEntry> ReadEntry(Position p);
+  absl::Status Recover();
+  void PublishHead(uint64_t head);
+
+  const RocksEventLogOptions options_;
+  const rocksdb::Options rocks_options_;
+  // Shared by every user of db_; exclusive only while Recover() swaps it.
+  mutable std::shared_mutex db_mu_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions write_options_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending*> queue_;  // guarded by queue_mu_
+  bool closed_ = false;         // guarded by queue_mu_
+  std::atomic<bool> closing_{false};
+
+  // Owned by the committer thread.
+  absl::flat_hash_map<std::string, uint64_t> stream_counts_;
+  // Set after a failed write: the database is reopened (replaying what the
+  // write-ahead log really holds) before the next commit. While reopening
+  // fails, db_ is a read-only handle so that reads keep working.
+  std::atomic<bool> broken_{false};
+  std::atomic<uint64_t> stream_count_;
+
+  mutable std::mutex head_mu_;
+  std::condition_variable head_cv_;
+  std::atomic<uint64_t> head_;
+
+  std::thread committer_;
+};
+
+void RocksEventLog::CommitLoop() {
+  while (true) {
+    std::vector<Pending*> group;
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;  // closing, and everything is done
+      size_t entries = 0;
+      while (!queue_.empty() &&
+             (group.empty() || entries + queue_.front()->batch.entries.size() <=
+                                   options_.max_group_entries)) {
+        entries += queue_.front()->batch.entries.size();
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(group);
+  }
+}
+
+void RocksEventLog::CommitGroup(std::vector<Pending*>& group) {
+  std::vector<absl::StatusOr<AppendResult>> results;
+  results.reserve(group.size());
+  if (broken_) {
+    absl::Status s = Recover();
+    if (!s.ok()) {
+      for (Pending* p : group) p->promise.set_value(s);
+      return;
+    }
+  }
+  std::shared_lock db_lock(db_mu_);
+  GroupOverlay overlay;
+  rocksdb::WriteBatch wb;
+  uint64_t next = head_.load() + 1;
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  for (Pending* p : group) {
+    results.push_back(StageBatch(p->batch, overlay, wb, next, now));
+  }
+  if (wb.Count() > 0) {
+    rocksdb::Status s = db_->Write(write_options_, &wb);
+    if (!s.ok()) {
+      broken_ = true;
+      spdlog::error("event log: write failed, {} entries not written: {}",
+                    next - head_.load() - 1, s.ToString());
+      absl::Status err = absl::UnavailableError(absl::StrCat(
+          "storage failure, nothing written (retry later): ", s.ToString()));
+      for (auto& r : results) {
+        if (r.ok()) r = err;
+      }
+    } else {
+      for (auto& [stream, count] : overlay.stream_counts) {
+        stream_counts_[stream] = count;
+      }
+      stream_count_.store(stream_counts_.size());
+      PublishHead(next - 1);
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (results[i].ok()) results[i]->head = Head();
+    group[i]->promise.set_value(std::move(results[i]));
+  }
+}
+
+void RocksEventLog::PublishHead(uint64_t head) {
+  {
+    std::lock_guard lock(head_mu_);
+    head_.store(head, std::memory_order_release);
+  }
+  head_cv_.notify_all();
+}
+
+// After a failed write RocksDB's write-ahead log may hold a torn record or
+// the whole failed batch; only a reopen, which replays it, makes the
+// in-memory state (head, stream counts) certain again. A batch that failed
+// but reached the log completely reappears here, unacknowledged but whole.
+absl::Status RocksEventLog::Recover() {
+  std::unique_lock db_lock(db_mu_);
+  auto unavailable = [](absl::string_view what, const absl::Status& s) {
+    return absl::UnavailableError(absl::StrCat(
+        "storage failure, nothing written (retry later): ", what, ": ",
+        s.message()));
+  };
+  if (db_) {
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+  }
+  absl::StatusOr<std::unique_ptr<rocksdb::DB>> db =
+      OpenDb(rocks_options_, options_.path, /*read_only=*/false);
+  if (!db.ok()) {
+    // Keep serving reads from a read-only handle until the fault clears.
+    absl::StatusOr<std::unique_ptr<rocksdb::DB>> ro =
+        OpenDb(rocks_options_, options_.path, /*read_only=*/true);
+    if (ro.ok()) db_ = *std::move(ro);
+    return unavailable("reopening the log", db.status());
+  }
+  absl::StatusOr<LogState> state = LoadState(**db);
+  if (!state.ok()) return unavailable("reloading the log", state.status());
+  db_ = *std::move(db);
+  stream_counts_ = std::move(state->stream_counts);
+  stream_count_.store(stream_counts_.size());
+  if (state->head.value() != head_.load()) {
+    spdlog::warn(
+        "event log: {} entries of a failed write reached the log; head {}",
+        state->head.value() - head_.load(), state->head.value());
+  }
+  PublishHead(state->head.value());
+  broken_ = false;
+  spdlog::info("event log: storage recovered after a failure (head {})",
+               state->head.value());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<keys::IdValue>> RocksEventLog::LookupId(
+    const Uuid& id, const GroupOverlay& overlay) {
+  if (auto it = overlay.ids.find(id); it != overlay.ids.end()) {
+    return it->second;
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys::IdKey(id), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+  std::optional<keys::IdValue> v = keys::DecodeIdValue(value);
+  if (!v) return absl::DataLossError("corrupt id index entry");
+  return v;
+}
+
+uint64_t RocksEventLog::StreamCount(const std::string& stream,
+                                    const GroupOverlay& overlay) const {
+  if (auto it = overlay.stream_counts.find(stream);
+      it != overlay.stream_counts.end()) {
+    return it->second;
+  }
+  auto it = stream_counts_.find(stream);
+  return it == stream_counts_.end() ? 0 : it->second;
+}
+
+absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
+    AppendBatch& batch, GroupOverlay& overlay, rocksdb::WriteBatch& wb,
+    uint64_t& next, int64_t now_micros) {
+  std::vector<Entry>& entries = batch.entries;
+  const size_t n = entries.size();
+  std::vector<FieldViolation> violations;
+
+  // 1. Ids: assign missing ones, reject repeats within the batch.
+  absl::flat_hash_map<Uuid, size_t> first_index;
+  for (size_t i = 0; i < n; ++i) {
+    if (entries[i].event_id.is_nil()) entries[i].event_id = Uuid::Random();
+    auto [it, inserted] = first_index.emplace(entries[i].event_id, i);
+    if (!inserted) {
+      violations.push_back(
+          {EntryField(i, "event_id"),
+           absl::StrCat("\"", entries[i].event_id.ToString(),
+                        "\" appears twice in the batch (also entries[",
+                        it->second, "])")});
+    }
+  }
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations(std::move(violations));
+  }
+
+  // 2. Duplicates of entries already in the log (or earlier in the group).
+  std::vector<std::optional<keys::IdValue>> existing(n);
+  bool all_duplicates = true;
+  for (size_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(existing[i], LookupId(entries[i].event_id, overlay));
+    if (!existing[i]) all_duplicates = false;
+  }
+
+  // 3. Streams, and the subjects of corrections and retractions.
+  std::vector<std::string> streams(n);
+  absl::flat_hash_map<Uuid, keys::IdValue> batch_new;  // earlier in batch
+  for (size_t i = 0; i < n; ++i) {
+    const Entry& e = entries[i];
+    if (existing[i]) {
+      streams[i] = existing[i]->stream;
+      continue;
+    }
+    if (e.kind != EntryKind::kRetraction) {
+      streams[i] = StreamName(e.data.source, e.data.target);
+    }
+    if (e.kind != EntryKind::kEvent) {
+      std::optional<keys::IdValue> subject;
+      if (auto it = batch_new.find(e.subject_event_id); it != batch_new.end()) {
+        subject = it->second;
+      } else {
+        ASSIGN_OR_RETURN(subject, LookupId(e.subject_event_id, overlay));
+      }
+      const std::string field = EntryField(i, "subject_event_id");
+      const std::string subject_text = e.subject_event_id.ToString();
+      if (!subject) {
+        violations.push_back(
+            {field, absl::StrCat("event \"", subject_text,
+                                 "\" is not in the log")});
+      } else if (subject->kind != EntryKind::kEvent) {
+        violations.push_back(
+            {field,
+             absl::StrCat("\"", subject_text, "\" is a ",
+                          subject->kind == EntryKind::kCorrection
+                              ? "correction"
+                              : "retraction",
+                          "; name the original event instead")});
+      } else if (e.kind == EntryKind::kRetraction) {
+        streams[i] = subject->stream;
+      } else if (streams[i] != subject->stream) {
+        violations.push_back(
+            {EntryField(i, "target"),
+             absl::StrCat("a correction keeps the pair of its event (",
+                          subject->stream, "), not ", streams[i],
+                          "; retract the event and append a new one")});
+      }
+    }
+    batch_new[e.event_id] = keys::IdValue{Position(), e.kind, streams[i]};
+  }
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations(std::move(violations));
+  }
+
+  AppendResult result;
+  result.outcomes.resize(n);
+  if (all_duplicates) {
+    for (size_t i = 0; i < n; ++i) {
+      EntryOutcome& o = result.outcomes[i];
+      o.event_id = entries[i].event_id;
+      o.position = existing[i]->position;
+      o.duplicate = true;
+      o.stream = existing[i]->stream;
+      std::string value;
+      rocksdb::Status s = db_->Get(
+          rocksdb::ReadOptions(),
+          keys::StreamKey(o.stream, o.position), &value);
+      if (s.ok()) {
+        o.stream_revision = StreamRevision(keys::GetBigEndian64(value).value_or(0));
+      }
+    }
+    return result;
+  }
+
+  // 4. The expected revision.
+  if (batch.expected.kind != ExpectedRevision::Kind::kAny) {
+    for (size_t i = 1; i < n; ++i) {
+      if (streams[i] != streams[0]) {
+        return InvalidArgumentWithViolations(
+            {{"expected_revision",
+              absl::StrCat("an expected revision applies to one stream; the "
+                           "batch spans ",
+                           streams[0], " and ", streams[i])}});
+      }
+    }
+    const uint64_t count = StreamCount(streams[0], overlay);
+    const bool ok =
+        batch.expected.kind == ExpectedRevision::Kind::kNoStream
+            ? count == 0
+            : count == batch.expected.revision.value() + 1;
+    if (!ok) {
+      std::string expected =
+          batch.expected.kind == ExpectedRevision::Kind::kNoStream
+              ? "no stream"
+              : absl::StrCat("revision ", batch.expected.revision.value());
+      std::string actual =
+          count == 0 ? "no stream" : absl::StrCat("revision ", count - 1);
+      return StatusWithViolations(
+          absl::StatusCode::kFailedPrecondition,
+          {{"expected_revision",
+            absl::StrCat("stream ", streams[0], ": expected ", expected,
+                         ", actual ", actual)}});
+    }
+  }
+
+  // 5. Assign positions and revisions; stage the writes.
+  for (size_t i = 0; i < n; ++i) {
+    Entry& e = entries[i];
+    EntryOutcome& o = result.outcomes[i];
+    o.event_id = e.event_id;
+    o.stream = streams[i];
+    if (existing[i]) {
+      o.position = existing[i]->position;
+      o.duplicate = true;
+      continue;
+    }
+    uint64_t& count = overlay.stream_counts
+                          .try_emplace(streams[i], StreamCount(streams[i], overlay))
+                          .first->second;
+    RecordedEntry r;
+    r.position = Position(next++);
+    r.stream = streams[i];
+    r.stream_revision = StreamRevision(count++);
+    r.recorded_at_micros = now_micros;
+    if (e.kind != EntryKind::kRetraction) {
+      r.goldstein = EffectiveGoldstein(e.data);
+      r.quad_class = QuadClassOfRoot(CameoRoot(e.data.event_code));
+    }
+    r.entry = std::move(e);
+    o.position = r.position;
+    o.stream_revision = r.stream_revision;
+    if (result.first.value() == 0) result.first = r.position;
+    result.last = r.position;
+
+    wb.Put(keys::EntryKey(r.position), EncodeRecord(r));
+    wb.Put(keys::IdKey(r.entry.event_id),
+           keys::EncodeIdValue({r.position, r.entry.kind, r.stream}));
+    std::string revision;
+    keys::PutBigEndian64(&revision, r.stream_revision.value());
+    wb.Put(keys::StreamKey(r.stream, r.position), revision);
+    overlay.ids[r.entry.event_id] =
+        keys::IdValue{r.position, r.entry.kind, r.stream};
+  }
+  for (const auto& [stream, count] : overlay.stream_counts) {
+    std::string value;
+    keys::PutBigEndian64(&value, count);
+    wb.Put(keys::StreamHeadKey(stream), value);
+  }
+  // Revisions of duplicates, for the answer.
+  for (size_t i = 0; i < n; ++i) {
+    if (!existing[i]) continue;
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(),
+                 keys::StreamKey(existing[i]->stream, existing[i]->position),
+                 &value);
+    if (s.ok()) {
+      result.outcomes[i].stream_revision =
+          StreamRevision(keys::GetBigEndian64(value).value_or(0));
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<RecordedEntry> RocksEventLog::ReadEntry(Position p) {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), keys::EntryKey(p), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("position ", p.value(), " is indexed but missing"));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading an entry"));
+  return DecodeRecord(p, value);
+}
+
+absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
+  std::shared_lock db_lock(db_mu_);
+  if (!db_) return absl::UnavailableError("the event log is closed");
+  ReadResult result;
+  const uint64_t head = Head().value();
+  uint64_t lo, hi;
+  if (!req.backward) {
+    lo = std::max<uint64_t>(req.from.value(), 1);
+    hi = req.to.value() == 0 ? head : std::min(req.to.value(), head);
+  } else {
+    hi = req.from.value() == 0 ? head : std::min(req.from.value(), head);
+    lo = std::max<uint64_t>(req.to.value(), 1);
+  }
+  if (lo > hi) {
+    result.end = true;
+    return result;
+  }
+  const bool by_stream = !req.filter.stream.empty();
+  auto make_key = [&](uint64_t p) {
+    return by_stream ? keys::StreamKey(req.filter.stream, Position(p))
+                     : keys::EntryKey(Position(p));
+  };
+  const std::string lower = make_key(lo);
+  const std::string upper = make_key(hi + 1);  // exclusive
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  if (req.backward) {
+    it->SeekToLast();
+  } else {
+    it->SeekToFirst();
+  }
+  size_t scanned = 0;
+  uint64_t last = 0;
+  bool stopped_early = false;
+  for (; it->Valid(); req.backward ? it->Prev() : it->Next()) {
+    rocksdb::Slice key = it->key();
+    std::optional<Position> p =
+        by_stream ? keys::DecodeStreamKeyPosition({key.data(), key.size()})
+                  : keys::DecodeEntryKey({key.data(), key.size()});
+    if (!p) return absl::DataLossError("malformed key in the log");
+    absl::StatusOr<RecordedEntry> e =
+        by_stream ? ReadEntry(*p)
+                  : DecodeRecord(*p, {it->value().data(), it->value().size()});
+    RETURN_IF_ERROR(e.status());
+    last = p->value();
+    ++scanned;
+    if (req.filter.Matches(*e)) result.entries.push_back(*std::move(e));
+    if (result.entries.size() >= req.max_entries ||
+        scanned >= req.max_scanned) {
+      stopped_early = true;
+      break;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the log"));
+  const uint64_t bound = req.backward ? lo : hi;
+  // Without an early stop the whole range was considered, also the
+  // positions an index skipped.
+  result.considered = Position(stopped_early ? last : bound);
+  result.end = !stopped_early || last == bound;
+  if (!result.end) {
+    result.next = Position(req.backward ? last - 1 : last + 1);
+  }
+  return result;
+}
+
+absl::Status CheckFormat(rocksdb::DB& db) {
+  std::string value;
+  rocksdb::Status s =
+      db.Get(rocksdb::ReadOptions(), keys::MetaKey("format_version"), &value);
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db.NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    if (it->Valid()) {
+      return absl::FailedPreconditionError(
+          "the directory holds a RocksDB database that is not a Detente log "
+          "(no format version)");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db.Put(wo, keys::MetaKey("format_version"),
+                            std::to_string(keys::kFormatVersion)),
+                     "writing the format version");
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
+  if (value != std::to_string(keys::kFormatVersion)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the log has format version ", value,
+                     "; this build reads version ", keys::kFormatVersion));
+  }
+  return absl::OkStatus();
+}
+
+rocksdb::Options MakeRocksOptions(const RocksEventLogOptions& options) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  if (options.env != nullptr) o.env = options.env;
+  o.IncreaseParallelism(2);
+  o.max_background_jobs = 2;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const rocksdb::Options& o,
+                                                    const std::string& path,
+                                                    bool read_only) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, path, &raw)
+                                : rocksdb::DB::Open(o, path, &raw);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open the event log at ", path, ": ", s.ToString()));
+  }
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
+absl::StatusOr<LogState> LoadState(rocksdb::DB& db) {
+  LogState state;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(keys::EntryKey(Position(UINT64_MAX)));
+  if (it->Valid()) {
+    if (std::optional<Position> p =
+            keys::DecodeEntryKey({it->key().data(), it->key().size()})) {
+      state.head = *p;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "finding the head"));
+  const std::string prefix(1, keys::kStreamHeadTag);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    std::string stream(it->key().data() + 1, it->key().size() - 1);
+    state.stream_counts[stream] =
+        keys::GetBigEndian64({it->value().data(), it->value().size()})
+            .value_or(0);
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "loading stream heads"));
+  return state;
+}
+
+}  // namespace
+
+std::string DurabilityName(Durability d) {
+  return d == Durability::kSync ? "sync" : "async";
+}
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
+    const RocksEventLogOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("event log path is empty");
+  }
+  rocksdb::Options o = MakeRocksOptions(options);
+  ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db,
+                   OpenDb(o, options.path, /*read_only=*/false));
+  RETURN_IF_ERROR(CheckFormat(*db));
+  ASSIGN_OR_RETURN(LogState state, LoadState(*db));
+  spdlog::info("event log: opened {} (head {}, {} streams, durability {})",
+               options.path, state.head.value(), state.stream_counts.size(),
+               DurabilityName(options.durability));
+  return std::make_unique<RocksEventLog>(options, std::move(o), std::move(db),
+                                         std::move(state));
+}
+
+}  // namespace detente

@@ -1,0 +1,53 @@
+// The embedded EventLog on RocksDB (key layout: keys.h,
+// docs/storage-format.md).
+//
+// One committer thread takes every append that arrived meanwhile, assigns
+// positions in order, writes them (entries and every index entry) in one
+// WriteBatch and, in sync durability, one fsync of the write-ahead log, and
+// only then publishes the new head. Readers therefore never see position
+// N+1 before N.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "eventlog/event_log.h"
+
+namespace rocksdb {
+class Env;
+}
+
+namespace detente {
+
+enum class Durability {
+  // Acknowledged after the WAL is fsynced: survives machine crashes.
+  kSync,
+  // Acknowledged after the WAL is written to the OS: survives a process
+  // crash, may lose the last moments on a machine crash or power loss.
+  kAsync,
+};
+
+struct RocksEventLogOptions {
+  // Directory of the database; created when missing. Required.
+  std::string path;
+  Durability durability = Durability::kSync;
+  // Block cache size in bytes. Default 64 MiB.
+  size_t block_cache_bytes = 64u << 20;
+  // Upper bound of entries written by one group commit. Default 100,000.
+  size_t max_group_entries = 100000;
+  // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests
+  // pass a fault-injecting one. Not owned; must outlive the log.
+  rocksdb::Env* env = nullptr;
+};
+
+// Opens (or creates) the log. FAILED_PRECONDITION when the directory holds
+// another format version or is not a Detente log; UNAVAILABLE when it is in
+// use by another process or cannot be read.
+absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
+    const RocksEventLogOptions& options);
+
+std::string DurabilityName(Durability d);
+
+}  // namespace detente

@@ -1,0 +1,380 @@
+#include "eventlog/rocks_event_log.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "common/field_violation.h"
+#include "eventlog/keys.h"
+#include "eventlog/test_entries.h"
+#include "eventlog/verify.h"
+
+namespace detente {
+namespace {
+
+using ::detente::testing::MakeCorrection;
+using ::detente::testing::MakeEvent;
+using ::detente::testing::MakeRetraction;
+using ::testing::HasSubstr;
+
+class RocksEventLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("detente-log-test-" + Uuid::Random().ToString());
+    Open();
+  }
+  void TearDown() override {
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    log_.reset();
+    auto log = OpenRocksEventLog({.path = dir_.string()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+  }
+  AppendResult MustAppend(std::vector<Entry> entries,
+                          ExpectedRevision expected = {}) {
+    auto r = log_->Append({std::move(entries), expected});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : AppendResult{};
+  }
+  std::vector<RecordedEntry> ReadAll(ReadRequest req = {}) {
+    std::vector<RecordedEntry> all;
+    while (true) {
+      auto page = log_->Read(req);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (auto& e : page->entries) all.push_back(std::move(e));
+      if (page->end) break;
+      req.from = page->next;
+    }
+    return all;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<EventLog> log_;
+};
+
+TEST_F(RocksEventLogTest, PositionsAreGaplessFromOneAcrossBatchesAndReopen) {
+  AppendResult a = MustAppend({MakeEvent("KOR", "JPN"), MakeEvent("JPN", "KOR"),
+                               MakeEvent("USA", "JPN")});
+  EXPECT_EQ(a.first, Position(1));
+  EXPECT_EQ(a.last, Position(3));
+  EXPECT_EQ(a.head, Position(3));
+  EXPECT_EQ(a.outcomes[1].stream, "JPN-KOR");
+  EXPECT_EQ(a.outcomes[1].stream_revision, StreamRevision(1));
+  EXPECT_EQ(a.outcomes[2].stream, "JPN-USA");
+  EXPECT_EQ(a.outcomes[2].stream_revision, StreamRevision(0));
+  Open();
+  EXPECT_EQ(log_->Head(), Position(3));
+  AppendResult b = MustAppend({MakeEvent("KOR", "JPN")});
+  EXPECT_EQ(b.first, Position(4));
+  EXPECT_EQ(b.outcomes[0].stream_revision, StreamRevision(2));
+  std::vector<RecordedEntry> all = ReadAll();
+  ASSERT_EQ(all.size(), 4u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].position, Position(i + 1));
+  }
+  auto info = log_->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->entry_count, 4u);
+  EXPECT_EQ(info->stream_count, 2u);
+  EXPECT_EQ(info->durability, "sync");
+  EXPECT_GT(info->disk_bytes, 0u);
+}
+
+TEST_F(RocksEventLogTest, StoresTheEffectiveScoreAndQuadClass) {
+  Entry e = MakeEvent("KOR", "JPN", "2019-07", "172");
+  Entry overridden = MakeEvent("KOR", "JPN", "1965", "057");
+  overridden.data.goldstein = 9.5;
+  MustAppend({e, overridden});
+  std::vector<RecordedEntry> all = ReadAll();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].quad_class, QuadClass::kMaterialConflict);
+  EXPECT_DOUBLE_EQ(all[0].goldstein, -5.0);  // GDELT's score for 172
+  EXPECT_EQ(all[0].entry.data.occurred_on.ToString(), "2019-07");
+  EXPECT_EQ(all[1].quad_class, QuadClass::kVerbalCooperation);
+  EXPECT_DOUBLE_EQ(all[1].goldstein, 9.5);
+  EXPECT_EQ(all[1].entry.event_id, overridden.event_id);
+  EXPECT_GT(all[1].recorded_at_micros, 1700000000000000);
+}
+
+TEST_F(RocksEventLogTest, IdempotentAcrossReopenWithOriginalPositions) {
+  std::vector<Entry> batch = {MakeEvent("KOR", "JPN"), MakeEvent("USA", "KOR")};
+  MustAppend(batch);
+  MustAppend({MakeEvent("CHN", "JPN")});
+  Open();
+  AppendResult retry = MustAppend(batch);
+  EXPECT_EQ(retry.first, Position(0));
+  EXPECT_EQ(retry.last, Position(0));
+  EXPECT_TRUE(retry.outcomes[0].duplicate);
+  EXPECT_EQ(retry.outcomes[0].position, Position(1));
+  EXPECT_EQ(retry.outcomes[1].position, Position(2));
+  EXPECT_EQ(retry.outcomes[1].stream, "KOR-USA");
+  EXPECT_EQ(log_->Head(), Position(3));
+  // A mixed batch writes only the new entry.
+  Entry fresh = MakeEvent("KOR", "JPN");
+  AppendResult mixed = MustAppend({batch[0], fresh});
+  EXPECT_TRUE(mixed.outcomes[0].duplicate);
+  EXPECT_FALSE(mixed.outcomes[1].duplicate);
+  EXPECT_EQ(mixed.first, Position(4));
+  EXPECT_EQ(mixed.last, Position(4));
+  EXPECT_EQ(ReadAll().size(), 4u);
+}
+
+TEST_F(RocksEventLogTest, AssignsIdsWhenAbsent) {
+  Entry e = MakeEvent("KOR", "JPN");
+  e.event_id = Uuid();
+  AppendResult r = MustAppend({e});
+  EXPECT_FALSE(r.outcomes[0].event_id.is_nil());
+  auto got = log_->Get(r.outcomes[0].event_id);
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->position, Position(1));
+}
+
+TEST_F(RocksEventLogTest, SameIdTwiceInABatchIsRejectedAndNothingWritten) {
+  Entry e = MakeEvent("KOR", "JPN");
+  auto r = log_->Append({{MakeEvent("USA", "JPN"), e, e}, {}});
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<FieldViolation> v = GetFieldViolations(r.status());
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].field, "entries[2].event_id");
+  EXPECT_THAT(v[0].description, HasSubstr("entries[1]"));
+  EXPECT_EQ(log_->Head(), Position(0));
+}
+
+TEST_F(RocksEventLogTest, BatchSizeIsBounded) {
+  EXPECT_EQ(log_->Append({}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::vector<Entry> big;
+  for (int i = 0; i < 10001; ++i) big.push_back(MakeEvent("KOR", "JPN"));
+  auto r = log_->Append({big, {}});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetFieldViolations(r.status())[0].field, "entries");
+  big.pop_back();
+  EXPECT_TRUE(log_->Append({big, {}}).ok());
+  EXPECT_EQ(log_->Head(), Position(10000));
+}
+
+TEST_F(RocksEventLogTest, ExpectedRevision) {
+  using K = ExpectedRevision::Kind;
+  MustAppend({MakeEvent("KOR", "JPN")}, {K::kNoStream, {}});
+  auto again = log_->Append({{MakeEvent("KOR", "JPN")}, {K::kNoStream, {}}});
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(again.status().message(),
+              HasSubstr("expected no stream, actual revision 0"));
+  MustAppend({MakeEvent("JPN", "KOR"), MakeEvent("KOR", "JPN")},
+             {K::kExact, StreamRevision(0)});
+  auto stale = log_->Append(
+      {{MakeEvent("KOR", "JPN")}, {K::kExact, StreamRevision(0)}});
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(stale.status().message(),
+              HasSubstr("JPN-KOR: expected revision 0, actual revision 2"));
+  auto mixed = log_->Append({{MakeEvent("KOR", "JPN"), MakeEvent("USA", "JPN")},
+                             {K::kExact, StreamRevision(2)}});
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->Head(), Position(3));
+  MustAppend({MakeEvent("KOR", "JPN")}, {K::kExact, StreamRevision(2)});
+}
+
+TEST_F(RocksEventLogTest, RetryOfACommittedBatchSkipsTheRevisionCheck) {
+  using K = ExpectedRevision::Kind;
+  std::vector<Entry> batch = {MakeEvent("KOR", "JPN")};
+  MustAppend(batch, {K::kNoStream, {}});
+  AppendResult retry = MustAppend(batch, {K::kNoStream, {}});
+  EXPECT_TRUE(retry.outcomes[0].duplicate);
+}
+
+TEST_F(RocksEventLogTest, CorrectionsAndRetractions) {
+  Entry original = MakeEvent("KOR", "JPN", "2019-07-01", "172");
+  MustAppend({original});
+  Entry fixed = MakeCorrection(original.event_id,
+                               MakeEvent("JPN", "KOR", "2019-07-04", "172"));
+  Entry retraction = MakeRetraction(original.event_id);
+  AppendResult r = MustAppend({fixed, retraction});
+  EXPECT_EQ(r.outcomes[0].stream, "JPN-KOR");
+  EXPECT_EQ(r.outcomes[1].stream, "JPN-KOR");
+  EXPECT_EQ(r.outcomes[1].stream_revision, StreamRevision(2));
+
+  auto check = [&](Entry e, const std::string& field,
+                   const std::string& text) {
+    auto bad = log_->Append({{e}, {}});
+    ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    std::vector<FieldViolation> v = GetFieldViolations(bad.status());
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].field, field);
+    EXPECT_THAT(v[0].description, HasSubstr(text));
+  };
+  check(MakeRetraction(Uuid::Random()), "entries[0].subject_event_id",
+        "is not in the log");
+  check(MakeRetraction(retraction.event_id), "entries[0].subject_event_id",
+        "is a retraction");
+  check(MakeRetraction(fixed.event_id), "entries[0].subject_event_id",
+        "is a correction");
+  check(MakeCorrection(original.event_id, MakeEvent("KOR", "USA")),
+        "entries[0].target", "keeps the pair");
+  EXPECT_EQ(log_->Head(), Position(3));
+}
+
+TEST_F(RocksEventLogTest, ACorrectionMayNameAnEventEarlierInItsBatch) {
+  Entry e = MakeEvent("KOR", "JPN");
+  Entry c = MakeCorrection(e.event_id, MakeEvent("KOR", "JPN", "2020"));
+  AppendResult r = MustAppend({e, c});
+  EXPECT_EQ(r.last, Position(2));
+  // ... but not one later in the batch.
+  Entry e2 = MakeEvent("KOR", "JPN");
+  auto bad = log_->Append({{MakeRetraction(e2.event_id), e2}, {}});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->Head(), Position(2));
+}
+
+TEST_F(RocksEventLogTest, ReadsForwardsBackwardsByStreamAndFiltered) {
+  MustAppend({MakeEvent("KOR", "JPN", "1965-06-22", "057"),
+              MakeEvent("USA", "KOR", "2021-05", "040"),
+              MakeEvent("JPN", "KOR", "2019-07-04", "172"),
+              MakeEvent("CHN", "JPN", "1972-09-29", "057"),
+              MakeEvent("KOR", "JPN", "2021", "111")});
+  std::vector<RecordedEntry> back = ReadAll({.backward = true});
+  ASSERT_EQ(back.size(), 5u);
+  EXPECT_EQ(back.front().position, Position(5));
+  EXPECT_EQ(back.back().position, Position(1));
+
+  std::vector<RecordedEntry> range = ReadAll({.from = Position(2),
+                                              .to = Position(3)});
+  ASSERT_EQ(range.size(), 2u);
+  EXPECT_EQ(range[0].position, Position(2));
+
+  ReadRequest by_stream;
+  by_stream.filter.stream = "JPN-KOR";
+  std::vector<RecordedEntry> pair = ReadAll(by_stream);
+  ASSERT_EQ(pair.size(), 3u);
+  EXPECT_EQ(pair[1].position, Position(3));
+  by_stream.backward = true;
+  pair = ReadAll(by_stream);
+  ASSERT_EQ(pair.size(), 3u);
+  EXPECT_EQ(pair[0].position, Position(5));
+
+  ReadRequest actor;
+  actor.filter.actors = {"USA"};
+  EXPECT_EQ(ReadAll(actor).size(), 1u);
+  ReadRequest root;
+  root.filter.cameo_roots = {5};
+  EXPECT_EQ(ReadAll(root).size(), 2u);
+  ReadRequest dates;
+  dates.filter.occurred_from = EventDate::Parse("2021-05-10")->first_day();
+  // 2021-05 (month) and 2021 (year) overlap; 2019 does not.
+  EXPECT_EQ(ReadAll(dates).size(), 2u);
+
+  ReadRequest paged;
+  paged.max_entries = 2;
+  auto page = log_->Read(paged);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->entries.size(), 2u);
+  EXPECT_FALSE(page->end);
+  EXPECT_EQ(page->next, Position(3));
+  EXPECT_EQ(ReadAll(paged).size(), 5u);
+}
+
+TEST_F(RocksEventLogTest, SparseFiltersStillMakeProgress) {
+  std::vector<Entry> batch;
+  for (int i = 0; i < 50; ++i) batch.push_back(MakeEvent("USA", "JPN"));
+  MustAppend(batch);
+  ReadRequest req;
+  req.filter.stream = "";
+  req.filter.actors = {"PRK"};
+  req.max_scanned = 20;
+  auto page = log_->Read(req);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->entries.empty());
+  EXPECT_FALSE(page->end);
+  EXPECT_EQ(page->considered, Position(20));
+  EXPECT_EQ(page->next, Position(21));
+}
+
+TEST_F(RocksEventLogTest, ConcurrentAppendersAreGroupCommittedWithoutGaps) {
+  constexpr int kThreads = 8, kBatches = 40, kPerBatch = 5;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<Entry> batch;
+        for (int i = 0; i < kPerBatch; ++i) {
+          batch.push_back(MakeEvent("KOR", "JPN"));
+        }
+        auto r = log_->Append({batch, {}});
+        if (!r.ok() || r->last.value() - r->first.value() != kPerBatch - 1) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::vector<RecordedEntry> all = ReadAll();
+  ASSERT_EQ(all.size(), size_t{kThreads * kBatches * kPerBatch});
+  std::set<Uuid> ids;
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].position, Position(i + 1));
+    EXPECT_EQ(all[i].stream_revision, StreamRevision(i));
+    ids.insert(all[i].entry.event_id);
+  }
+  EXPECT_EQ(ids.size(), all.size());
+  log_->Close();
+  auto report = VerifyRocksEventLog(dir_.string());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  EXPECT_EQ(report->entries, all.size());
+}
+
+TEST_F(RocksEventLogTest, AppendsAfterCloseAreCancelled) {
+  log_->Close();
+  EXPECT_EQ(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).status().code(),
+            absl::StatusCode::kCancelled);
+}
+
+TEST_F(RocksEventLogTest, RefusesAnotherFormatVersion) {
+  MustAppend({MakeEvent("KOR", "JPN")});
+  log_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(),
+                        keys::MetaKey("format_version"), "2")
+                    .ok());
+  }
+  auto reopened = OpenRocksEventLog({.path = dir_.string()});
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(reopened.status().message(), HasSubstr("format version 2"));
+}
+
+TEST_F(RocksEventLogTest, VerifyFindsAMissingIndexEntry) {
+  Entry e = MakeEvent("KOR", "JPN");
+  MustAppend({e, MakeEvent("USA", "JPN")});
+  log_.reset();
+  auto good = VerifyRocksEventLog(dir_.string());
+  ASSERT_TRUE(good.ok());
+  EXPECT_TRUE(good->ok());
+  EXPECT_EQ(good->streams, 2u);
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), keys::IdKey(e.event_id)).ok());
+  }
+  auto bad = VerifyRocksEventLog(dir_.string());
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->ok());
+  EXPECT_THAT(bad->problems[0], HasSubstr("missing from the id index"));
+}
+
+}  // namespace
+}  // namespace detente

@@ -1,0 +1,188 @@
+#include "eventlog/verify.h"
+
+#include <rocksdb/db.h>
+
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "eventlog/keys.h"
+#include "eventlog/record_codec.h"
+#include "eventlog/rocks_status.h"
+
+namespace detente {
+namespace {
+
+class Walker {
+ public:
+  explicit Walker(rocksdb::DB& db) : db_(db) {}
+
+  absl::StatusOr<VerifyReport> Run() {
+    RETURN_IF_ERROR(CheckFormat());
+    RETURN_IF_ERROR(WalkEntries());
+    RETURN_IF_ERROR(CountIndex(keys::kIdTag, "id index"));
+    RETURN_IF_ERROR(CountIndex(keys::kStreamTag, "stream index"));
+    RETURN_IF_ERROR(CheckStreamHeads());
+    report_.streams = revisions_.size();
+    return std::move(report_);
+  }
+
+ private:
+  template <typename... Args>
+  void Problem(const Args&... args) {
+    ++report_.problem_count;
+    if (report_.problems.size() < 100) {
+      report_.problems.push_back(absl::StrCat(args...));
+    }
+  }
+
+  absl::Status CheckFormat() {
+    std::string v;
+    rocksdb::Status s = db_.Get(rocksdb::ReadOptions(),
+                                keys::MetaKey("format_version"), &v);
+    if (s.IsNotFound()) {
+      Problem("no format version");
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
+    if (v != std::to_string(keys::kFormatVersion)) {
+      Problem("format version ", v, ", expected ", keys::kFormatVersion);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WalkEntries() {
+    const std::string prefix(1, keys::kEntryTag);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_.NewIterator(rocksdb::ReadOptions()));
+    uint64_t expected = 1;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      std::optional<Position> p =
+          keys::DecodeEntryKey({it->key().data(), it->key().size()});
+      if (!p) {
+        Problem("malformed entry key");
+        continue;
+      }
+      if (p->value() != expected) {
+        Problem("gap: expected position ", expected, ", found ", p->value());
+      }
+      expected = p->value() + 1;
+      ++report_.entries;
+      report_.head = p->value();
+      absl::StatusOr<RecordedEntry> e =
+          DecodeRecord(*p, {it->value().data(), it->value().size()});
+      if (!e.ok()) {
+        Problem(e.status().message());
+        continue;
+      }
+      RETURN_IF_ERROR(CheckEntry(*e));
+    }
+    return FromRocks(it->status(), "walking the log");
+  }
+
+  absl::Status CheckEntry(const RecordedEntry& e) {
+    const uint64_t pos = e.position.value();
+    uint64_t& next_rev = revisions_[e.stream];
+    if (e.stream_revision.value() != next_rev) {
+      Problem("position ", pos, ": stream ", e.stream, " revision ",
+              e.stream_revision.value(), ", expected ", next_rev);
+    }
+    next_rev = e.stream_revision.value() + 1;
+    std::string v;
+    rocksdb::Status s = db_.Get(rocksdb::ReadOptions(),
+                                keys::StreamKey(e.stream, e.position), &v);
+    if (s.IsNotFound()) {
+      Problem("position ", pos, ": missing from the stream index");
+    } else {
+      RETURN_IF_ERROR(FromRocks(s, "reading the stream index"));
+      if (keys::GetBigEndian64(v).value_or(UINT64_MAX) !=
+          e.stream_revision.value()) {
+        Problem("position ", pos, ": stream index revision disagrees");
+      }
+    }
+    s = db_.Get(rocksdb::ReadOptions(), keys::IdKey(e.entry.event_id), &v);
+    if (s.IsNotFound()) {
+      Problem("position ", pos, ": event_id ", e.entry.event_id.ToString(),
+              " missing from the id index");
+    } else {
+      RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+      std::optional<keys::IdValue> id = keys::DecodeIdValue(v);
+      if (!id || id->position != e.position || id->kind != e.entry.kind ||
+          id->stream != e.stream) {
+        Problem("position ", pos, ": id index entry of ",
+                e.entry.event_id.ToString(), " disagrees (duplicate id?)");
+      }
+    }
+    if (e.entry.kind != EntryKind::kEvent) {
+      auto it = kinds_.find(e.entry.subject_event_id);
+      if (it == kinds_.end() || it->second != EntryKind::kEvent) {
+        Problem("position ", pos, ": subject ",
+                e.entry.subject_event_id.ToString(),
+                " is not an earlier event");
+      }
+    }
+    kinds_[e.entry.event_id] = e.entry.kind;
+    return absl::OkStatus();
+  }
+
+  absl::Status CountIndex(char tag, absl::string_view name) {
+    const std::string prefix(1, tag);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_.NewIterator(rocksdb::ReadOptions()));
+    uint64_t n = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      ++n;
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "counting an index"));
+    if (n != report_.entries) {
+      Problem(name, " has ", n, " keys for ", report_.entries, " entries");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckStreamHeads() {
+    const std::string prefix(1, keys::kStreamHeadTag);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_.NewIterator(rocksdb::ReadOptions()));
+    uint64_t n = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      ++n;
+      std::string stream(it->key().data() + 1, it->key().size() - 1);
+      uint64_t count =
+          keys::GetBigEndian64({it->value().data(), it->value().size()})
+              .value_or(UINT64_MAX);
+      auto r = revisions_.find(stream);
+      if (r == revisions_.end() || r->second != count) {
+        Problem("stream head of ", stream, " says ", count, " entries, log has ",
+                r == revisions_.end() ? 0 : r->second);
+      }
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading stream heads"));
+    if (n != revisions_.size()) {
+      Problem(n, " stream heads for ", revisions_.size(), " streams");
+    }
+    return absl::OkStatus();
+  }
+
+  rocksdb::DB& db_;
+  VerifyReport report_;
+  absl::flat_hash_map<std::string, uint64_t> revisions_;
+  absl::flat_hash_map<Uuid, EntryKind> kinds_;
+};
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> VerifyRocksEventLog(const std::string& path) {
+  rocksdb::Options o;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(o, path, &raw);
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", path, " read-only")));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  return Walker(*db).Run();
+}
+
+}  // namespace detente

@@ -1,0 +1,158 @@
+#include "services/common/event_mapping.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/field_violation.h"
+#include "detente/v1/event.pb.h"
+#include "detente/v1/ingest.pb.h"
+#include "domain/actors.h"
+#include "domain/cameo.h"
+
+namespace detente {
+
+RawEntry FromProto(const v1::Event& e) {
+  RawEntry r;
+  r.event_id = e.event_id();
+  switch (e.kind()) {
+    case v1::ENTRY_KIND_CORRECTION:
+      r.kind = EntryKind::kCorrection;
+      break;
+    case v1::ENTRY_KIND_RETRACTION:
+      r.kind = EntryKind::kRetraction;
+      break;
+    default:
+      r.kind = EntryKind::kEvent;
+  }
+  r.subject_event_id = e.subject_event_id();
+  r.occurred_on = e.occurred_on();
+  r.source = e.source();
+  r.target = e.target();
+  r.event_code = e.event_code();
+  if (e.has_goldstein()) r.goldstein = e.goldstein();
+  r.weight = e.weight();
+  if (e.has_tone()) r.tone = e.tone();
+  r.tags.assign(e.tags().begin(), e.tags().end());
+  r.title = e.title();
+  r.summary = e.summary();
+  r.source_name = e.source_name();
+  r.source_url = e.source_url();
+  return r;
+}
+
+void ToProto(const RawEntry& r, v1::Event* out) {
+  out->set_event_id(r.event_id);
+  out->set_kind(r.kind == EntryKind::kCorrection   ? v1::ENTRY_KIND_CORRECTION
+                : r.kind == EntryKind::kRetraction ? v1::ENTRY_KIND_RETRACTION
+                                                   : v1::ENTRY_KIND_EVENT);
+  out->set_subject_event_id(r.subject_event_id);
+  out->set_occurred_on(r.occurred_on);
+  out->set_source(r.source);
+  out->set_target(r.target);
+  out->set_event_code(r.event_code);
+  if (r.goldstein) out->set_goldstein(*r.goldstein);
+  out->set_weight(r.weight);
+  if (r.tone) out->set_tone(*r.tone);
+  for (const std::string& t : r.tags) out->add_tags(t);
+  out->set_title(r.title);
+  out->set_summary(r.summary);
+  out->set_source_name(r.source_name);
+  out->set_source_url(r.source_url);
+}
+
+void ToProto(const RecordedEntry& r, v1::RecordedEvent* out) {
+  const Entry& e = r.entry;
+  v1::Event* ev = out->mutable_event();
+  ev->set_event_id(e.event_id.ToString());
+  switch (e.kind) {
+    case EntryKind::kEvent:
+      ev->set_kind(v1::ENTRY_KIND_EVENT);
+      break;
+    case EntryKind::kCorrection:
+      ev->set_kind(v1::ENTRY_KIND_CORRECTION);
+      break;
+    case EntryKind::kRetraction:
+      ev->set_kind(v1::ENTRY_KIND_RETRACTION);
+      break;
+  }
+  if (!e.subject_event_id.is_nil()) {
+    ev->set_subject_event_id(e.subject_event_id.ToString());
+  }
+  const EventData& d = e.data;
+  if (e.kind != EntryKind::kRetraction) {
+    ev->set_occurred_on(d.occurred_on.ToString());
+    ev->set_source(d.source);
+    ev->set_target(d.target);
+    ev->set_event_code(d.event_code);
+    ev->set_goldstein(r.goldstein);
+    ev->set_weight(d.weight);
+    if (d.tone) ev->set_tone(*d.tone);
+    for (const std::string& t : d.tags) ev->add_tags(t);
+    ev->set_title(d.title);
+    ev->set_source_name(d.source_name);
+    ev->set_source_url(d.source_url);
+  }
+  ev->set_summary(d.summary);
+  out->set_position(r.position.value());
+  out->set_stream(r.stream);
+  out->set_stream_revision(r.stream_revision.value());
+  out->mutable_recorded_at()->set_seconds(r.recorded_at_micros / 1000000);
+  out->mutable_recorded_at()->set_nanos(
+      static_cast<int32_t>(r.recorded_at_micros % 1000000) * 1000);
+  out->set_quad_class(static_cast<v1::QuadClass>(r.quad_class));
+}
+
+absl::StatusOr<EntryFilter> FilterFromProto(const v1::EventFilter& f,
+                                            absl::string_view prefix) {
+  EntryFilter out;
+  std::vector<FieldViolation> v;
+  auto field = [&](auto&&... parts) { return absl::StrCat(prefix, parts...); };
+  for (int i = 0; i < f.actors_size(); ++i) {
+    const Actor* a = ResolveActor(f.actors(i));
+    if (a == nullptr) {
+      v.push_back({field("actors[", i, "]"),
+                   absl::StrCat("unknown CAMEO actor code \"", f.actors(i), "\"")});
+    } else {
+      out.actors.emplace_back(a->code);
+    }
+  }
+  if (!f.stream().empty()) {
+    std::vector<std::string> parts = absl::StrSplit(f.stream(), '-');
+    const Actor* a = parts.size() == 2 ? ResolveActor(parts[0]) : nullptr;
+    const Actor* b = parts.size() == 2 ? ResolveActor(parts[1]) : nullptr;
+    if (a == nullptr || b == nullptr || a == b) {
+      v.push_back({field("stream"),
+                   absl::StrCat("\"", f.stream(),
+                                "\" is not a pair of two different CAMEO "
+                                "codes such as \"JPN-KOR\"")});
+    } else {
+      out.stream = StreamName(a->code, b->code);
+    }
+  }
+  auto date = [&](const std::string& text, absl::string_view name,
+                  bool last) -> std::optional<DayNumber> {
+    if (text.empty()) return std::nullopt;
+    absl::StatusOr<EventDate> d = EventDate::Parse(text);
+    if (!d.ok()) {
+      v.push_back({field(name), std::string(d.status().message())});
+      return std::nullopt;
+    }
+    return last ? d->last_day() : d->first_day();
+  };
+  out.occurred_from = date(f.occurred_from(), "occurred_from", false);
+  out.occurred_to = date(f.occurred_to(), "occurred_to", true);
+  for (int i = 0; i < f.cameo_roots_size(); ++i) {
+    int root = CameoRoot(f.cameo_roots(i));
+    if (root < 1 || root > 20 || f.cameo_roots(i).size() != 2) {
+      v.push_back({field("cameo_roots[", i, "]"),
+                   absl::StrCat("\"", f.cameo_roots(i),
+                                "\" is not a CAMEO root (\"01\" to \"20\")")});
+    } else {
+      out.cameo_roots.push_back(root);
+    }
+  }
+  out.tags.assign(f.tags().begin(), f.tags().end());
+  if (!v.empty()) return InvalidArgumentWithViolations(std::move(v));
+  return out;
+}
+
+}  // namespace detente

@@ -1,0 +1,280 @@
+#include "services/ingest/ingest_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/field_violation.h"
+#include "common/status_macros.h"
+#include "domain/validation.h"
+#include "eventlog/subscription.h"
+#include "services/common/event_mapping.h"
+#include "services/common/grpc_status.h"
+
+namespace detente {
+namespace {
+
+absl::StatusOr<ExpectedRevision> ExpectedFromProto(
+    const v1::AppendRequest& req) {
+  switch (req.expected_revision_kind()) {
+    case v1::EXPECTED_REVISION_KIND_UNSPECIFIED:
+      return ExpectedRevision{};
+    case v1::EXPECTED_REVISION_KIND_NO_STREAM:
+      return ExpectedRevision{ExpectedRevision::Kind::kNoStream, {}};
+    case v1::EXPECTED_REVISION_KIND_EXACT:
+      return ExpectedRevision{ExpectedRevision::Kind::kExact,
+                              StreamRevision(req.expected_revision())};
+    default:
+      return InvalidArgumentWithViolations(
+          {{"expected_revision_kind",
+            absl::StrCat("unknown value ", req.expected_revision_kind())}});
+  }
+}
+
+// Appends messages to a stream, splitting pages so that no message exceeds
+// a byte budget.
+template <typename Response, typename Writer>
+bool WritePaged(const std::vector<RecordedEntry>& entries, size_t max_bytes,
+                const std::function<void(Response&)>& fill, Writer* writer) {
+  Response resp;
+  size_t bytes = 0;
+  for (const RecordedEntry& e : entries) {
+    v1::RecordedEvent* out = resp.add_events();
+    ToProto(e, out);
+    bytes += out->ByteSizeLong();
+    if (bytes >= max_bytes) {
+      fill(resp);
+      if (!writer->Write(resp)) return false;
+      resp.Clear();
+      bytes = 0;
+    }
+  }
+  if (resp.events_size() > 0) {
+    fill(resp);
+    if (!writer->Write(resp)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+IngestService::IngestService(EventLog& log, IngestServiceOptions options)
+    : log_(log), options_(std::move(options)) {
+  if (!options_.today) options_.today = &TodayUtc;
+}
+
+absl::Status IngestService::DoAppend(const v1::AppendRequest& req,
+                                     v1::AppendResponse* resp) {
+  const int n = req.entries_size();
+  if (n == 0 || n > kMaxBatchEntries) {
+    return InvalidArgumentWithViolations(
+        {{"entries", absl::StrCat("a batch holds 1 to ", kMaxBatchEntries,
+                                  " entries, not ", n)}});
+  }
+  ASSIGN_OR_RETURN(ExpectedRevision expected, ExpectedFromProto(req));
+  AppendBatch batch;
+  batch.expected = expected;
+  batch.entries.reserve(n);
+  std::vector<FieldViolation> violations;
+  const ValidationContext ctx{.today = options_.today()};
+  for (int i = 0; i < n; ++i) {
+    absl::StatusOr<Entry> e = ValidateEntry(FromProto(req.entries(i)), ctx);
+    if (e.ok()) {
+      batch.entries.push_back(*std::move(e));
+      continue;
+    }
+    std::vector<FieldViolation> v = GetFieldViolations(e.status());
+    if (v.empty()) return e.status();
+    PrefixFields(absl::StrCat("entries[", i, "]."), v);
+    for (FieldViolation& f : v) violations.push_back(std::move(f));
+  }
+  if (!violations.empty()) {
+    return InvalidArgumentWithViolations(std::move(violations));
+  }
+  ASSIGN_OR_RETURN(AppendResult result, log_.Append(std::move(batch)));
+  resp->set_first_position(result.first.value());
+  resp->set_last_position(result.last.value());
+  resp->set_head_position(result.head.value());
+  for (const EntryOutcome& o : result.outcomes) {
+    v1::EntryResult* r = resp->add_results();
+    r->set_event_id(o.event_id.ToString());
+    r->set_position(o.position.value());
+    r->set_duplicate(o.duplicate);
+    r->set_stream(o.stream);
+    r->set_stream_revision(o.stream_revision.value());
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status IngestService::Append(grpc::ServerContext*,
+                                   const v1::AppendRequest* req,
+                                   v1::AppendResponse* resp) {
+  return ToGrpcStatus(DoAppend(*req, resp));
+}
+
+grpc::Status IngestService::AppendStream(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::AppendStreamResponse, v1::AppendStreamRequest>*
+        stream) {
+  v1::AppendStreamRequest req;
+  // One batch at a time: the next request is read only once the previous
+  // one is committed, so gRPC's flow control holds a fast client back.
+  while (stream->Read(&req)) {
+    v1::AppendStreamResponse resp;
+    resp.set_batch_id(req.batch_id());
+    absl::Status s = DoAppend(req.batch(), resp.mutable_result());
+    if (!s.ok()) {
+      resp.clear_result();
+      ToRpcStatus(s, resp.mutable_error());
+    }
+    if (!stream->Write(resp)) break;
+    if (ctx->IsCancelled()) break;
+  }
+  if (ctx->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status IngestService::Read(grpc::ServerContext* ctx,
+                                 const v1::ReadRequest* req,
+                                 grpc::ServerWriter<v1::ReadResponse>* writer) {
+  absl::StatusOr<EntryFilter> filter = FilterFromProto(req->filter(), "filter.");
+  if (!filter.ok()) return ToGrpcStatus(filter.status());
+  if (req->batch_size() > static_cast<uint32_t>(kMaxBatchEntries)) {
+    return ToGrpcStatus(InvalidArgumentWithViolations(
+        {{"batch_size", absl::StrCat("at most ", kMaxBatchEntries)}}));
+  }
+  ReadRequest page_req;
+  page_req.backward = req->direction() == v1::READ_DIRECTION_BACKWARD;
+  page_req.from = Position(req->from_position());
+  // Pin the end so the read ends at the head as it was when it started.
+  const Position head = log_.Head();
+  page_req.to = Position(req->to_position());
+  if (!page_req.backward && page_req.to.value() == 0) page_req.to = head;
+  if (page_req.backward && page_req.from.value() == 0) page_req.from = head;
+  page_req.filter = *std::move(filter);
+  page_req.max_entries = req->batch_size() == 0 ? 1000 : req->batch_size();
+  uint64_t remaining = req->max_count() == 0 ? UINT64_MAX : req->max_count();
+  auto fill = [&](v1::ReadResponse& r) { r.set_head_position(head.value()); };
+  while (remaining > 0) {
+    if (ctx->IsCancelled()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
+    }
+    page_req.max_entries = std::min<uint64_t>(page_req.max_entries, remaining);
+    absl::StatusOr<ReadResult> page = log_.Read(page_req);
+    if (!page.ok()) return ToGrpcStatus(page.status());
+    remaining -= page->entries.size();
+    if (!WritePaged<v1::ReadResponse>(page->entries,
+                                      options_.max_response_bytes, fill,
+                                      writer)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    }
+    if (page->end) break;
+    page_req.from = page->next;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status IngestService::Subscribe(
+    grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
+    grpc::ServerWriter<v1::SubscribeResponse>* writer) {
+  absl::StatusOr<EntryFilter> filter = FilterFromProto(req->filter(), "filter.");
+  if (!filter.ok()) return ToGrpcStatus(filter.status());
+  std::vector<FieldViolation> v;
+  if (req->batch_size() > static_cast<uint32_t>(kMaxBatchEntries)) {
+    v.push_back({"batch_size", absl::StrCat("at most ", kMaxBatchEntries)});
+  }
+  if (req->heartbeat_ms() != 0 &&
+      (req->heartbeat_ms() < 100 || req->heartbeat_ms() > 60000)) {
+    v.push_back({"heartbeat_ms", "must be 0 (default) or 100..60000"});
+  }
+  if (!v.empty()) return ToGrpcStatus(InvalidArgumentWithViolations(v));
+  SubscriptionOptions o;
+  o.after = Position(req->after_position());
+  o.filter = *std::move(filter);
+  o.batch_size = req->batch_size() == 0 ? 1000 : req->batch_size();
+  o.heartbeat = absl::Milliseconds(
+      req->heartbeat_ms() == 0 ? 5000 : req->heartbeat_ms());
+  Subscription sub(log_, std::move(o));
+  auto cancelled = [&] { return ctx->IsCancelled() || stopping_.load(); };
+  while (true) {
+    absl::StatusOr<SubscriptionMessage> m = sub.Next(cancelled);
+    if (!m.ok()) {
+      if (absl::IsCancelled(m.status())) {
+        return grpc::Status(grpc::StatusCode::CANCELLED,
+                            stopping_ ? "server shutting down"
+                                      : "subscription cancelled");
+      }
+      return ToGrpcStatus(m.status());
+    }
+    v1::SubscribeResponse resp;
+    resp.set_position(m->position.value());
+    resp.set_head_position(m->head.value());
+    bool ok = true;
+    switch (m->kind) {
+      case SubscriptionMessage::Kind::kEvents: {
+        auto fill = [&](v1::SubscribeResponse& r) {
+          r.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_EVENTS);
+          r.set_head_position(m->head.value());
+          // A split page reports, in each part, the position of its last
+          // entry; the final part reports the page's full progress.
+          r.set_position(r.events(r.events_size() - 1).position());
+        };
+        ok = WritePaged<v1::SubscribeResponse>(
+            m->events, options_.max_response_bytes, fill, writer);
+        if (ok && m->events.back().position != m->position) {
+          v1::SubscribeResponse cp;
+          cp.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_CHECKPOINT);
+          cp.set_position(m->position.value());
+          cp.set_head_position(m->head.value());
+          ok = writer->Write(cp);
+        }
+        break;
+      }
+      case SubscriptionMessage::Kind::kCaughtUp:
+        resp.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_CAUGHT_UP);
+        ok = writer->Write(resp);
+        break;
+      case SubscriptionMessage::Kind::kCheckpoint:
+        resp.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_CHECKPOINT);
+        ok = writer->Write(resp);
+        break;
+    }
+    if (!ok) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    }
+  }
+}
+
+grpc::Status IngestService::GetEvent(grpc::ServerContext*,
+                                     const v1::GetEventRequest* req,
+                                     v1::GetEventResponse* resp) {
+  absl::StatusOr<Uuid> id = Uuid::Parse(req->event_id());
+  if (!id.ok()) {
+    return ToGrpcStatus(InvalidArgumentWithViolations(
+        {{"event_id", std::string(id.status().message())}}));
+  }
+  absl::StatusOr<std::optional<RecordedEntry>> e = log_.Get(*id);
+  if (!e.ok()) return ToGrpcStatus(e.status());
+  if (!e->has_value()) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        absl::StrCat("event_id ", id->ToString(), " is not in the log"));
+  }
+  ToProto(**e, resp->mutable_event());
+  return grpc::Status::OK;
+}
+
+grpc::Status IngestService::GetInfo(grpc::ServerContext*,
+                                    const v1::GetInfoRequest*,
+                                    v1::GetInfoResponse* resp) {
+  absl::StatusOr<LogInfo> info = log_.Info();
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  resp->set_head_position(info->head.value());
+  resp->set_entry_count(info->entry_count);
+  resp->set_stream_count(info->stream_count);
+  resp->set_disk_bytes(info->disk_bytes);
+  resp->set_durability(info->durability);
+  resp->set_format_version(info->format_version);
+  return grpc::Status::OK;
+}
+
+}  // namespace detente
