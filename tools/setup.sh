@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what Detente needs on Debian 12 (only what is missing), the npm
+# tooling, and builds everything into ./build. Safe to run again.
+#
+#   tools/setup.sh            # Release-like build (RelWithDebInfo)
+#   DETENTE_BUILD_DIR=build-asan DETENTE_CMAKE_ARGS=-DDETENTE_SANITIZE=ON tools/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev libcli11-dev
+)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -x node_modules/.bin/buf ]; then
+  echo "setup: installing npm tooling"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+BUILD_DIR="${DETENTE_BUILD_DIR:-build}"
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DETENTE_CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"
