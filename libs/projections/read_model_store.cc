@@ -1,0 +1,442 @@
+#include "projections/read_model_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+#include "eventlog/keys.h"
+#include "eventlog/record_codec.h"
+#include "eventlog/rocks_status.h"
+#include "spdlog/spdlog.h"
+
+namespace detente {
+namespace {
+
+// Key layout (docs/projections.md):
+//   'm' name                               -> metadata
+//   'v' len stream be32(day+bias) be64(pos) -> PairVersion value
+//   'd' be64(pos)                          -> the entry (eventlog codec)
+//   'x' uuid                               -> be64(orig) be32(day+bias) be64(ver) u8 retracted stream
+//   'c' stream                             -> be64(last changed position)
+constexpr uint32_t kDayBias = 1u << 31;
+const char kCheckpointKey[] = "mcheckpoint";
+const char kVersionKey[] = "mprojection_version";
+
+void PutBe32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+uint32_t GetBe32(absl::string_view in) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+uint32_t BiasDay(DayNumber d) {
+  return static_cast<uint32_t>(int64_t{d.value()} + kDayBias);
+}
+DayNumber UnbiasDay(uint32_t v) {
+  return DayNumber(static_cast<int32_t>(int64_t{v} - kDayBias));
+}
+
+std::string VersionPrefix(absl::string_view stream) {
+  std::string k(1, 'v');
+  k.push_back(static_cast<char>(stream.size()));
+  k.append(stream.data(), stream.size());
+  return k;
+}
+std::string VersionKey(absl::string_view stream, DayNumber day, Position pos) {
+  std::string k = VersionPrefix(stream);
+  PutBe32(&k, BiasDay(day));
+  keys::PutBigEndian64(&k, pos.value());
+  return k;
+}
+std::string DetailKey(Position pos) {
+  std::string k(1, 'd');
+  keys::PutBigEndian64(&k, pos.value());
+  return k;
+}
+std::string IdKey(const Uuid& id) {
+  std::string k(1, 'x');
+  k.append(id.AsBytes());
+  return k;
+}
+std::string ChangedKey(absl::string_view stream) {
+  std::string k(1, 'c');
+  k.append(stream.data(), stream.size());
+  return k;
+}
+
+// Where an original event's current version lives.
+struct Current {
+  Position original;
+  DayNumber day;
+  Position version;
+  bool retracted = false;
+  std::string stream;
+};
+std::string EncodeCurrent(const Current& c) {
+  std::string out;
+  keys::PutBigEndian64(&out, c.original.value());
+  PutBe32(&out, BiasDay(c.day));
+  keys::PutBigEndian64(&out, c.version.value());
+  out.push_back(c.retracted ? 1 : 0);
+  out.append(c.stream);
+  return out;
+}
+std::optional<Current> DecodeCurrent(absl::string_view in) {
+  if (in.size() < 21) return std::nullopt;
+  Current c;
+  c.original = Position(*keys::GetBigEndian64(in));
+  c.day = UnbiasDay(GetBe32(in.substr(8)));
+  c.version = Position(*keys::GetBigEndian64(in.substr(12)));
+  c.retracted = in[20] != 0;
+  c.stream = std::string(in.substr(21));
+  return c;
+}
+
+PairVersion VersionOf(const RecordedEntry& e, Position original) {
+  PairVersion v;
+  v.day = e.entry.data.occurred_on.first_day();
+  v.version_position = e.position;
+  v.original_position = original;
+  v.quad = e.quad_class;
+  v.goldstein = e.goldstein;
+  v.weight = e.entry.data.weight;
+  v.tags = e.entry.data.tags;
+  // The stream is "A-B" with A < B; reversed when B acts on A.
+  v.reversed = e.entry.data.source > e.entry.data.target;
+  return v;
+}
+
+class RocksReadView final : public ReadView {
+ public:
+  RocksReadView(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::string value;
+    if (db_->Get(ro, kCheckpointKey, &value).ok()) {
+      position_ = Position(keys::GetBigEndian64(value).value_or(0));
+    }
+  }
+  ~RocksReadView() override { db_->ReleaseSnapshot(snapshot_); }
+
+  Position position() const override { return position_; }
+
+  absl::Status ForEachVersion(
+      const std::string& stream, DayNumber from, DayNumber to,
+      const std::function<bool(const PairVersion&)>& fn) const override {
+    const std::string prefix = VersionPrefix(stream);
+    std::string lower = prefix, upper = prefix;
+    PutBe32(&lower, BiasDay(from));
+    PutBe32(&upper, BiasDay(to) + 1);
+    rocksdb::Slice lo(lower), hi(upper);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.iterate_lower_bound = &lo;
+    ro.iterate_upper_bound = &hi;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    PairVersion v;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      if (key.size() != prefix.size() + 12) {
+        return absl::DataLossError("malformed version key");
+      }
+      v.day = UnbiasDay(GetBe32(key.substr(prefix.size())));
+      v.version_position =
+          Position(*keys::GetBigEndian64(key.substr(prefix.size() + 4)));
+      if (!DecodePairVersionValue({it->value().data(), it->value().size()},
+                                  &v)) {
+        return absl::DataLossError("malformed version value");
+      }
+      if (!fn(v)) break;
+    }
+    return FromRocks(it->status(), "reading versions");
+  }
+
+  absl::StatusOr<RecordedEntry> Entry(Position version) const override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::string value;
+    RETURN_IF_ERROR(
+        FromRocks(db_->Get(ro, DetailKey(version), &value), "reading an entry"));
+    return DecodeRecord(version, value);
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  Position position_;
+};
+
+class RocksReadModelStore final : public ReadModelStore {
+ public:
+  RocksReadModelStore(std::unique_ptr<rocksdb::DB> db, Position checkpoint,
+                      absl::flat_hash_map<std::string, Position> changed)
+      : db_(std::move(db)), checkpoint_(checkpoint) {
+    for (auto& [stream, pos] : changed) Touch(stream, pos);
+  }
+  ~RocksReadModelStore() override {
+    WakeAll();
+    db_->Close().PermitUncheckedError();
+  }
+
+  absl::Status Apply(const std::vector<RecordedEntry>& entries,
+                     Position checkpoint) override;
+
+  Position checkpoint() const override {
+    std::lock_guard lock(mu_);
+    return checkpoint_;
+  }
+
+  Position WaitForCheckpoint(Position after, absl::Time deadline) override {
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, absl::ToChronoTime(deadline),
+                   [&] { return checkpoint_ > after || woken_; });
+    return checkpoint_;
+  }
+
+  void WakeAll() override {
+    {
+      std::lock_guard lock(mu_);
+      woken_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  std::unique_ptr<ReadView> View() const override {
+    return std::make_unique<RocksReadView>(db_.get());
+  }
+
+  Position LastChanged(const std::string& stream) const override {
+    std::lock_guard lock(mu_);
+    auto it = changed_.find(stream);
+    return it == changed_.end() ? Position() : it->second;
+  }
+
+  std::vector<std::string> Streams() const override {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    out.reserve(changed_.size());
+    for (const auto& [stream, pos] : changed_) out.push_back(stream);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::vector<std::string> StreamsOf(const std::string& actor) const override {
+    std::lock_guard lock(mu_);
+    auto it = by_actor_.find(actor);
+    if (it == by_actor_.end()) return {};
+    return std::vector<std::string>(it->second.begin(), it->second.end());
+  }
+
+  std::vector<std::pair<std::string, std::string>> DumpForTest()
+      const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+    return out;
+  }
+
+ private:
+  // Requires mu_ (or construction).
+  void Touch(const std::string& stream, Position pos) {
+    auto [it, inserted] = changed_.try_emplace(stream, pos);
+    if (!inserted) {
+      it->second = std::max(it->second, pos);
+      return;
+    }
+    std::pair<std::string, std::string> actors =
+        absl::StrSplit(stream, absl::MaxSplits('-', 1));
+    by_actor_[actors.first].insert(stream);
+    by_actor_[actors.second].insert(stream);
+  }
+
+  absl::Status ApplyOne(rocksdb::WriteBatchWithIndex& wb,
+                        const RecordedEntry& e,
+                        absl::flat_hash_map<std::string, Position>& touched);
+  absl::StatusOr<std::optional<std::string>> Get(
+      rocksdb::WriteBatchWithIndex& wb, const std::string& key);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  Position checkpoint_;  // guarded by mu_
+  bool woken_ = false;   // guarded by mu_
+  absl::flat_hash_map<std::string, Position> changed_;  // guarded by mu_
+  absl::flat_hash_map<std::string, std::set<std::string>> by_actor_;
+};
+
+absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
+    rocksdb::WriteBatchWithIndex& wb, const std::string& key) {
+  std::string value;
+  rocksdb::Status s =
+      wb.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, "reading the read models"));
+  return value;
+}
+
+absl::Status RocksReadModelStore::ApplyOne(
+    rocksdb::WriteBatchWithIndex& wb, const RecordedEntry& e,
+    absl::flat_hash_map<std::string, Position>& touched) {
+  const Entry& entry = e.entry;
+  if (entry.kind == EntryKind::kEvent) {
+    PairVersion v = VersionOf(e, e.position);
+    RETURN_IF_ERROR(FromRocks(
+        wb.Put(VersionKey(e.stream, v.day, e.position),
+               EncodePairVersionValue(v)),
+        "staging"));
+    RETURN_IF_ERROR(FromRocks(wb.Put(DetailKey(e.position), EncodeRecord(e)),
+                              "staging"));
+    RETURN_IF_ERROR(FromRocks(
+        wb.Put(IdKey(entry.event_id),
+               EncodeCurrent({e.position, v.day, e.position, false, e.stream})),
+        "staging"));
+    touched[e.stream] = e.position;
+    return absl::OkStatus();
+  }
+  // Corrections and retractions change their subject's current version.
+  ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                   Get(wb, IdKey(entry.subject_event_id)));
+  std::optional<Current> current =
+      raw ? DecodeCurrent(*raw) : std::optional<Current>();
+  if (!current || current->retracted) {
+    // The log guarantees the subject precedes; a retracted event stays
+    // retracted (a later correction of it changes nothing).
+    return absl::OkStatus();
+  }
+  const std::string old_key =
+      VersionKey(current->stream, current->day, current->version);
+  ASSIGN_OR_RETURN(std::optional<std::string> old_raw, Get(wb, old_key));
+  PairVersion old;
+  if (!old_raw || !DecodePairVersionValue(*old_raw, &old)) {
+    return absl::DataLossError(
+        absl::StrCat("read models: missing version of the event at position ",
+                     current->original.value()));
+  }
+  old.superseded_at = e.position;
+  old.retracted_end = entry.kind == EntryKind::kRetraction;
+  RETURN_IF_ERROR(
+      FromRocks(wb.Put(old_key, EncodePairVersionValue(old)), "staging"));
+  if (entry.kind == EntryKind::kRetraction) {
+    current->retracted = true;
+  } else {
+    PairVersion v = VersionOf(e, current->original);
+    RETURN_IF_ERROR(FromRocks(
+        wb.Put(VersionKey(current->stream, v.day, e.position),
+               EncodePairVersionValue(v)),
+        "staging"));
+    RETURN_IF_ERROR(FromRocks(wb.Put(DetailKey(e.position), EncodeRecord(e)),
+                              "staging"));
+    current->day = v.day;
+    current->version = e.position;
+  }
+  RETURN_IF_ERROR(FromRocks(
+      wb.Put(IdKey(entry.subject_event_id), EncodeCurrent(*current)),
+      "staging"));
+  touched[current->stream] = e.position;
+  return absl::OkStatus();
+}
+
+absl::Status RocksReadModelStore::Apply(
+    const std::vector<RecordedEntry>& entries, Position checkpoint) {
+  const Position from = this->checkpoint();
+  if (checkpoint <= from) return absl::OkStatus();
+  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0,
+                                  /*overwrite_key=*/true);
+  absl::flat_hash_map<std::string, Position> touched;
+  for (const RecordedEntry& e : entries) {
+    if (e.position <= from) continue;
+    if (e.position > checkpoint) {
+      return absl::InvalidArgumentError("entry beyond the batch's checkpoint");
+    }
+    RETURN_IF_ERROR(ApplyOne(wb, e, touched));
+  }
+  for (const auto& [stream, pos] : touched) {
+    std::string value;
+    keys::PutBigEndian64(&value, pos.value());
+    RETURN_IF_ERROR(FromRocks(wb.Put(ChangedKey(stream), value), "staging"));
+  }
+  std::string cp;
+  keys::PutBigEndian64(&cp, checkpoint.value());
+  RETURN_IF_ERROR(FromRocks(wb.Put(kCheckpointKey, cp), "staging"));
+  // Not fsynced: the read models can always be re-derived from the log, and
+  // the checkpoint commits with them, so a lost suffix is simply re-read.
+  RETURN_IF_ERROR(FromRocks(
+      db_->Write(rocksdb::WriteOptions(), wb.GetWriteBatch()),
+      "writing the read models"));
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [stream, pos] : touched) Touch(stream, pos);
+    checkpoint_ = checkpoint;
+  }
+  cv_.notify_all();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
+    const ReadModelStoreOptions& options) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.IncreaseParallelism(2);
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, options.path, &raw);
+  if (!s.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot open the read models at ", options.path, ": ", s.ToString()));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string value;
+  s = db->Get(rocksdb::ReadOptions(), kVersionKey, &value);
+  if (s.IsNotFound()) {
+    RETURN_IF_ERROR(FromRocks(
+        db->Put(rocksdb::WriteOptions(), kVersionKey,
+                std::to_string(kProjectionVersion)),
+        "writing the projection version"));
+  } else {
+    RETURN_IF_ERROR(FromRocks(s, "reading the projection version"));
+    if (value != std::to_string(kProjectionVersion)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("read models have projection version ", value,
+                       ", this build writes ", kProjectionVersion));
+    }
+  }
+  Position checkpoint;
+  s = db->Get(rocksdb::ReadOptions(), kCheckpointKey, &value);
+  if (s.ok()) checkpoint = Position(keys::GetBigEndian64(value).value_or(0));
+  absl::flat_hash_map<std::string, Position> changed;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) {
+    changed[std::string(it->key().data() + 1, it->key().size() - 1)] = Position(
+        keys::GetBigEndian64({it->value().data(), it->value().size()})
+            .value_or(0));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "loading the stream directory"));
+  it.reset();
+  spdlog::info("read models: opened {} (checkpoint {}, {} streams)",
+               options.path, checkpoint.value(), changed.size());
+  return std::make_unique<RocksReadModelStore>(std::move(db), checkpoint,
+                                               std::move(changed));
+}
+
+}  // namespace detente

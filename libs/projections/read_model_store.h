@@ -1,0 +1,82 @@
+// The query service's own RocksDB store of read models (docs/projections.md).
+// It is fed by the log's entries in position order and commits each applied
+// batch's updates in the same WriteBatch as its checkpoint position, so that
+// after any crash or restart every entry counts exactly once.
+//
+//   ASSIGN_OR_RETURN(auto store, ReadModelStore::Open({.path = dir}));
+//   RETURN_IF_ERROR(store->Apply(entries, Position{1000}));
+//   std::unique_ptr<ReadView> view = store->View();
+//   view->ForEachVersion("JPN-KOR", from, to, [](const PairVersion& v) {...});
+//
+// Thread safety: Apply from one thread at a time (the follower); View,
+// LastChanged, Streams and the waits from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/strong_types.h"
+#include "domain/entry.h"
+#include "projections/pair_version.h"
+
+namespace detente {
+
+// Bump when the read models' layout or meaning changes: a store of another
+// version is discarded and rebuilt from the log.
+inline constexpr uint32_t kProjectionVersion = 1;
+
+struct ReadModelStoreOptions {
+  std::string path;  // created when missing
+  size_t block_cache_bytes = 64u << 20;
+};
+
+// A consistent read-only view (a RocksDB snapshot) of the store.
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  // The checkpoint the view reflects.
+  virtual Position position() const = 0;
+  // Every version of the stream's events dated in [from, to], in (day,
+  // version position) order. Stops early when `fn` returns false.
+  virtual absl::Status ForEachVersion(
+      const std::string& stream, DayNumber from, DayNumber to,
+      const std::function<bool(const PairVersion&)>& fn) const = 0;
+  // The full entry that wrote a version.
+  virtual absl::StatusOr<RecordedEntry> Entry(Position version) const = 0;
+};
+
+class ReadModelStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<ReadModelStore>> Open(
+      const ReadModelStoreOptions& options);
+  virtual ~ReadModelStore() = default;
+
+  // Applies entries with positions > checkpoint() (others are skipped: a
+  // resumed subscription may repeat some) and sets the checkpoint, atomically.
+  virtual absl::Status Apply(const std::vector<RecordedEntry>& entries,
+                             Position checkpoint) = 0;
+
+  virtual Position checkpoint() const = 0;
+  // Blocks until checkpoint() > after or the deadline; returns it.
+  virtual Position WaitForCheckpoint(Position after, absl::Time deadline) = 0;
+  // Wakes every waiter (used on shutdown).
+  virtual void WakeAll() = 0;
+
+  virtual std::unique_ptr<ReadView> View() const = 0;
+
+  // Position of the last entry that changed the stream (0: never).
+  virtual Position LastChanged(const std::string& stream) const = 0;
+  // Every stream with at least one entry, sorted.
+  virtual std::vector<std::string> Streams() const = 0;
+  // The streams of an actor, sorted.
+  virtual std::vector<std::string> StreamsOf(const std::string& actor) const = 0;
+  // A full dump of keys and values, for the rebuild-equality tests.
+  virtual std::vector<std::pair<std::string, std::string>> DumpForTest()
+      const = 0;
+};
+
+}  // namespace detente
