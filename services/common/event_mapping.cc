@@ -101,6 +101,49 @@ void ToProto(const RecordedEntry& r, v1::RecordedEvent* out) {
   out->set_quad_class(static_cast<v1::QuadClass>(r.quad_class));
 }
 
+absl::StatusOr<RecordedEntry> FromProto(const v1::RecordedEvent& in) {
+  RecordedEntry r;
+  const v1::Event& e = in.event();
+  auto bad = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("entry at position ",
+                                            in.position(), ": bad ", what));
+  };
+  absl::StatusOr<Uuid> id = Uuid::Parse(e.event_id());
+  if (!id.ok()) return bad("event_id");
+  r.entry.event_id = *id;
+  RawEntry raw = FromProto(e);
+  r.entry.kind = raw.kind;
+  if (!e.subject_event_id().empty()) {
+    absl::StatusOr<Uuid> subject = Uuid::Parse(e.subject_event_id());
+    if (!subject.ok()) return bad("subject_event_id");
+    r.entry.subject_event_id = *subject;
+  }
+  EventData& d = r.entry.data;
+  if (raw.kind != EntryKind::kRetraction) {
+    absl::StatusOr<EventDate> date = EventDate::Parse(e.occurred_on());
+    if (!date.ok()) return bad("occurred_on");
+    d.occurred_on = *date;
+    d.source = e.source();
+    d.target = e.target();
+    d.event_code = e.event_code();
+    d.weight = e.weight() == 0 ? 1 : e.weight();
+    if (e.has_tone()) d.tone = e.tone();
+    d.tags.assign(e.tags().begin(), e.tags().end());
+    d.title = e.title();
+    d.source_name = e.source_name();
+    d.source_url = e.source_url();
+    r.goldstein = e.goldstein();
+  }
+  d.summary = e.summary();
+  r.position = Position(in.position());
+  r.stream = in.stream();
+  r.stream_revision = StreamRevision(in.stream_revision());
+  r.recorded_at_micros = in.recorded_at().seconds() * 1000000 +
+                         in.recorded_at().nanos() / 1000;
+  r.quad_class = static_cast<QuadClass>(in.quad_class());
+  return r;
+}
+
 absl::StatusOr<EntryFilter> FilterFromProto(const v1::EventFilter& f,
                                             absl::string_view prefix) {
   EntryFilter out;

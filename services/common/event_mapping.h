@@ -20,6 +20,9 @@ RawEntry FromProto(const v1::Event& e);
 // The inverse for tools that build requests from domain entries.
 void ToProto(const RawEntry& raw, v1::Event* out);
 void ToProto(const RecordedEntry& e, v1::RecordedEvent* out);
+// The inverse, for followers of the log (trusted input, still checked):
+// DATA_LOSS when an id or date does not parse.
+absl::StatusOr<RecordedEntry> FromProto(const v1::RecordedEvent& e);
 // Field violations are named `<prefix>actors[1]` etc.
 absl::StatusOr<EntryFilter> FilterFromProto(const v1::EventFilter& f,
                                             absl::string_view prefix);

@@ -1,0 +1,73 @@
+// Follows the ingestion service's log over gRPC (Subscribe, from the store's
+// checkpoint) and applies every batch to a ReadModelStore. Reconnects with
+// exponential backoff (with jitter) when the ingestion service is away.
+//
+//   Follower f(store, {.ingest_address = "127.0.0.1:7601"});
+//   f.Start();
+//   FollowerStatus s = f.status();   // state, ingest head, last error
+//   f.Stop();
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/time/time.h"
+#include "common/strong_types.h"
+#include "projections/read_model_store.h"
+
+namespace grpc {
+class ClientContext;
+}
+
+namespace detente {
+
+struct FollowerOptions {
+  std::string ingest_address = "127.0.0.1:7601";
+  absl::Duration min_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+  // Entries per Subscribe message.
+  uint32_t batch_size = 1000;
+  // Called (on the follower's thread) each time the follower catches up
+  // with the head after connecting.
+  std::function<void()> on_caught_up;
+};
+
+enum class FollowerState { kConnecting, kCatchingUp, kLive, kDisconnected };
+
+struct FollowerStatus {
+  FollowerState state = FollowerState::kConnecting;
+  Position ingest_head;
+  std::string last_error;
+};
+
+class Follower {
+ public:
+  Follower(std::shared_ptr<ReadModelStore> store, FollowerOptions options);
+  ~Follower();
+
+  void Start();
+  // Cancels the subscription and joins the thread. Idempotent.
+  void Stop();
+  FollowerStatus status() const;
+
+ private:
+  void Run();
+  void SetState(FollowerState s, const std::string& error = "");
+  bool SleepUnlessStopped(absl::Duration d);
+
+  std::shared_ptr<ReadModelStore> store_;
+  const FollowerOptions options_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::condition_variable stop_cv_;
+  FollowerStatus status_;               // guarded by mu_
+  grpc::ClientContext* call_ = nullptr;  // guarded by mu_
+};
+
+}  // namespace detente

@@ -1,0 +1,65 @@
+// The gRPC QueryService over the read models. Thin: each handler maps the
+// request (request_mapping.h), asks libs/projections, maps the answer.
+// Synchronous API: a Watch stream occupies one gRPC thread while open and
+// blocks only itself when its client reads slowly.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "detente/v1/query.grpc.pb.h"
+#include "services/query/projection_manager.h"
+
+namespace detente {
+
+struct QueryServiceOptions {
+  // Today's UTC date (the default end of series). Default: the clock.
+  std::function<DayNumber()> today;
+};
+
+class QueryService final : public v1::QueryService::Service {
+ public:
+  QueryService(ProjectionManager& projections, QueryServiceOptions options);
+
+  // Ends Watch streams (used on shutdown).
+  void StopStreams() { stopping_ = true; }
+
+  grpc::Status GetTemperature(grpc::ServerContext*,
+                              const v1::GetTemperatureRequest* req,
+                              v1::GetTemperatureResponse* resp) override;
+  grpc::Status GetGroupTemperature(
+      grpc::ServerContext*, const v1::GetGroupTemperatureRequest* req,
+      v1::GetGroupTemperatureResponse* resp) override;
+  grpc::Status GetTimeline(grpc::ServerContext*,
+                           const v1::GetTimelineRequest* req,
+                           v1::GetTimelineResponse* resp) override;
+  grpc::Status GetMovers(grpc::ServerContext*, const v1::GetMoversRequest* req,
+                         v1::GetMoversResponse* resp) override;
+  grpc::Status GetActorSummary(grpc::ServerContext*,
+                               const v1::GetActorSummaryRequest* req,
+                               v1::GetActorSummaryResponse* resp) override;
+  grpc::Status Watch(grpc::ServerContext* ctx, const v1::WatchRequest* req,
+                     grpc::ServerWriter<v1::WatchResponse>* writer) override;
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
+                         v1::GetStatusResponse* resp) override;
+  grpc::Status Rebuild(grpc::ServerContext*, const v1::RebuildRequest*,
+                       v1::RebuildResponse* resp) override;
+
+ private:
+  absl::Status Temperature(const v1::GetTemperatureRequest& req,
+                           v1::GetTemperatureResponse* resp);
+  absl::Status Group(const v1::GetGroupTemperatureRequest& req,
+                     v1::GetGroupTemperatureResponse* resp);
+  absl::Status Timeline(const v1::GetTimelineRequest& req,
+                        v1::GetTimelineResponse* resp);
+  absl::Status Movers(const v1::GetMoversRequest& req,
+                      v1::GetMoversResponse* resp);
+  absl::Status ActorSummary(const v1::GetActorSummaryRequest& req,
+                            v1::GetActorSummaryResponse* resp);
+
+  ProjectionManager& projections_;
+  QueryServiceOptions options_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace detente

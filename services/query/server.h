@@ -1,0 +1,25 @@
+// Wiring of the detente-query process: the read models (projection
+// manager, which follows detente-ingest), the gRPC server (query service,
+// health, reflection), graceful shutdown on SIGTERM/SIGINT.
+#pragma once
+
+#include <string>
+
+namespace detente {
+
+struct QueryServerOptions {
+  std::string listen = "127.0.0.1:7602";
+  std::string data_dir = "var/query";
+  std::string ingest = "127.0.0.1:7601";
+  std::string log_level = "info";
+  bool log_json = false;
+};
+
+// Defaults overridden by DETENTE_QUERY_LISTEN, DETENTE_QUERY_DATA_DIR,
+// DETENTE_INGEST, DETENTE_LOG_LEVEL.
+QueryServerOptions QueryServerOptionsFromEnv();
+
+// Returns the process exit code.
+int RunQueryServer(const QueryServerOptions& options);
+
+}  // namespace detente
