@@ -55,6 +55,14 @@ bool Follower::SleepUnlessStopped(absl::Duration d) {
 void Follower::Run() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
+  // gRPC's own reconnect backoff (default: 1 s growing to 120 s) would hide
+  // ours; keep it within the same bounds.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.min_backoff)));
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.min_backoff)));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
   auto channel = grpc::CreateCustomChannel(
       options_.ingest_address, grpc::InsecureChannelCredentials(), args);
   auto stub = v1::IngestService::NewStub(channel);

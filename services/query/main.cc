@@ -15,6 +15,12 @@ int main(int argc, char** argv) {
   app.add_option("--ingest", o.ingest,
                  "Address of the detente-ingest to follow (DETENTE_INGEST)")
       ->capture_default_str();
+  app.add_option("--http-listen", o.http_listen,
+                 "HTTP/JSON and dashboard address, \"\" to disable "
+                 "(DETENTE_QUERY_HTTP_LISTEN)")
+      ->capture_default_str();
+  app.add_option("--web-dir", o.web_dir,
+                 "Directory of the dashboard's files (DETENTE_WEB_DIR)");
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
   app.add_flag("--log-json", o.log_json, "Log JSON lines instead of text");

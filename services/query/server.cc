@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "services/query/http_gateway.h"
 #include "services/query/projection_manager.h"
 #include "services/query/query_service.h"
 #include "spdlog/spdlog.h"
@@ -27,6 +28,8 @@ QueryServerOptions QueryServerOptionsFromEnv() {
   FromEnv("DETENTE_QUERY_LISTEN", o.listen);
   FromEnv("DETENTE_QUERY_DATA_DIR", o.data_dir);
   FromEnv("DETENTE_INGEST", o.ingest);
+  FromEnv("DETENTE_QUERY_HTTP_LISTEN", o.http_listen);
+  FromEnv("DETENTE_WEB_DIR", o.web_dir);
   FromEnv("DETENTE_LOG_LEVEL", o.log_level);
   return o;
 }
@@ -65,6 +68,15 @@ int RunQueryServer(const QueryServerOptions& o) {
   }
   server->GetHealthCheckService()->SetServingStatus("detente.v1.QueryService",
                                                     true);
+  HttpGateway http(service, {.listen = o.http_listen, .web_dir = o.web_dir});
+  if (!o.http_listen.empty()) {
+    absl::Status s = http.Start();
+    if (!s.ok()) {
+      spdlog::critical("{}", s.ToString());
+      server->Shutdown();
+      return 1;
+    }
+  }
   spdlog::info("detente-query listening on {} (data {}, following {})",
                o.listen, o.data_dir, o.ingest);
   std::thread waiter([&] {
@@ -73,6 +85,7 @@ int RunQueryServer(const QueryServerOptions& o) {
     spdlog::info("signal {}: shutting down", sig);
     server->GetHealthCheckService()->Shutdown();
     service.StopStreams();
+    http.Stop();
     (*projections)->Stop();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   });
