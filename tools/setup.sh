@@ -11,7 +11,7 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libspdlog-dev libcli11-dev libcpp-httplib-dev python3
+  libspdlog-dev libcli11-dev libcpp-httplib-dev python3 zlib1g-dev libssl-dev
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 

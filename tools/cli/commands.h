@@ -3,6 +3,7 @@
 // 2 usage or connection error.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,10 +11,11 @@ namespace detente::cli {
 
 struct IngestOptions {
   std::string address;
-  std::vector<std::string> files;  // "-" for stdin
+  std::vector<std::string> files;  // "-" for stdin; .gz read directly
+  std::string format;  // jsonl | csv | gdelt | icews; empty: guess per file
   int batch = 1000;
   bool strict = false;
-  bool quiet = false;
+  bool quiet = false;  // no progress bar
 };
 int RunIngest(const IngestOptions& o);
 
@@ -23,12 +25,39 @@ struct ReadOptions {
   uint64_t from = 0;
   uint64_t to = 0;
   bool backward = false;
-  bool by_date = false;  // sort by event date (ties by position)
+  bool by_date = false;          // sort by event date (ties by position)
   std::string format = "table";  // table | jsonl
   uint64_t limit = 0;
 };
 int RunRead(const ReadOptions& o);
 
 int RunInfo(const std::string& address);
+
+// `detente export`: filters as in detente.v1.EventFilter; empty = all.
+struct ExportOptions {
+  std::string address;
+  uint64_t from = 0;  // first position, 0 = the start
+  uint64_t to = 0;    // last position, 0 = the head when the export starts
+  std::string pair;
+  std::vector<std::string> actors;
+  std::string occurred_from;
+  std::string occurred_to;
+  std::vector<std::string> cameo_roots;
+  std::vector<std::string> tags;
+  bool quiet = false;  // no "exported N entries" on stderr
+};
+int RunExport(const ExportOptions& o);
+
+// `detente synth`: see tools/cli/synth_history.h for the meaning.
+struct SynthCommandOptions {
+  uint64_t events = 10000;
+  uint64_t seed = 1;
+  int actors = 200;
+  double late_fraction = 0.05;
+  double corrections = 0.02;
+  double retractions = 0.01;
+  std::string out = "-";
+};
+int RunSynth(const SynthCommandOptions& o);
 
 }  // namespace detente::cli

@@ -4,8 +4,80 @@
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
 
+namespace {
+
+using namespace detente::cli;
+
+CLI::App* AddIngest(CLI::App& app, IngestOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "ingest",
+      "Load event files: jsonl (detente.v1.Event per line), csv (header of "
+      "Event field names), gdelt (1.0/2.0 exports), icews (.tab); plain or "
+      ".gz; format guessed when not given (docs/importing.md)");
+  c->add_option("files", o.files, "Files, '-' for stdin")->required();
+  c->add_option("--format", o.format, "jsonl, csv, gdelt or icews")
+      ->check(CLI::IsMember({"jsonl", "csv", "gdelt", "icews"}));
+  c->add_option("--batch", o.batch, "Events per batch, 1..10000")
+      ->capture_default_str();
+  c->add_flag("--strict", o.strict,
+              "Stop at the first bad row; nothing of its batch is written");
+  c->add_flag("-q,--quiet", o.quiet, "No progress bar");
+  return c;
+}
+
+CLI::App* AddRead(CLI::App& app, ReadOptions& o) {
+  CLI::App* c = app.add_subcommand("read", "Read the log back");
+  c->add_option("--pair", o.pair, "Only this pair, e.g. KOR-JPN");
+  c->add_option("--from", o.from, "First position (inclusive)");
+  c->add_option("--to", o.to, "Last position (inclusive)");
+  c->add_option("--limit", o.limit, "At most this many entries");
+  c->add_flag("--backward", o.backward, "Newest first");
+  c->add_flag("--by-date", o.by_date, "Sort by event date");
+  c->add_option("--format", o.format, "table or jsonl")
+      ->check(CLI::IsMember({"table", "jsonl"}))
+      ->capture_default_str();
+  return c;
+}
+
+CLI::App* AddExport(CLI::App& app, ExportOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "export",
+      "Replay the log to stdout as JSONL that `detente ingest` loads again");
+  c->add_option("--from-position", o.from, "First position (inclusive)");
+  c->add_option("--to-position", o.to, "Last position (inclusive)");
+  c->add_option("--pair", o.pair, "Only this pair, e.g. KOR-JPN");
+  c->add_option("--actor", o.actors, "Only entries involving these actors");
+  c->add_option("--occurred-from", o.occurred_from, "Events on or after DATE");
+  c->add_option("--occurred-to", o.occurred_to, "Events on or before DATE");
+  c->add_option("--cameo-root", o.cameo_roots, "Only these CAMEO roots (14)");
+  c->add_option("--tag", o.tags, "Only events with one of these tags");
+  c->add_flag("-q,--quiet", o.quiet, "No count on stderr");
+  return c;
+}
+
+CLI::App* AddSynth(CLI::App& app, SynthCommandOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "synth", "Write a deterministic synthetic history as JSONL");
+  c->add_option("--events", o.events, "Entries to write")
+      ->capture_default_str();
+  c->add_option("--seed", o.seed, "Seed")->capture_default_str();
+  c->add_option("--actors", o.actors, "Number of actors")
+      ->capture_default_str();
+  c->add_option("--late-fraction", o.late_fraction,
+                "Fraction of events dated long before their neighbours")
+      ->capture_default_str();
+  c->add_option("--corrections", o.corrections, "Fraction of corrections")
+      ->capture_default_str();
+  c->add_option("--retractions", o.retractions, "Fraction of retractions")
+      ->capture_default_str();
+  c->add_option("--out", o.out, "Output file, '-' for stdout")
+      ->capture_default_str();
+  return c;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace detente::cli;
   CLI::App app{"detente: load diplomatic events and ask about them"};
   app.require_subcommand(1);
   std::string ingest_flag;
@@ -15,32 +87,23 @@ int main(int argc, char** argv) {
   auto ingest_address = [&] {
     return ResolveAddress(ingest_flag, "DETENTE_INGEST", kDefaultIngest);
   };
-
   IngestOptions ingest;
-  CLI::App* ingest_cmd =
-      app.add_subcommand("ingest", "Load JSONL files (one detente.v1.Event per line)");
-  ingest_cmd->add_option("files", ingest.files, "Files, '-' for stdin")
-      ->required();
-  ingest_cmd->add_option("--batch", ingest.batch, "Events per batch, 1..10000")
-      ->capture_default_str();
-  ingest_cmd->add_flag("--strict", ingest.strict,
-                       "Stop at the first bad row; nothing of its batch is written");
-
   ReadOptions read;
-  CLI::App* read_cmd = app.add_subcommand("read", "Read the log back");
-  read_cmd->add_option("--pair", read.pair, "Only this pair, e.g. KOR-JPN");
-  read_cmd->add_option("--from", read.from, "First position (inclusive)");
-  read_cmd->add_option("--to", read.to, "Last position (inclusive)");
-  read_cmd->add_option("--limit", read.limit, "At most this many entries");
-  read_cmd->add_flag("--backward", read.backward, "Newest first");
-  read_cmd->add_flag("--by-date", read.by_date, "Sort by event date");
-  read_cmd->add_option("--format", read.format, "table or jsonl")
-      ->check(CLI::IsMember({"table", "jsonl"}))
-      ->capture_default_str();
+  ExportOptions exp;
+  SynthCommandOptions synth;
+  CLI::App* ingest_cmd = AddIngest(app, ingest);
+  CLI::App* read_cmd = AddRead(app, read);
+  CLI::App* export_cmd = AddExport(app, exp);
+  CLI::App* synth_cmd = AddSynth(app, synth);
+  CLI::App* info_cmd =
+      app.add_subcommand("info", "The log's head and counters");
 
-  CLI::App* info_cmd = app.add_subcommand("info", "The log's head and counters");
-
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help or the error
+    return code == 0 ? 0 : 2;      // usage errors exit 2
+  }
   if (*ingest_cmd) {
     ingest.address = ingest_address();
     return RunIngest(ingest);
@@ -49,6 +112,11 @@ int main(int argc, char** argv) {
     read.address = ingest_address();
     return RunRead(read);
   }
+  if (*export_cmd) {
+    exp.address = ingest_address();
+    return RunExport(exp);
+  }
+  if (*synth_cmd) return RunSynth(synth);
   if (*info_cmd) return RunInfo(ingest_address());
   return 2;
 }
