@@ -1,6 +1,7 @@
 // detente: the command line client of the Detente services.
 #include <CLI/CLI.hpp>
 
+#include "tools/cli/ask_commands.h"
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
 
@@ -75,6 +76,88 @@ CLI::App* AddSynth(CLI::App& app, SynthCommandOptions& o) {
   return c;
 }
 
+void AddSeriesOptions(CLI::App* c, SeriesCommandOptions& o) {
+  c->add_option("--from", o.from, "First day (YYYY, YYYY-MM or YYYY-MM-DD); "
+                                  "default: the first event");
+  c->add_option("--to", o.to, "Last day; default: today");
+  c->add_option("--resolution", o.resolution, "day, week, month, quarter or year")
+      ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}))
+      ->capture_default_str();
+  c->add_option("--half-life", o.half_life, "Half-life in days, 1..3650 (default 90)");
+  c->add_option("--prior", o.prior, "Prior strength c >= 0 (default 1)");
+  c->add_option("--as-of", o.as_of, "Answer as of this log position");
+  c->add_option("--tag", o.tags, "Only events with one of these tags");
+  c->add_option("--format", o.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+}
+
+CLI::App* AddTemperature(CLI::App& app, SeriesCommandOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "temperature", "The relation temperature of a pair over time "
+                     "(docs/temperature.md)");
+  c->add_option("actors", o.actors, "Two actors: codes (KOR) or names")
+      ->required()->expected(2);
+  c->add_flag("--directed", o.directed, "Only what the first does to the second");
+  AddSeriesOptions(c, o);
+  return c;
+}
+
+CLI::App* AddGroup(CLI::App& app, SeriesCommandOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "group", "The pooled temperature of a group (2..16 actors), and its pairs");
+  c->add_option("actors", o.actors, "Actors: codes or names")
+      ->required()->expected(2, 16);
+  AddSeriesOptions(c, o);
+  return c;
+}
+
+CLI::App* AddTimeline(CLI::App& app, TimelineCommandOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "timeline", "Events of a pair or an actor in date order");
+  c->add_option("actors", o.actors, "One actor or two")->required()->expected(1, 2);
+  c->add_option("--from", o.from, "First day");
+  c->add_option("--to", o.to, "Last day");
+  c->add_flag("--directed", o.directed, "Only what the first does to the second");
+  c->add_flag("--include-retracted", o.include_retracted, "Show retracted events, marked");
+  c->add_option("--page-size", o.page_size, "Events per page, 1..1000")
+      ->capture_default_str();
+  c->add_flag("--all", o.all, "Every page");
+  c->add_option("--as-of", o.as_of, "As of this log position");
+  c->add_option("--format", o.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  return c;
+}
+
+CLI::App* AddMovers(CLI::App& app, MoversCommandOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "movers", "The pairs that warmed and cooled most between two dates");
+  c->add_option("--from", o.from, "First date")->required();
+  c->add_option("--to", o.to, "Second date")->required();
+  c->add_option("--limit", o.limit, "Pairs per list, 1..100")->capture_default_str();
+  c->add_option("--min-heat", o.min_heat, "Only pairs with at least this heat at --to");
+  c->add_option("--half-life", o.half_life, "Half-life in days (default 90)");
+  c->add_option("--as-of", o.as_of, "As of this log position");
+  c->add_option("--format", o.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  return c;
+}
+
+CLI::App* AddActor(CLI::App& app, ActorCommandOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "actor", "An actor's partners with their temperature, heat and events");
+  c->add_option("actor", o.actor, "Code or name")->required();
+  c->add_option("--at", o.at, "The day (default today)");
+  c->add_option("--half-life", o.half_life, "Half-life in days (default 90)");
+  c->add_option("--as-of", o.as_of, "As of this log position");
+  c->add_option("--format", o.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,6 +170,13 @@ int main(int argc, char** argv) {
   auto ingest_address = [&] {
     return ResolveAddress(ingest_flag, "DETENTE_INGEST", kDefaultIngest);
   };
+  std::string query_flag;
+  app.add_option("--query", query_flag,
+                 "Query service address (DETENTE_QUERY, default " +
+                     std::string(kDefaultQuery) + ")");
+  auto query_address = [&] {
+    return ResolveAddress(query_flag, "DETENTE_QUERY", kDefaultQuery);
+  };
   IngestOptions ingest;
   ReadOptions read;
   ExportOptions exp;
@@ -97,6 +187,20 @@ int main(int argc, char** argv) {
   CLI::App* synth_cmd = AddSynth(app, synth);
   CLI::App* info_cmd =
       app.add_subcommand("info", "The log's head and counters");
+  SeriesCommandOptions temperature, group;
+  TimelineCommandOptions timeline;
+  MoversCommandOptions movers;
+  ActorCommandOptions actor;
+  std::string status_format = "table";
+  CLI::App* temperature_cmd = AddTemperature(app, temperature);
+  CLI::App* group_cmd = AddGroup(app, group);
+  CLI::App* timeline_cmd = AddTimeline(app, timeline);
+  CLI::App* movers_cmd = AddMovers(app, movers);
+  CLI::App* actor_cmd = AddActor(app, actor);
+  CLI::App* status_cmd = app.add_subcommand(
+      "status", "How far the query service's read models are");
+  status_cmd->add_option("--format", status_format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -118,5 +222,26 @@ int main(int argc, char** argv) {
   }
   if (*synth_cmd) return RunSynth(synth);
   if (*info_cmd) return RunInfo(ingest_address());
+  if (*temperature_cmd) {
+    temperature.address = query_address();
+    return RunTemperature(temperature);
+  }
+  if (*group_cmd) {
+    group.address = query_address();
+    return RunGroup(group);
+  }
+  if (*timeline_cmd) {
+    timeline.address = query_address();
+    return RunTimeline(timeline);
+  }
+  if (*movers_cmd) {
+    movers.address = query_address();
+    return RunMovers(movers);
+  }
+  if (*actor_cmd) {
+    actor.address = query_address();
+    return RunActor(actor);
+  }
+  if (*status_cmd) return RunStatus(query_address(), status_format);
   return 2;
 }
