@@ -12,6 +12,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libcli11-dev libcpp-httplib-dev python3 zlib1g-dev libssl-dev
+  chromium
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
@@ -27,10 +28,15 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ ! -x node_modules/.bin/buf ]; then
+if [ ! -x node_modules/.bin/buf ] || [ ! -f node_modules/uplot/package.json ] ||
+   [ ! -f node_modules/playwright-core/package.json ]; then
   echo "setup: installing npm tooling"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The dashboard's chart library, served by detente-query from web/vendor/
+# (git-ignored).
+mkdir -p web/vendor
+cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css web/vendor/
 
 BUILD_DIR="${DETENTE_BUILD_DIR:-build}"
 # shellcheck disable=SC2086

@@ -1,0 +1,195 @@
+// The `detente` command line against a running detente-ingest: the real
+// binaries, DETENTE_INGEST pointing the CLI at the server. Expected answers
+// come from the input files themselves (counted and parsed here), not from
+// the code under test.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "support/api.h"
+#include "support/ingest_process.h"
+#include "support/temp_dir.h"
+
+namespace detente::itest {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kSample =
+    std::string(DETENTE_SOURCE_DIR) + "/data/sample/korea-japan-triad.jsonl";
+const std::string kMixed =
+    std::string(DETENTE_SOURCE_DIR) + "/tests/fixtures/mixed.jsonl";
+const std::string kStrict =
+    std::string(DETENTE_SOURCE_DIR) + "/tests/fixtures/strict.jsonl";
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) {
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+// The value of a top-level string field of a JSON line ("source": "KOR").
+std::string JsonField(const std::string& line, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(line, m,
+                        std::regex("\"" + name + "\"\\s*:\\s*\"([^\"]*)\""))) {
+    return m[1];
+  }
+  return "";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<IngestProcess>> s =
+        IngestProcess::Start({.binary = DETENTE_INGEST_BIN,
+                              .data_dir = dir_.Sub("data"),
+                              .log_dir = dir_.path()});
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Stop();
+  }
+
+  RunResult Cli(std::vector<std::string> args) {
+    const int n = runs_++;
+    return RunToCompletion(
+        {.binary = DETENTE_CLI_BIN,
+         .args = std::move(args),
+         .env = {{"DETENTE_INGEST", server_->address()}},
+         .stdout_path = dir_.Sub(absl::StrCat("cli-", n, ".stdout")),
+         .stderr_path = dir_.Sub(absl::StrCat("cli-", n, ".stderr"))});
+  }
+
+  uint64_t Head() {
+    v1::GetInfoResponse info;
+    EXPECT_TRUE(GetInfo(server_->stub(), &info).ok());
+    return info.head_position();
+  }
+
+  bool InLog(const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::GetEventRequest req;
+    req.set_event_id(id);
+    v1::GetEventResponse resp;
+    return server_->stub().GetEvent(&ctx, req, &resp).ok();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<IngestProcess> server_;
+  int runs_ = 0;
+};
+
+TEST_F(CliTest, IngestSampleThenAgainAsDuplicates) {
+  const size_t n = Lines(kSample).size();
+  ASSERT_GT(n, 0u);
+  RunResult first = Cli({"ingest", kSample});
+  EXPECT_TRUE(first.status.exited && first.status.code == 0)
+      << first.status.ToString() << "\n"
+      << first.err;
+  EXPECT_TRUE(std::regex_search(
+      first.err, std::regex(absl::StrCat(R"(\bappended )", n, R"(\b)"))))
+      << first.err;
+  EXPECT_EQ(Head(), n);
+
+  RunResult second = Cli({"ingest", kSample});
+  EXPECT_TRUE(second.status.exited && second.status.code == 0)
+      << second.status.ToString() << "\n"
+      << second.err;
+  EXPECT_THAT(second.err,
+              HasSubstr(absl::StrCat("appended 0, duplicates ", n)));
+  EXPECT_EQ(Head(), n);
+}
+
+TEST_F(CliTest, BadLinesAreNamedAndGoodOnesLoaded) {
+  RunResult r = Cli({"ingest", kMixed});
+  EXPECT_TRUE(r.status.exited && r.status.code == 1) << r.status.ToString();
+  EXPECT_THAT(r.err, HasSubstr("mixed.jsonl:3:"))
+      << "the line that is not JSON";
+  EXPECT_THAT(r.err, HasSubstr("mixed.jsonl:6:")) << "the unknown actor";
+  for (int good : {1, 2, 4, 5, 7}) {
+    EXPECT_THAT(r.err, Not(HasSubstr(absl::StrCat("mixed.jsonl:", good, ":"))));
+  }
+  for (const char* id : {"0b6f3c1e-2d4a-4e8b-9c7d-1f2e3a4b5c01",
+                         "0b6f3c1e-2d4a-4e8b-9c7d-1f2e3a4b5c02",
+                         "0b6f3c1e-2d4a-4e8b-9c7d-1f2e3a4b5c04",
+                         "0b6f3c1e-2d4a-4e8b-9c7d-1f2e3a4b5c05",
+                         "0b6f3c1e-2d4a-4e8b-9c7d-1f2e3a4b5c07"}) {
+    EXPECT_TRUE(InLog(id)) << id;
+  }
+  EXPECT_FALSE(InLog("0b6f3c1e-2d4a-4e8b-9c7d-1f2e3a4b5c06"));
+  EXPECT_EQ(Head(), 5u);
+}
+
+TEST_F(CliTest, StrictWritesNothingOfABadBatch) {
+  // The bad line (unknown actor, rejected by the server) is in the first
+  // and only batch.
+  RunResult r = Cli({"ingest", "--strict", kStrict});
+  EXPECT_TRUE(r.status.exited && r.status.code != 0) << r.status.ToString();
+  EXPECT_THAT(r.err, HasSubstr("strict.jsonl:2:"));
+  EXPECT_EQ(Head(), 0u);
+
+  // A line that is not JSON stops the load before anything is sent.
+  r = Cli({"ingest", "--strict", kMixed});
+  EXPECT_TRUE(r.status.exited && r.status.code != 0) << r.status.ToString();
+  EXPECT_THAT(r.err, HasSubstr("mixed.jsonl:3:"));
+  EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(CliTest, ReadPairByDateIsInDateOrder) {
+  RunResult load = Cli({"ingest", kSample});
+  ASSERT_EQ(load.status.code, 0) << load.err;
+
+  // The pair's dates, straight from the file.
+  std::vector<std::string> expected;
+  for (const std::string& line : Lines(kSample)) {
+    std::set<std::string> pair = {JsonField(line, "source"),
+                                  JsonField(line, "target")};
+    if (pair == std::set<std::string>{"KOR", "JPN"}) {
+      expected.push_back(JsonField(line, "occurredOn"));
+    }
+  }
+  ASSERT_GE(expected.size(), 2u);
+  // ISO dates of any precision order as text: "1965" < "1965-06" <
+  // "1965-06-22" < "1966".
+  std::sort(expected.begin(), expected.end());
+
+  RunResult r = Cli({"read", "--pair", "KOR-JPN", "--by-date"});
+  ASSERT_TRUE(r.status.exited && r.status.code == 0) << r.err;
+  std::vector<std::string> dates;
+  std::istringstream out(r.out);
+  std::string line;
+  const std::regex row(R"(^\s*\d+\s+(\d{4}(-\d{2}){0,2})\s)");
+  while (std::getline(out, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, row)) dates.push_back(m[1]);
+  }
+  EXPECT_EQ(dates, expected) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(expected.size(), " entries")));
+}
+
+TEST_F(CliTest, InfoPrintsTheHead) {
+  RunResult load = Cli({"ingest", kMixed});
+  ASSERT_EQ(load.status.code, 1) << load.err;  // two bad lines
+  RunResult r = Cli({"info"});
+  ASSERT_TRUE(r.status.exited && r.status.code == 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(head position:\s+5\b)")))
+      << r.out;
+}
+
+}  // namespace
+}  // namespace detente::itest

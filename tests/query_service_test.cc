@@ -1,0 +1,559 @@
+// Multi-process tests of detente-query with the real binaries: answers over
+// gRPC against hand-computed values, cheap polling, bad parameters, Watch,
+// kill -9 during catch-up compared with a fresh rebuild, reconnection after
+// the ingestion service restarts, two query services agreeing, Rebuild.
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "detente/v1/query.grpc.pb.h"
+#include "support/api.h"
+#include "support/ingest_process.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace detente::itest {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+
+// A detente-query process following `ingest`.
+class QueryProcess {
+ public:
+  QueryProcess(const std::string& data_dir, const std::string& ingest,
+               const std::string& log_prefix)
+      : port_(PickFreePort()),
+        address_(absl::StrCat("127.0.0.1:", port_)),
+        process_({.binary = DETENTE_QUERY_BIN,
+                  .args = {"--listen", address_, "--data-dir", data_dir,
+                           "--ingest", ingest, "--http-listen", "127.0.0.1:0"},
+                  .stdout_path = log_prefix + ".stdout",
+                  .stderr_path = log_prefix + ".stderr"}) {}
+
+  absl::Status Start() {
+    absl::Status started = process_.Start();
+    if (!started.ok()) return started;
+    // Reconnect quickly: the server may not listen yet on the first try.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    stub_ = v1::QueryService::NewStub(grpc::CreateCustomChannel(
+        address_, grpc::InsecureChannelCredentials(), args));
+    for (int i = 0; i < 300; ++i) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(In(1));
+      ctx.set_wait_for_ready(true);
+      v1::GetStatusResponse s;
+      if (stub_->GetStatus(&ctx, {}, &s).ok()) return absl::OkStatus();
+      if (!process_.running()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return absl::UnavailableError(
+        "detente-query did not start: " +
+        ReadFileOrEmpty(process_.options().stderr_path));
+  }
+
+  v1::GetStatusResponse Status() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(5));
+    v1::GetStatusResponse s;
+    EXPECT_TRUE(stub_->GetStatus(&ctx, {}, &s).ok());
+    return s;
+  }
+
+  // Polls until the read models reach `position`.
+  bool WaitFor(uint64_t position, double seconds = 60) {
+    const auto deadline = In(seconds);
+    while (std::chrono::system_clock::now() < deadline) {
+      if (Status().projection_position() >= position) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  v1::QueryService::Stub& stub() { return *stub_; }
+  Subprocess& process() { return process_; }
+
+ private:
+  int port_;
+  std::string address_;
+  Subprocess process_;
+  std::unique_ptr<v1::QueryService::Stub> stub_;
+};
+
+uint64_t Append(v1::IngestService::Stub& stub, std::vector<v1::Event> events) {
+  v1::AppendRequest req;
+  for (auto& e : events) *req.add_entries() = std::move(e);
+  v1::AppendResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(In(60));
+  grpc::Status s = stub.Append(&ctx, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp.head_position();
+}
+
+v1::GetTemperatureResponse Temperature(v1::QueryService::Stub& stub,
+                                       const v1::GetTemperatureRequest& req,
+                                       grpc::Status* status = nullptr) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(In(30));
+  v1::GetTemperatureResponse resp;
+  grpc::Status s = stub.GetTemperature(&ctx, req, &resp);
+  if (status != nullptr) {
+    *status = s;
+  } else {
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+  return resp;
+}
+
+v1::GetTemperatureRequest DaySeries(const std::string& a, const std::string& b,
+                                    const std::string& day) {
+  v1::GetTemperatureRequest req;
+  req.set_actor_a(a);
+  req.set_actor_b(b);
+  req.mutable_options()->set_from(day);
+  req.mutable_options()->set_to(day);
+  req.mutable_options()->set_resolution(v1::RESOLUTION_DAY);
+  return req;
+}
+
+class QueryServiceTest : public ::testing::Test {
+ protected:
+  void StartIngest(std::vector<std::string> extra = {}) {
+    auto p = IngestProcess::Start({.binary = DETENTE_INGEST_BIN,
+                                   .data_dir = dir_.Sub("ingest"),
+                                   .log_dir = dir_.path(),
+                                   .extra_args = std::move(extra)});
+    ASSERT_TRUE(p.ok()) << p.status();
+    ingest_ = std::move(*p);
+  }
+  std::unique_ptr<QueryProcess> StartQuery(const std::string& name) {
+    auto q = std::make_unique<QueryProcess>(dir_.Sub(name), ingest_->address(),
+                                            dir_.Sub(name + "-log"));
+    absl::Status s = q->Start();
+    EXPECT_TRUE(s.ok()) << s;
+    return s.ok() ? std::move(q) : nullptr;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<IngestProcess> ingest_;
+};
+
+TEST_F(QueryServiceTest, HandComputedAnswersAndCheapPolling) {
+  StartIngest();
+  auto query = StartQuery("query");
+  ASSERT_NE(query, nullptr);
+  // GDELT's Goldstein scores: 036 -> +4.0, 111 -> -2.0.
+  uint64_t head =
+      Append(ingest_->stub(), {MakeEvent("00000000-0000-4000-8000-000000000001",
+                                         "2021-05-03", "KOR", "JPN", "036"),
+                               MakeEvent("00000000-0000-4000-8000-000000000002",
+                                         "2021-06", "JPN", "KOR", "111")});
+  ASSERT_TRUE(query->WaitFor(head));
+  // On June 1 (29 days after May 3; the month-precision event counts on its
+  // first day): (4k - 2) / (1 + k + 1) with k = 2^(-29/90).
+  const double k = std::pow(2.0, -29.0 / 90.0);
+  v1::GetTemperatureResponse r =
+      Temperature(query->stub(), DaySeries("KOR", "JPN", "2021-06-01"));
+  ASSERT_EQ(r.points_size(), 1);
+  EXPECT_NEAR(r.points(0).temperature(), (4 * k - 2) / (2 + k), 1e-12);
+  EXPECT_NEAR(r.points(0).heat(), 1 + k, 1e-12);
+  EXPECT_EQ(r.stream(), "JPN-KOR");
+  EXPECT_EQ(r.position(), head);
+  // Directed: only KOR -> JPN.
+  auto directed = DaySeries("KOR", "JPN", "2021-06-01");
+  directed.mutable_options()->set_directed(true);
+  EXPECT_NEAR(Temperature(query->stub(), directed).points(0).temperature(),
+              4 * k / (1 + k), 1e-12);
+
+  // Polling: unchanged while other pairs change, changed when the pair does.
+  auto poll = DaySeries("KOR", "JPN", "2021-06-01");
+  poll.mutable_options()->set_if_changed_since(r.position());
+  v1::GetTemperatureResponse same = Temperature(query->stub(), poll);
+  EXPECT_TRUE(same.not_modified());
+  EXPECT_EQ(same.points_size(), 0);
+  head =
+      Append(ingest_->stub(), {MakeEvent("00000000-0000-4000-8000-000000000003",
+                                         "2021-05-20", "USA", "CHN", "111")});
+  ASSERT_TRUE(query->WaitFor(head));
+  same = Temperature(query->stub(), poll);
+  EXPECT_TRUE(same.not_modified());
+  EXPECT_EQ(same.position(), head);
+  head =
+      Append(ingest_->stub(), {MakeEvent("00000000-0000-4000-8000-000000000004",
+                                         "2021-06-01", "JPN", "KOR", "036")});
+  ASSERT_TRUE(query->WaitFor(head));
+  v1::GetTemperatureResponse changed = Temperature(query->stub(), poll);
+  EXPECT_FALSE(changed.not_modified());
+  EXPECT_NEAR(changed.points(0).temperature(),
+              (4 * k - 2 + 4) / (1 + k + 1 + 1), 1e-12);
+  // As of the earlier position, the old answer.
+  auto as_of = DaySeries("KOR", "JPN", "2021-06-01");
+  as_of.mutable_options()->set_as_of_position(r.position());
+  v1::GetTemperatureResponse old = Temperature(query->stub(), as_of);
+  EXPECT_EQ(old.position(), r.position());
+  EXPECT_TRUE(MessageDifferencer::Equals(old.points(0), r.points(0)));
+}
+
+TEST_F(QueryServiceTest, BadParametersNameTheParameter) {
+  StartIngest();
+  auto query = StartQuery("query");
+  ASSERT_NE(query, nullptr);
+  struct Case {
+    std::string name;
+    std::function<void(v1::GetTemperatureRequest&)> edit;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {"unknown actor", [](auto& r) { r.set_actor_b("XXX"); }, "actor_b"},
+      {"same actor", [](auto& r) { r.set_actor_b("KOR"); }, "actor_b"},
+      {"half-life too short",
+       [](auto& r) { r.mutable_options()->set_half_life_days(0.5); },
+       "half_life_days"},
+      {"half-life too long",
+       [](auto& r) { r.mutable_options()->set_half_life_days(3651); },
+       "half_life_days"},
+      {"negative prior", [](auto& r) { r.mutable_options()->set_prior(-1); },
+       "prior"},
+      {"bad date", [](auto& r) { r.mutable_options()->set_from("2021-02-29"); },
+       "from"},
+      {"inverted range",
+       [](auto& r) {
+         r.mutable_options()->set_from("2021-05-02");
+         r.mutable_options()->set_to("2021-05-01");
+       },
+       "to"},
+      {"too many points",
+       [](auto& r) {
+         r.mutable_options()->set_from("1700");
+         r.mutable_options()->set_to("2020");
+         r.mutable_options()->set_resolution(v1::RESOLUTION_DAY);
+       },
+       "resolution"},
+  };
+  for (const Case& c : cases) {
+    v1::GetTemperatureRequest req;
+    req.set_actor_a("KOR");
+    req.set_actor_b("JPN");
+    c.edit(req);
+    grpc::Status s;
+    Temperature(query->stub(), req, &s);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.name;
+    std::vector<std::string> fields = BadRequestFields(s);
+    ASSERT_FALSE(fields.empty()) << c.name;
+    EXPECT_EQ(fields[0], c.field) << c.name << ": " << s.error_message();
+  }
+}
+
+TEST_F(QueryServiceTest, WatchSendsTheSeriesThenUpdates) {
+  StartIngest();
+  auto query = StartQuery("query");
+  ASSERT_NE(query, nullptr);
+  uint64_t head =
+      Append(ingest_->stub(), {MakeEvent("00000000-0000-4000-8000-000000000011",
+                                         "2021-05-03", "KOR", "JPN", "036")});
+  ASSERT_TRUE(query->WaitFor(head));
+  grpc::ClientContext ctx;
+  v1::WatchRequest req;
+  req.set_actor_a("KOR");
+  req.set_actor_b("JPN");
+  req.mutable_options()->set_from("2021-05");
+  req.mutable_options()->set_to("2021-06");
+  req.set_min_interval_ms(100);
+  auto reader = query->stub().Watch(&ctx, req);
+  v1::WatchResponse first;
+  ASSERT_TRUE(reader->Read(&first));
+  EXPECT_EQ(first.position(), head);
+  ASSERT_EQ(first.points_size(), 2);
+  EXPECT_EQ(first.points(1).events(), 0u);
+  head =
+      Append(ingest_->stub(), {MakeEvent("00000000-0000-4000-8000-000000000012",
+                                         "2021-06-15", "JPN", "KOR", "111")});
+  v1::WatchResponse next;
+  ASSERT_TRUE(reader->Read(&next));
+  EXPECT_EQ(next.position(), head);
+  EXPECT_EQ(next.points(1).events(), 1u);
+  ctx.TryCancel();
+  reader->Finish();
+}
+
+// A deterministic history: ~100,000 entries over 30 actors, dates from 1960
+// to 2022 in any order, about 3% corrections and 2% retractions.
+std::vector<std::vector<v1::Event>> History(uint64_t seed, int batches) {
+  const char* actors[] = {
+      "KOR", "JPN", "USA", "CHN", "PRK", "RUS", "GBR", "FRA", "DEU", "IND",
+      "PAK", "IRN", "ISR", "EGY", "TUR", "BRA", "MEX", "CAN", "AUS", "IDN",
+      "VNM", "THA", "PHL", "SAU", "UKR", "POL", "ITA", "ESP", "NGA", "ZAF"};
+  const char* codes[] = {"036", "040", "042", "057", "0311", "111",
+                         "112", "130", "163", "172", "190",  "071"};
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<v1::Event>> out;
+  std::vector<v1::Event> events;  // originals, for corrections
+  for (int b = 0; b < batches; ++b) {
+    std::vector<v1::Event> batch;
+    for (int i = 0; i < 1000; ++i) {
+      const int roll = int(rng() % 100);
+      v1::Event e;
+      if (roll < 5 && !events.empty()) {
+        const v1::Event& s = events[rng() % events.size()];
+        if (roll < 3) {
+          e = s;
+          e.set_kind(v1::ENTRY_KIND_CORRECTION);
+          e.set_event_code(codes[rng() % 12]);
+        } else {
+          e.set_kind(v1::ENTRY_KIND_RETRACTION);
+        }
+        e.set_subject_event_id(s.event_id());
+        e.set_event_id(RandomUuid(rng));
+      } else {
+        // Skewed popularity: low actor indexes are far more frequent.
+        int a = int(std::pow(double(rng() % 10000) / 10000.0, 3) * 30);
+        int c = int(rng() % 29);
+        if (c >= a) ++c;
+        e = MakeEvent(RandomUuid(rng),
+                      absl::StrFormat("%04d-%02d-%02d", 1960 + rng() % 63,
+                                      1 + rng() % 12, 1 + rng() % 28),
+                      actors[a], actors[c], codes[rng() % 12]);
+        if (rng() % 3 == 0) e.add_tags("security");
+        events.push_back(e);
+      }
+      batch.push_back(std::move(e));
+    }
+    out.push_back(std::move(batch));
+  }
+  return out;
+}
+
+// The answers compared between two query services.
+std::vector<std::unique_ptr<google::protobuf::Message>> Answers(
+    v1::QueryService::Stub& stub, uint64_t head) {
+  std::vector<std::unique_ptr<google::protobuf::Message>> out;
+  const std::pair<const char*, const char*> pairs[] = {
+      {"KOR", "JPN"}, {"JPN", "KOR"}, {"USA", "CHN"},
+      {"KOR", "USA"}, {"GBR", "FRA"}, {"ZAF", "NGA"}};
+  const v1::Resolution resolutions[] = {
+      v1::RESOLUTION_MONTH, v1::RESOLUTION_YEAR, v1::RESOLUTION_WEEK};
+  for (auto [a, b] : pairs) {
+    for (v1::Resolution res : resolutions) {
+      for (uint64_t as_of : {uint64_t{0}, head / 3, head / 2 + 17}) {
+        for (bool directed : {false, true}) {
+          v1::GetTemperatureRequest req;
+          req.set_actor_a(a);
+          req.set_actor_b(b);
+          req.mutable_options()->set_from("1990");
+          req.mutable_options()->set_to("2022-12-31");
+          req.mutable_options()->set_resolution(res);
+          req.mutable_options()->set_as_of_position(as_of);
+          req.mutable_options()->set_directed(directed);
+          if (as_of == head / 3) req.mutable_options()->add_tags("security");
+          auto resp = std::make_unique<v1::GetTemperatureResponse>(
+              Temperature(stub, req));
+          out.push_back(std::move(resp));
+        }
+      }
+    }
+  }
+  {
+    v1::GetGroupTemperatureRequest req;
+    for (const char* a : {"USA", "KOR", "JPN", "CHN"}) req.add_actors(a);
+    req.mutable_options()->set_from("2000");
+    req.mutable_options()->set_to("2022");
+    req.mutable_options()->set_resolution(v1::RESOLUTION_QUARTER);
+    auto resp = std::make_unique<v1::GetGroupTemperatureResponse>();
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub.GetGroupTemperature(&ctx, req, resp.get()).ok());
+    out.push_back(std::move(resp));
+  }
+  std::string token;
+  for (int page = 0; page < 3; ++page) {
+    v1::GetTimelineRequest req;
+    req.set_actor_a("KOR");
+    req.set_actor_b("JPN");
+    req.set_include_retracted(true);
+    req.set_page_size(200);
+    req.set_page_token(token);
+    auto resp = std::make_unique<v1::GetTimelineResponse>();
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub.GetTimeline(&ctx, req, resp.get()).ok());
+    token = resp->next_page_token();
+    out.push_back(std::move(resp));
+  }
+  {
+    v1::GetMoversRequest req;
+    req.set_from("1995-01-01");
+    req.set_to("2015-06-30");
+    req.set_limit(20);
+    auto resp = std::make_unique<v1::GetMoversResponse>();
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub.GetMovers(&ctx, req, resp.get()).ok());
+    out.push_back(std::move(resp));
+  }
+  {
+    v1::GetActorSummaryRequest req;
+    req.set_actor("KOR");
+    req.set_at("2020-01-01");
+    auto resp = std::make_unique<v1::GetActorSummaryResponse>();
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub.GetActorSummary(&ctx, req, resp.get()).ok());
+    out.push_back(std::move(resp));
+  }
+  return out;
+}
+
+void ExpectSameAnswers(v1::QueryService::Stub& a, v1::QueryService::Stub& b,
+                       uint64_t head) {
+  auto x = Answers(a, head);
+  auto y = Answers(b, head);
+  ASSERT_EQ(x.size(), y.size());
+  int differing = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!MessageDifferencer::Equals(*x[i], *y[i])) {
+      if (++differing <= 3) {
+        ADD_FAILURE() << "answer " << i << " differs:\n"
+                      << x[i]->ShortDebugString().substr(0, 400) << "\nvs\n"
+                      << y[i]->ShortDebugString().substr(0, 400);
+      }
+    }
+  }
+  EXPECT_EQ(differing, 0);
+}
+
+TEST_F(QueryServiceTest, KillDuringCatchUpThenAnswersEqualAFreshRebuild) {
+  StartIngest({"--durability", "async"});
+  uint64_t head = 0;
+  for (auto& batch : History(20261128, 100)) {
+    head = Append(ingest_->stub(), std::move(batch));
+  }
+  ASSERT_GE(head, 100000u);
+
+  std::mt19937_64 rng(7);
+  int killed_midway = 0;
+  uint64_t last_position = 0;
+  for (int round = 0; round < 4; ++round) {
+    auto q = std::make_unique<QueryProcess>(
+        dir_.Sub("a"), ingest_->address(), dir_.Sub(absl::StrCat("a-", round)));
+    absl::Status started = q->Start();
+    ASSERT_TRUE(started.ok()) << started;
+    const uint64_t at_start = q->Status().projection_position();
+    // Progress survives restarts: never behind what was applied before.
+    EXPECT_GE(at_start, last_position);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 150));
+    const uint64_t before = q->Status().projection_position();
+    q->process().Kill(SIGKILL);
+    q->process().Wait();
+    if (before < head) ++killed_midway;
+    last_position = before;
+  }
+  EXPECT_GE(killed_midway, 1) << "the catch-up was always over before the kill";
+
+  auto a = StartQuery("a");
+  ASSERT_NE(a, nullptr);
+  auto fresh = StartQuery("fresh");
+  ASSERT_NE(fresh, nullptr);
+  ASSERT_TRUE(a->WaitFor(head, 120));
+  ASSERT_TRUE(fresh->WaitFor(head, 120));
+  ExpectSameAnswers(a->stub(), fresh->stub(), head);
+}
+
+TEST_F(QueryServiceTest, ReconnectsAfterTheIngestionServiceRestarts) {
+  // Both services on fixed ports so the ingestion service can come back at
+  // the same address.
+  const std::string address = absl::StrCat("127.0.0.1:", PickFreePort());
+  auto start_ingest = [&](int n) {
+    auto p = std::make_unique<Subprocess>(SubprocessOptions{
+        .binary = DETENTE_INGEST_BIN,
+        .args = {"--listen", address, "--data-dir", dir_.Sub("ingest")},
+        .stdout_path = dir_.Sub(absl::StrCat("ingest-", n, ".out")),
+        .stderr_path = dir_.Sub(absl::StrCat("ingest-", n, ".err"))});
+    EXPECT_TRUE(p->Start().ok());
+    EXPECT_TRUE(WaitForIngest(address, absl::Seconds(30)).ok());
+    return p;
+  };
+  auto ingest = start_ingest(1);
+  auto stub = v1::IngestService::NewStub(MakeChannel(address));
+  QueryProcess q(dir_.Sub("query"), address, dir_.Sub("query-log"));
+  ASSERT_TRUE(q.Start().ok());
+  uint64_t head =
+      Append(*stub, {MakeEvent("00000000-0000-4000-8000-000000000021",
+                               "2021-05-03", "KOR", "JPN", "036")});
+  ASSERT_TRUE(q.WaitFor(head));
+
+  ingest->Kill(SIGTERM);
+  ingest->Wait();
+  v1::GetStatusResponse s;
+  for (int i = 0; i < 500; ++i) {
+    s = q.Status();
+    if (s.state() == v1::PROJECTION_STATE_DISCONNECTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(s.state(), v1::PROJECTION_STATE_DISCONNECTED);
+  EXPECT_FALSE(s.last_error().empty());
+  EXPECT_EQ(s.projection_position(), head);
+  // Still answering, stamped with its position.
+  v1::GetTemperatureResponse r =
+      Temperature(q.stub(), DaySeries("KOR", "JPN", "2021-05-03"));
+  EXPECT_EQ(r.position(), head);
+  EXPECT_NEAR(r.points(0).temperature(), 2.0, 1e-12);
+
+  ingest = start_ingest(2);
+  std::vector<v1::Event> more;
+  for (int i = 0; i < 50; ++i) {
+    more.push_back(
+        MakeEvent(absl::StrFormat("00000000-0000-4000-8000-%012d", 100 + i),
+                  "2021-05-04", "JPN", "KOR", "111"));
+  }
+  head = Append(*stub, std::move(more));
+  ASSERT_TRUE(q.WaitFor(head, 30));
+  for (int i = 0; i < 500; ++i) {
+    s = q.Status();
+    if (s.state() == v1::PROJECTION_STATE_LIVE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(s.state(), v1::PROJECTION_STATE_LIVE);
+  EXPECT_EQ(s.lag(), 0u);
+  EXPECT_EQ(s.ingest_head(), head);
+  EXPECT_TRUE(s.last_error().empty());
+}
+
+TEST_F(QueryServiceTest, TwoQueryServicesAgreeAndRebuildChangesNothing) {
+  StartIngest({"--durability", "async"});
+  uint64_t head = 0;
+  for (auto& batch : History(99, 10))
+    head = Append(ingest_->stub(), std::move(batch));
+  auto a = StartQuery("a");
+  auto b = StartQuery("b");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(a->WaitFor(head));
+  ASSERT_TRUE(b->WaitFor(head));
+  ExpectSameAnswers(a->stub(), b->stub(), head);
+
+  grpc::ClientContext ctx;
+  v1::RebuildResponse rebuilt;
+  ASSERT_TRUE(a->stub().Rebuild(&ctx, {}, &rebuilt).ok());
+  EXPECT_EQ(rebuilt.started_at_position(), head);
+  grpc::ClientContext again;
+  EXPECT_EQ(a->stub().Rebuild(&again, {}, &rebuilt).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::GetStatusResponse s;
+  for (int i = 0; i < 1000; ++i) {
+    s = a->Status();
+    if (s.state() == v1::PROJECTION_STATE_LIVE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(s.state(), v1::PROJECTION_STATE_LIVE);
+  EXPECT_EQ(s.projection_position(), head);
+  ExpectSameAnswers(a->stub(), b->stub(), head);
+}
+
+}  // namespace
+}  // namespace detente::itest

@@ -1,0 +1,372 @@
+// Scenarios 1-3: bulk load, unary appends, replay.
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "detente/v1/ingest.grpc.pb.h"
+#include "services/common/event_mapping.h"
+#include "tools/bench/closed_loop.h"
+#include "tools/bench/proc_stats.h"
+#include "tools/bench/scenarios.h"
+
+namespace detente::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// Wire events of the generator's first `n` indexes: templates whose ids are
+// replaced per use so that every appended event is new.
+const std::vector<v1::Event>& WirePool(const SynthEvents& gen) {
+  static const std::vector<v1::Event> pool = [&] {
+    std::vector<v1::Event> p(kPoolSize);
+    for (size_t i = 0; i < p.size(); ++i) ToProto(gen.Make(i), &p[i]);
+    return p;
+  }();
+  return pool;
+}
+
+// One AppendStream, `batches` batches of 1000, up to `window` unanswered.
+class LoadStream final
+    : public grpc::ClientBidiReactor<v1::AppendStreamRequest,
+                                     v1::AppendStreamResponse> {
+ public:
+  LoadStream(BenchContext& c, v1::IngestService::Stub& stub, uint64_t batches,
+             int window)
+      : c_(c), batches_(batches), slots_(window), sent_at_(window) {
+    stub.async()->AppendStream(&ctx_, this);
+  }
+
+  void Start() {
+    StartRead(&resp_);
+    StartCall();
+    std::lock_guard lock(mu_);
+    MaybeWrite();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) return;
+    MaybeWrite();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    {
+      std::lock_guard lock(mu_);
+      latencies_.Add(Micros(Clock::now() - sent_at_[acked_ % slots_.size()]));
+      ++acked_;
+      if (resp_.has_error() && errors_++ == 0) {
+        first_error_ = resp_.error().message();
+      }
+      events_ += resp_.result().results_size();
+      MaybeWrite();
+    }
+    if (acked_ < batches_) {
+      StartRead(&resp_);
+    } else {
+      StartWritesDone();
+    }
+  }
+
+  void OnDone(const grpc::Status& s) override {
+    std::lock_guard lock(mu_);
+    status_ = s;
+    done_ = true;
+    cv_.notify_all();
+  }
+
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+  }
+
+  Latencies latencies_;
+  uint64_t events_ = 0, errors_ = 0;
+  std::string first_error_;
+  grpc::Status status_;
+
+ private:
+  // Requires mu_.
+  void MaybeWrite() {
+    if (writing_ || sent_ >= batches_ || sent_ - acked_ >= slots_.size()) {
+      return;
+    }
+    const size_t slot = sent_ % slots_.size();
+    v1::AppendStreamRequest& req = slots_[slot];
+    const uint64_t first = c_.next_index.fetch_add(1000);
+    FillBatch(c_, first, 1000, req.mutable_batch());
+    req.set_batch_id(sent_);
+    sent_at_[slot] = Clock::now();
+    ++sent_;
+    writing_ = true;
+    StartWrite(&req);
+  }
+
+  BenchContext& c_;
+  grpc::ClientContext ctx_;
+  const uint64_t batches_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<v1::AppendStreamRequest> slots_;
+  std::vector<Clock::time_point> sent_at_;
+  v1::AppendStreamResponse resp_;
+  uint64_t sent_ = 0, acked_ = 0;
+  bool writing_ = false, done_ = false;
+};
+
+class ReplayReader final : public grpc::ClientReadReactor<v1::ReadResponse> {
+ public:
+  ReplayReader(v1::IngestService::Stub& stub, const v1::ReadRequest& req) {
+    stub.async()->Read(&ctx_, &req, this);
+    last_ = Clock::now();
+    StartRead(&resp_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    const auto now = Clock::now();
+    gaps_.Add(Micros(now - last_));
+    last_ = now;
+    events_ += resp_.events_size();
+    if (resp_.events_size() > 0) {
+      last_position_ = resp_.events(resp_.events_size() - 1).position();
+    }
+    StartRead(&resp_);
+  }
+  void OnDone(const grpc::Status& s) override {
+    std::lock_guard lock(mu_);
+    status_ = s;
+    done_ = true;
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+  }
+  void Cancel() { ctx_.TryCancel(); }
+
+  Latencies gaps_;
+  uint64_t events_ = 0, last_position_ = 0;
+  grpc::Status status_;
+
+ private:
+  grpc::ClientContext ctx_;
+  v1::ReadResponse resp_;
+  Clock::time_point last_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+void FillBatch(const BenchContext& c, uint64_t first, int n,
+               v1::AppendRequest* req) {
+  const auto& pool = WirePool(*c.gen);
+  auto* entries = req->mutable_entries();
+  while (entries->size() > n) entries->RemoveLast();
+  while (entries->size() < n) entries->Add();
+  for (int i = 0; i < n; ++i) {
+    v1::Event* e = entries->Mutable(i);
+    *e = pool[(first + i) % pool.size()];
+    e->set_event_id(c.gen->EventId(first + i));
+  }
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+bool WaitForIngest(const ServiceHandle& s, double seconds) {
+  auto stub = v1::IngestService::NewStub(s.channel);
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(seconds));
+  while (Clock::now() < end) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::milliseconds(500));
+    v1::GetInfoRequest req;
+    v1::GetInfoResponse resp;
+    if (stub->GetInfo(&ctx, req, &resp).ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+static v1::GetInfoResponse Info(const ServiceHandle& s) {
+  auto stub = v1::IngestService::NewStub(s.channel);
+  grpc::ClientContext ctx;
+  v1::GetInfoRequest req;
+  v1::GetInfoResponse resp;
+  stub->GetInfo(&ctx, req, &resp);
+  return resp;
+}
+uint64_t IngestHead(const ServiceHandle& s) { return Info(s).head_position(); }
+uint64_t IngestDiskBytes(const ServiceHandle& s) {
+  return Info(s).disk_bytes();
+}
+
+CostMeter::CostMeter(const BenchContext& c) : c_(c) {
+  if (c.ingest.pid > 0) {
+    ingest_cpu_ = SampleProc(c.ingest.pid).cpu_seconds;
+    ResetPeakRss(c.ingest.pid);
+  }
+  if (c.query.pid > 0) {
+    query_cpu_ = SampleProc(c.query.pid).cpu_seconds;
+    ResetPeakRss(c.query.pid);
+  }
+  self_cpu_ = SelfCpuSeconds();
+}
+
+void CostMeter::Finish(Result& r) const {
+  if (c_.ingest.pid > 0) {
+    ProcSample s = SampleProc(c_.ingest.pid);
+    r.ingest_cpu_s = s.cpu_seconds - ingest_cpu_;
+    r.ingest_peak_mib = static_cast<double>(s.peak_bytes) / (1 << 20);
+  }
+  if (c_.query.pid > 0) {
+    ProcSample s = SampleProc(c_.query.pid);
+    r.query_cpu_s = s.cpu_seconds - query_cpu_;
+    r.query_peak_mib = static_cast<double>(s.peak_bytes) / (1 << 20);
+  }
+  r.client_cpu_s = SelfCpuSeconds() - self_cpu_;
+}
+
+void RunBulkLoad(BenchContext& c) {
+  WirePool(*c.gen);  // generated before the clock starts
+  auto stub = v1::IngestService::NewStub(c.ingest.channel);
+  const uint64_t batches = std::max<uint64_t>(c.config.events / 1000, 1);
+  const int n = std::max(c.config.load_streams, 1);
+  const uint64_t head0 = IngestHead(c.ingest);
+  CostMeter meter(c);
+  const auto start = Clock::now();
+  std::vector<std::unique_ptr<LoadStream>> streams;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t b = batches / n + (static_cast<uint64_t>(i) < batches % n);
+    streams.push_back(
+        std::make_unique<LoadStream>(c, *stub, b, c.config.load_window));
+  }
+  for (auto& s : streams) s->Start();
+  Latencies lat;
+  uint64_t events = 0, errors = 0;
+  std::string first_error;
+  for (auto& s : streams) {
+    s->Wait();
+    lat.Merge(s->latencies_);
+    events += s->events_;
+    errors += s->errors_;
+    if (first_error.empty()) first_error = s->first_error_;
+    if (!s->status_.ok() && first_error.empty()) {
+      first_error = s->status_.error_message();
+      ++errors;
+    }
+  }
+  const double secs = Seconds(Clock::now() - start);
+  Result r{.scenario = "1 bulk load AppendStream x1000",
+           .system = "detente", .durability = "fsync"};
+  r.rate = static_cast<double>(events) / secs;
+  r.SetLatencies(lat);
+  meter.Finish(r);
+  const uint64_t head = IngestHead(c.ingest);
+  r.note = absl::StrCat(n, " streams, window ", c.config.load_window,
+                        ", latency per batch; head ", head0, "->", head);
+  if (errors > 0) absl::StrAppend(&r.note, "; ERRORS ", errors, ": ", first_error);
+  if (const Result* f = c.report->Find("0a raw batches")) {
+    r.floor_ratio = r.rate / f->rate;
+    r.floor_name = "raw fsync batches";
+  }
+  c.report->Add(r);
+}
+
+void RunUnaryAppends(BenchContext& c) {
+  WirePool(*c.gen);
+  auto stub = v1::IngestService::NewStub(c.ingest.channel);
+  for (int concurrency : {1, c.config.concurrent_appenders}) {
+    CostMeter meter(c);
+    ClosedLoop<v1::AppendRequest, v1::AppendResponse> loop(
+        [&](grpc::ClientContext* ctx, const v1::AppendRequest* q,
+            v1::AppendResponse* r, std::function<void(grpc::Status)> done) {
+          stub->async()->Append(ctx, q, r, std::move(done));
+        },
+        [&](v1::AppendRequest& q, size_t) {
+          FillBatch(c, c.next_index.fetch_add(1), 1, &q);
+        });
+    LoopStats s = loop.Run(concurrency, c.config.seconds);
+    Result r{.scenario = absl::StrCat("2", concurrency == 1 ? "a" : "b",
+                                      " unary Append x1, ", concurrency,
+                                      concurrency == 1 ? " client" : " clients"),
+             .system = "detente", .durability = "fsync"};
+    r.rate = static_cast<double>(s.calls - s.errors) / s.seconds;
+    r.SetLatencies(s.latencies);
+    meter.Finish(r);
+    if (s.errors > 0) r.note = absl::StrCat("ERRORS ", s.errors, ": ", s.first_error);
+    if (concurrency == 1) {
+      if (const Result* f = c.report->Find("0 fsync")) {
+        absl::StrAppend(&r.note, r.note.empty() ? "" : "; ",
+                        "p50 - fsync p50 = ", static_cast<int>(r.p50_us - f->p50_us),
+                        " us");
+      }
+      if (const Result* f = c.report->Find("0b raw single")) {
+        r.floor_ratio = r.rate / f->rate;
+        r.floor_name = "raw single commits";
+      }
+    } else if (const Result* f = c.report->Find("0c raw")) {
+      r.floor_ratio = r.rate / f->rate;
+      r.floor_name = "raw concurrent commits";
+    }
+    c.report->Add(r);
+  }
+}
+
+ReplayOutcome ReplayAll(const ServiceHandle& ingest) {
+  auto stub = v1::IngestService::NewStub(ingest.channel);
+  const auto start = Clock::now();
+  v1::ReadRequest req;
+  req.set_batch_size(1000);
+  ReplayReader reader(*stub, req);
+  reader.Wait();
+  ReplayOutcome o;
+  o.seconds = Seconds(Clock::now() - start);
+  o.events = reader.events_;
+  o.gaps = reader.gaps_;
+  o.status = reader.status_;
+  return o;
+}
+
+void RunReplay(BenchContext& c) {
+  const uint64_t head = IngestHead(c.ingest);
+  CostMeter meter(c);
+  ReplayOutcome o = ReplayAll(c.ingest);
+  Result r{.scenario = "3 replay of the whole log (Read)", .system = "detente",
+           .durability = "-"};
+  r.rate = static_cast<double>(o.events) / o.seconds;
+  r.SetLatencies(o.gaps);
+  meter.Finish(r);
+  r.note = absl::StrCat(o.events, " of ", head,
+                        " events; latency = gap between messages");
+  if (!o.status.ok()) {
+    absl::StrAppend(&r.note, "; ERROR ", o.status.error_message());
+  }
+  if (const Result* f = c.report->Find("0e raw forward scan")) {
+    r.floor_ratio = r.rate / f->rate;
+    r.floor_name = "raw scan";
+  }
+  c.report->Add(r);
+}
+
+}  // namespace detente::bench

@@ -1,0 +1,244 @@
+// detente-bench: the benchmark suite of issue 6 (docs/benchmarks.md).
+//
+//   detente-bench                       # full run, 1M events
+//   detente-bench --events 10000000     # the 10M-event run
+//   detente-bench --smoke               # every scenario for a few seconds
+//
+// Starts detente-ingest and detente-query itself on free loopback ports with
+// temporary data directories, or measures running ones given with --ingest /
+// --query (and their pids for CPU and RSS). Exit code 1 when a scenario saw
+// errors.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "tools/bench/rocks_floor.h"
+#include "tools/bench/scenarios.h"
+#include "tools/bench/service_process.h"
+
+namespace detente::bench {
+namespace {
+
+struct Flags {
+  bool smoke = false;
+  bool keep = false;
+  std::set<int> scenarios = {0, 1, 2, 3, 4, 5, 6};
+  std::string work_dir, ingest_bin, query_bin, tsv;
+  std::string ingest_addr, query_addr;
+  pid_t ingest_pid = -1, query_pid = -1;
+  std::string durability = "sync";
+  BenchConfig config;
+  bool events_set = false;
+};
+
+[[noreturn]] void Usage(const char* msg) {
+  std::fprintf(stderr,
+               "%s\nusage: detente-bench [--smoke] [--events N] [--seconds S]\n"
+               "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,6]\n"
+               "  [--load-streams N] [--load-window N] [--query-concurrency N]\n"
+               "  [--work-dir DIR] [--keep] [--tsv FILE] [--durability sync|async]\n"
+               "  [--ingest-bin PATH] [--query-bin PATH]\n"
+               "  [--ingest ADDR --ingest-pid PID] [--query ADDR --query-pid PID]\n",
+               msg);
+  std::exit(2);
+}
+
+Flags Parse(int argc, char** argv) {
+  Flags f;
+  BenchConfig& c = f.config;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Usage(("missing value for " + a).c_str());
+      return argv[++i];
+    };
+    auto num = [&]() -> double {
+      double d = 0;
+      std::string v = value();
+      if (!absl::SimpleAtod(v, &d)) Usage(("bad number " + v).c_str());
+      return d;
+    };
+    if (a == "--smoke") {
+      f.smoke = true;
+    } else if (a == "--keep") {
+      f.keep = true;
+    } else if (a == "--events") {
+      c.events = static_cast<uint64_t>(num());
+      f.events_set = true;
+    } else if (a == "--seconds") {
+      c.seconds = num();
+    } else if (a == "--mixed-seconds") {
+      c.mixed_seconds = num();
+    } else if (a == "--pollers") {
+      c.pollers = static_cast<int>(num());
+    } else if (a == "--load-streams") {
+      c.load_streams = static_cast<int>(num());
+    } else if (a == "--load-window") {
+      c.load_window = static_cast<int>(num());
+    } else if (a == "--query-concurrency") {
+      c.query_concurrency = static_cast<int>(num());
+    } else if (a == "--scenarios") {
+      f.scenarios.clear();
+      for (absl::string_view s : absl::StrSplit(value(), ',')) {
+        int n = 0;
+        if (!absl::SimpleAtoi(s, &n)) Usage("bad --scenarios");
+        f.scenarios.insert(n);
+      }
+    } else if (a == "--work-dir") {
+      f.work_dir = value();
+    } else if (a == "--tsv") {
+      f.tsv = value();
+    } else if (a == "--durability") {
+      f.durability = value();
+    } else if (a == "--ingest-bin") {
+      f.ingest_bin = value();
+    } else if (a == "--query-bin") {
+      f.query_bin = value();
+    } else if (a == "--ingest") {
+      f.ingest_addr = value();
+    } else if (a == "--ingest-pid") {
+      f.ingest_pid = static_cast<pid_t>(num());
+    } else if (a == "--query") {
+      f.query_addr = value();
+    } else if (a == "--query-pid") {
+      f.query_pid = static_cast<pid_t>(num());
+    } else {
+      Usage(("unknown flag " + a).c_str());
+    }
+  }
+  if (f.smoke) {
+    if (!f.events_set) c.events = 20000;
+    c.seconds = 1;
+    c.mixed_seconds = 2;
+    c.pollers = 50;
+    c.poll_interval_ms = 200;
+  }
+  return f;
+}
+
+std::string SiblingBinary(const char* argv0, const std::string& rel) {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) self = argv0;
+  return (self.parent_path() / rel).lexically_normal().string();
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  Flags f = Parse(argc, argv);
+  if (f.ingest_bin.empty()) {
+    f.ingest_bin = SiblingBinary(argv[0], "../../services/ingest/detente-ingest");
+  }
+  if (f.query_bin.empty()) {
+    f.query_bin = SiblingBinary(argv[0], "../../services/query/detente-query");
+  }
+  if (f.work_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/detente-bench-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) Usage("cannot create a work dir");
+    f.work_dir = tmpl;
+  }
+  std::filesystem::create_directories(f.work_dir);
+  std::printf("# detente-bench%s: %lu events, work dir %s\n",
+              f.smoke ? " --smoke" : "",
+              static_cast<unsigned long>(f.config.events), f.work_dir.c_str());
+
+  SynthEvents gen({.seed = 7});
+  Report report;
+  BenchContext c;
+  c.config = f.config;
+  c.gen = &gen;
+  c.report = &report;
+
+  report.Add(MeasureFsync(f.work_dir, f.smoke ? 50 : 500));
+  if (f.scenarios.count(0)) {
+    RunRocksFloor({.dir = f.work_dir + "/floor",
+                   .events = f.config.events,
+                   .single_seconds = f.smoke ? 0.5 : 5,
+                   .concurrent_writers = f.config.concurrent_appenders},
+                  gen, report);
+  }
+
+  ChildProcess ingest_proc, query_proc;
+  if (f.ingest_addr.empty()) {
+    c.ingest.address = FreeLoopbackAddress();
+    ingest_proc = ChildProcess::Start(
+        f.ingest_bin,
+        {"--listen", c.ingest.address, "--data-dir", f.work_dir + "/ingest",
+         "--durability", f.durability, "--log-level", "warn"},
+        f.work_dir + "/ingest.log");
+    c.ingest.pid = ingest_proc.pid();
+  } else {
+    c.ingest.address = f.ingest_addr;
+    c.ingest.pid = f.ingest_pid;
+  }
+  c.ingest.channel = MakeChannel(c.ingest.address);
+  if (!WaitForIngest(c.ingest, 30)) {
+    std::fprintf(stderr, "detente-ingest at %s does not answer (log: %s)\n",
+                 c.ingest.address.c_str(), (f.work_dir + "/ingest.log").c_str());
+    return 1;
+  }
+
+  auto start_query = [&]() -> bool {
+    if (!f.query_addr.empty()) {
+      c.query.address = f.query_addr;
+      c.query.pid = f.query_pid;
+    } else {
+      c.query.address = FreeLoopbackAddress();
+      query_proc = ChildProcess::Start(
+          f.query_bin,
+          {"--listen", c.query.address, "--data-dir", f.work_dir + "/query",
+           "--ingest", c.ingest.address, "--log-level", "warn"},
+          f.work_dir + "/query.log");
+      c.query.pid = query_proc.pid();
+    }
+    c.query.channel = MakeChannel(c.query.address);
+    return c.query.pid > 0 || !f.query_addr.empty();
+  };
+
+  if (f.scenarios.count(1)) RunBulkLoad(c);
+  if (f.scenarios.count(2)) RunUnaryAppends(c);
+  if (f.scenarios.count(3)) RunReplay(c);
+  const bool need_query = f.scenarios.count(4) || f.scenarios.count(5) ||
+                          f.scenarios.count(6);
+  if (f.scenarios.count(4)) {
+    RunCatchUp(c, start_query);
+  } else if (need_query) {
+    start_query();
+  }
+  if (f.scenarios.count(5)) RunTemperatureQueries(c);
+  if (f.scenarios.count(6)) RunMixed(c);
+
+  const uint64_t head = IngestHead(c.ingest);
+  const uint64_t disk = IngestDiskBytes(c.ingest);
+  Result d{.scenario = "disk bytes per event (ingest log)", .system = "detente",
+           .durability = "-", .unit = "bytes/ev"};
+  d.rate = head > 0 ? static_cast<double>(disk) / static_cast<double>(head) : 0;
+  d.note = std::to_string(disk) + " bytes, " + std::to_string(head) + " events";
+  report.Add(d);
+
+  report.PrintTable();
+  if (!f.tsv.empty()) report.WriteTsv(f.tsv);
+  query_proc.Stop();
+  ingest_proc.Stop();
+  if (!f.keep) std::filesystem::remove_all(f.work_dir);
+  for (const Result& r : report.results()) {
+    if (r.note.find("ERROR") != std::string::npos ||
+        r.note.find("DID NOT") != std::string::npos) {
+      std::fprintf(stderr, "errors in: %s\n", r.scenario.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace detente::bench
+
+int main(int argc, char** argv) { return detente::bench::Main(argc, argv); }

@@ -1,0 +1,78 @@
+#include "tools/bench/report.h"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/str_format.h"
+
+namespace detente::bench {
+namespace {
+
+std::string Num(double v, const char* fmt = "%.0f") {
+  return v < 0 ? "-" : absl::StrFormat(fmt, v);
+}
+
+std::string Rate(double v) {
+  if (v >= 1e6) return absl::StrFormat("%.2fM", v / 1e6);
+  if (v >= 1e4) return absl::StrFormat("%.1fk", v / 1e3);
+  return absl::StrFormat("%.0f", v);
+}
+
+std::string Line(const Result& r) {
+  std::string ratio =
+      r.floor_ratio > 0
+          ? absl::StrFormat("%.2fx %s", r.floor_ratio, r.floor_name)
+          : "";
+  return absl::StrFormat(
+      "%-46s %-11s %-8s %9s %-9s %9s %9s %9s  cpu in/q/cl %s/%s/%s s  "
+      "peak in/q %s/%s MiB  %s %s",
+      r.scenario, r.system, r.durability, Rate(r.rate), r.unit,
+      Num(r.p50_us), Num(r.p99_us), Num(r.p999_us), Num(r.ingest_cpu_s, "%.1f"),
+      Num(r.query_cpu_s, "%.1f"), Num(r.client_cpu_s, "%.1f"),
+      Num(r.ingest_peak_mib), Num(r.query_peak_mib), ratio, r.note);
+}
+
+}  // namespace
+
+void Report::Add(Result r) {
+  std::printf("%s\n", Line(r).c_str());
+  std::fflush(stdout);
+  results_.push_back(std::move(r));
+}
+
+const Result* Report::Find(const std::string& prefix) const {
+  for (const Result& r : results_) {
+    if (r.scenario.rfind(prefix, 0) == 0) return &r;
+  }
+  return nullptr;
+}
+
+void Report::PrintTable() const {
+  std::printf(
+      "\n%-46s %-11s %-8s %9s %-9s %9s %9s %9s\n", "scenario", "system",
+      "durable", "rate", "unit", "p50 us", "p99 us", "p99.9 us");
+  for (const Result& r : results_) std::printf("%s\n", Line(r).c_str());
+  std::fflush(stdout);
+}
+
+bool Report::WriteTsv(const std::string& path) const {
+  std::ofstream f(path);
+  for (const Result& r : results_) {
+    f << r.scenario << '\t' << r.system << '\t' << r.durability << '\t'
+      << absl::StrFormat("%.0f", r.rate) << '\t' << r.unit << '\t'
+      << absl::StrFormat("%.0f\t%.0f\t%.0f", r.p50_us, r.p99_us, r.p999_us)
+      << '\n';
+  }
+  return static_cast<bool>(f);
+}
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace detente::bench

@@ -1,0 +1,53 @@
+// One line of the benchmark table, and the table itself.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/bench/latency.h"
+
+namespace detente::bench {
+
+struct Result {
+  std::string scenario;    // "1 bulk load AppendStream x1000"
+  std::string system;      // "detente" or "raw rocksdb"
+  std::string durability;  // "fsync" / "no fsync" / "-"
+  double rate = 0;
+  std::string unit = "events/s";
+  double p50_us = 0, p99_us = 0, p999_us = 0;
+  // Services' CPU seconds used during the scenario and peak RSS (MiB);
+  // negative when not measured.
+  double ingest_cpu_s = -1, query_cpu_s = -1, client_cpu_s = -1;
+  double ingest_peak_mib = -1, query_peak_mib = -1;
+  // Ratio to the floor (raw RocksDB, same run); 0 when none.
+  double floor_ratio = 0;
+  std::string floor_name;
+  std::string note;
+
+  void SetLatencies(Latencies& l) {
+    p50_us = l.Percentile(0.5);
+    p99_us = l.Percentile(0.99);
+    p999_us = l.Percentile(0.999);
+  }
+};
+
+class Report {
+ public:
+  // Prints the line at once (so partial runs are useful) and keeps it.
+  void Add(Result r);
+  // Finds a result by scenario name prefix; nullptr when absent.
+  const Result* Find(const std::string& scenario_prefix) const;
+  void PrintTable() const;
+  // Tab-separated, one result per line, for tools/peers/run_peers.sh.
+  bool WriteTsv(const std::string& path) const;
+  const std::vector<Result>& results() const { return results_; }
+
+ private:
+  std::vector<Result> results_;
+};
+
+// Seconds of CPU this process has used (all threads).
+double SelfCpuSeconds();
+
+}  // namespace detente::bench

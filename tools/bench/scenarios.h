@@ -1,0 +1,97 @@
+// The benchmark scenarios against running services (issue 6, scenarios
+// 1-6). Each adds its results to the report. Clients use gRPC's callback
+// API; nothing blocks a gRPC thread.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "tools/bench/report.h"
+#include "tools/bench/synth_events.h"
+
+namespace detente::v1 {
+class AppendRequest;
+}
+
+namespace detente::bench {
+
+struct BenchConfig {
+  uint64_t events = 1000000;       // scenario 1: events bulk loaded
+  int load_streams = 2;            // scenario 1: concurrent AppendStreams
+  int load_window = 4;             // scenario 1: batches in flight per stream
+  double seconds = 10;             // timed scenarios (2, 5)
+  int concurrent_appenders = 64;   // scenario 2
+  int query_concurrency = 8;       // scenario 5
+  double mixed_seconds = 20;       // scenario 6
+  int pollers = 1000;              // scenario 6
+  int poll_interval_ms = 1000;     // scenario 6
+  int subscribers = 4;             // scenario 6
+  int mixed_writers = 4;           // scenario 6 (batches of 10)
+  std::string series_from = "2014-01-01";  // scenario 5: ten years
+  std::string series_to = "2023-12-31";
+};
+
+// One side of the system under test.
+struct ServiceHandle {
+  std::string address;
+  pid_t pid = -1;  // -1: CPU and RSS not measured
+  std::shared_ptr<grpc::Channel> channel;
+};
+
+struct BenchContext {
+  BenchConfig config;
+  const SynthEvents* gen = nullptr;
+  // Next event index to generate: unique ids across scenarios.
+  std::atomic<uint64_t> next_index{0};
+  ServiceHandle ingest;
+  ServiceHandle query;
+  Report* report = nullptr;
+};
+
+// Fills `req` with events first..first+n-1 of the generator (new ids,
+// content from a pool of kPoolSize templates).
+void FillBatch(const BenchContext& c, uint64_t first, int n,
+               v1::AppendRequest* req);
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+// Waits until the ingest service answers GetInfo; false after `seconds`.
+bool WaitForIngest(const ServiceHandle& s, double seconds);
+uint64_t IngestHead(const ServiceHandle& s);
+uint64_t IngestDiskBytes(const ServiceHandle& s);
+
+// A whole-log Read (batches of 1000) on the callback API, to the end.
+struct ReplayOutcome {
+  uint64_t events = 0;
+  double seconds = 0;
+  Latencies gaps;  // microseconds between messages
+  grpc::Status status;
+};
+ReplayOutcome ReplayAll(const ServiceHandle& ingest);
+
+void RunBulkLoad(BenchContext& c);          // 1
+void RunUnaryAppends(BenchContext& c);      // 2
+void RunReplay(BenchContext& c);            // 3
+// 4: `start_query` starts detente-query on an empty data dir (filling
+// c.query) and returns false when it cannot.
+void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query);
+void RunTemperatureQueries(BenchContext& c);  // 5
+void RunMixed(BenchContext& c);             // 6
+
+// Samples both services' CPU time and resets their peak RSS; Finish fills
+// a result's cpu and peak fields.
+class CostMeter {
+ public:
+  explicit CostMeter(const BenchContext& c);
+  void Finish(Result& r) const;
+
+ private:
+  const BenchContext& c_;
+  double ingest_cpu_ = 0, query_cpu_ = 0, self_cpu_ = 0;
+};
+
+}  // namespace detente::bench

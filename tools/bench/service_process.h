@@ -1,0 +1,39 @@
+// Starts a service binary as a child process on a free loopback port and
+// stops it by its pid (SIGTERM, then SIGKILL after a grace period).
+//
+//   ChildProcess ingest = ChildProcess::Start(path, {"--listen", addr, ...},
+//                                             log_path);
+//   ingest.Stop();
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace detente::bench {
+
+// A loopback port that was free a moment ago ("127.0.0.1:PORT").
+std::string FreeLoopbackAddress();
+
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ChildProcess(ChildProcess&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
+  ChildProcess& operator=(ChildProcess&& o) noexcept;
+  ~ChildProcess() { Stop(); }
+
+  // stdout and stderr go to `log_path`. pid() is -1 when exec failed.
+  static ChildProcess Start(const std::string& path,
+                            const std::vector<std::string>& args,
+                            const std::string& log_path);
+  pid_t pid() const { return pid_; }
+  bool running() const;
+  // SIGTERM, wait up to 15 s, then SIGKILL. Idempotent.
+  void Stop();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+}  // namespace detente::bench
