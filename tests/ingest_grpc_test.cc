@@ -352,11 +352,9 @@ TEST_F(IngestGrpcTest, RejectsBadInputWithFieldViolations) {
     return e;
   };
   std::vector<BadCase> cases;
-  // KNOWN BUG (see the report): title is a proto3 `string`, so the server's
-  // protobuf parser rejects invalid UTF-8 before the handler runs, and the
-  // client gets INTERNAL with an empty message and no BadRequest instead of
-  // the documented INVALID_ARGUMENT naming entries[0].title. The assertion
-  // stays as the contract says; this case fails until that is fixed.
+  // The client's protobuf serializes invalid UTF-8 in a proto3 string (it
+  // only logs); the server parses appends leniently so that validation can
+  // name the field.
   cases.push_back(
       {"invalid UTF-8 title", {ok("bad \xc3\x28 byte")}, {"entries[0].title"}});
   cases.push_back({"title of 301 chars",

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,13 @@ class EventLog {
   // in the log are answered as duplicates; a batch of only duplicates
   // succeeds without checking the expected revision (it is a retry).
   virtual absl::StatusOr<AppendResult> Append(AppendBatch batch) = 0;
+
+  // Append without waiting: `done` is called once, with what Append would
+  // return, when the batch is durable or has failed. It runs on the log's
+  // committer thread (or the caller's, for errors found at once), so it must
+  // be quick and must not block; it is how non-blocking servers append.
+  using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
+  virtual void AppendAsync(AppendBatch batch, AppendCallback done) = 0;
 
   // Reads one page in position order (see ReadRequest).
   virtual absl::StatusOr<ReadResult> Read(const ReadRequest& request) = 0;

@@ -67,21 +67,34 @@ class RocksEventLog final : public EventLog {
   ~RocksEventLog() override { Close(); }
 
   absl::StatusOr<AppendResult> Append(AppendBatch batch) override {
+    std::promise<absl::StatusOr<AppendResult>> promise;
+    std::future<absl::StatusOr<AppendResult>> done = promise.get_future();
+    AppendAsync(std::move(batch), [&promise](absl::StatusOr<AppendResult> r) {
+      promise.set_value(std::move(r));
+    });
+    return done.get();
+  }
+
+  void AppendAsync(AppendBatch batch, AppendCallback done) override {
     if (batch.entries.empty() || batch.entries.size() > kMaxBatchEntries) {
-      return InvalidArgumentWithViolations(
+      done(InvalidArgumentWithViolations(
           {{"entries", absl::StrCat("a batch holds 1 to ", kMaxBatchEntries,
-                                    " entries, not ", batch.entries.size())}});
+                                    " entries, not ", batch.entries.size())}}));
+      return;
     }
-    Pending pending{std::move(batch), {}};
-    std::future<absl::StatusOr<AppendResult>> done =
-        pending.promise.get_future();
+    auto pending = std::make_unique<Pending>(
+        Pending{std::move(batch), std::move(done)});
     {
       std::lock_guard lock(queue_mu_);
-      if (closing_) return absl::CancelledError("the event log is closing");
-      queue_.push_back(&pending);
+      if (!closing_) {
+        queue_.push_back(std::move(pending));
+      }
+    }
+    if (pending) {  // not queued: the log is closing
+      pending->done(absl::CancelledError("the event log is closing"));
+      return;
     }
     queue_cv_.notify_one();
-    return done.get();
   }
 
   absl::StatusOr<ReadResult> Read(const ReadRequest& request) override;
@@ -158,11 +171,11 @@ class RocksEventLog final : public EventLog {
  private:
   struct Pending {
     AppendBatch batch;
-    std::promise<absl::StatusOr<AppendResult>> promise;
+    AppendCallback done;
   };
 
   void CommitLoop();
-  void CommitGroup(std::vector<Pending*>& group);
+  void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
   absl::StatusOr<AppendResult> StageBatch(AppendBatch& batch,
                                           GroupOverlay& overlay,
                                           rocksdb::WriteBatch& wb,
@@ -184,7 +197,7 @@ class RocksEventLog final : public EventLog {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<Pending*> queue_;  // guarded by queue_mu_
+  std::deque<std::unique_ptr<Pending>> queue_;  // guarded by queue_mu_
   bool closed_ = false;         // guarded by queue_mu_
   std::atomic<bool> closing_{false};
 
@@ -205,7 +218,7 @@ class RocksEventLog final : public EventLog {
 
 void RocksEventLog::CommitLoop() {
   while (true) {
-    std::vector<Pending*> group;
+    std::vector<std::unique_ptr<Pending>> group;
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
@@ -215,7 +228,7 @@ void RocksEventLog::CommitLoop() {
              (group.empty() || entries + queue_.front()->batch.entries.size() <=
                                    options_.max_group_entries)) {
         entries += queue_.front()->batch.entries.size();
-        group.push_back(queue_.front());
+        group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
@@ -223,13 +236,13 @@ void RocksEventLog::CommitLoop() {
   }
 }
 
-void RocksEventLog::CommitGroup(std::vector<Pending*>& group) {
+void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   std::vector<absl::StatusOr<AppendResult>> results;
   results.reserve(group.size());
   if (broken_) {
     absl::Status s = Recover();
     if (!s.ok()) {
-      for (Pending* p : group) p->promise.set_value(s);
+      for (auto& p : group) p->done(s);
       return;
     }
   }
@@ -238,7 +251,7 @@ void RocksEventLog::CommitGroup(std::vector<Pending*>& group) {
   rocksdb::WriteBatch wb;
   uint64_t next = head_.load() + 1;
   const int64_t now = absl::ToUnixMicros(absl::Now());
-  for (Pending* p : group) {
+  for (auto& p : group) {
     results.push_back(StageBatch(p->batch, overlay, wb, next, now));
   }
   if (wb.Count() > 0) {
@@ -262,7 +275,7 @@ void RocksEventLog::CommitGroup(std::vector<Pending*>& group) {
   }
   for (size_t i = 0; i < group.size(); ++i) {
     if (results[i].ok()) results[i]->head = Head();
-    group[i]->promise.set_value(std::move(results[i]));
+    group[i]->done(std::move(results[i]));
   }
 }
 

@@ -10,34 +10,7 @@
 
 namespace detente {
 
-RawEntry FromProto(const v1::Event& e) {
-  RawEntry r;
-  r.event_id = e.event_id();
-  switch (e.kind()) {
-    case v1::ENTRY_KIND_CORRECTION:
-      r.kind = EntryKind::kCorrection;
-      break;
-    case v1::ENTRY_KIND_RETRACTION:
-      r.kind = EntryKind::kRetraction;
-      break;
-    default:
-      r.kind = EntryKind::kEvent;
-  }
-  r.subject_event_id = e.subject_event_id();
-  r.occurred_on = e.occurred_on();
-  r.source = e.source();
-  r.target = e.target();
-  r.event_code = e.event_code();
-  if (e.has_goldstein()) r.goldstein = e.goldstein();
-  r.weight = e.weight();
-  if (e.has_tone()) r.tone = e.tone();
-  r.tags.assign(e.tags().begin(), e.tags().end());
-  r.title = e.title();
-  r.summary = e.summary();
-  r.source_name = e.source_name();
-  r.source_url = e.source_url();
-  return r;
-}
+RawEntry FromProto(const v1::Event& e) { return RawEntryFrom(e); }
 
 void ToProto(const RawEntry& r, v1::Event* out) {
   out->set_event_id(r.event_id);

@@ -15,7 +15,42 @@ class EventFilter;
 
 namespace detente {
 
-// Text fields as received; ValidateEntry checks them.
+// Text fields as received; ValidateEntry checks them. Works for any message
+// with Event's accessors (detente.v1.Event, and the ingestion service's
+// lenient mirror whose text fields are bytes).
+template <typename EventMessage>
+RawEntry RawEntryFrom(const EventMessage& e) {
+  RawEntry r;
+  r.event_id = e.event_id();
+  switch (static_cast<int>(e.kind())) {
+    case 2:  // ENTRY_KIND_CORRECTION
+      r.kind = EntryKind::kCorrection;
+      break;
+    case 3:  // ENTRY_KIND_RETRACTION
+      r.kind = EntryKind::kRetraction;
+      break;
+    case 0:
+    case 1:
+      r.kind = EntryKind::kEvent;
+      break;
+    default:
+      r.kind = static_cast<EntryKind>(0);  // refused by ValidateEntry
+  }
+  r.subject_event_id = e.subject_event_id();
+  r.occurred_on = e.occurred_on();
+  r.source = e.source();
+  r.target = e.target();
+  r.event_code = e.event_code();
+  if (e.has_goldstein()) r.goldstein = e.goldstein();
+  r.weight = e.weight();
+  if (e.has_tone()) r.tone = e.tone();
+  r.tags.assign(e.tags().begin(), e.tags().end());
+  r.title = e.title();
+  r.summary = e.summary();
+  r.source_name = e.source_name();
+  r.source_url = e.source_url();
+  return r;
+}
 RawEntry FromProto(const v1::Event& e);
 // The inverse for tools that build requests from domain entries.
 void ToProto(const RawEntry& raw, v1::Event* out);

@@ -7,13 +7,14 @@
 #include "eventlog/subscription.h"
 #include "services/common/event_mapping.h"
 #include "services/common/grpc_status.h"
+#include "services/ingest/lenient.pb.h"
 
 namespace detente {
 namespace {
 
-absl::StatusOr<ExpectedRevision> ExpectedFromProto(
-    const v1::AppendRequest& req) {
-  switch (req.expected_revision_kind()) {
+template <typename Request>
+absl::StatusOr<ExpectedRevision> ExpectedFromProto(const Request& req) {
+  switch (static_cast<int>(req.expected_revision_kind())) {
     case v1::EXPECTED_REVISION_KIND_UNSPECIFIED:
       return ExpectedRevision{};
     case v1::EXPECTED_REVISION_KIND_NO_STREAM:
@@ -24,7 +25,8 @@ absl::StatusOr<ExpectedRevision> ExpectedFromProto(
     default:
       return InvalidArgumentWithViolations(
           {{"expected_revision_kind",
-            absl::StrCat("unknown value ", req.expected_revision_kind())}});
+            absl::StrCat("unknown value ",
+                         static_cast<int>(req.expected_revision_kind()))}});
   }
 }
 
@@ -53,6 +55,41 @@ bool WritePaged(const std::vector<RecordedEntry>& entries, size_t max_bytes,
   return true;
 }
 
+bool ParseBuffer(const grpc::ByteBuffer& buffer,
+                 google::protobuf::Message* out) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return false;
+  std::string bytes;
+  bytes.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out->ParseFromString(bytes);
+}
+
+void ToBuffer(const google::protobuf::Message& m, grpc::ByteBuffer* out) {
+  std::string bytes = m.SerializeAsString();
+  grpc::Slice slice(bytes);
+  *out = grpc::ByteBuffer(&slice, 1);
+}
+
+void FillAppendResponse(const AppendResult& result, v1::AppendResponse* resp) {
+  resp->set_first_position(result.first.value());
+  resp->set_last_position(result.last.value());
+  resp->set_head_position(result.head.value());
+  for (const EntryOutcome& o : result.outcomes) {
+    v1::EntryResult* r = resp->add_results();
+    r->set_event_id(o.event_id.ToString());
+    r->set_position(o.position.value());
+    r->set_duplicate(o.duplicate);
+    r->set_stream(o.stream);
+    r->set_stream_revision(o.stream_revision.value());
+  }
+}
+
+const char kNotAnAppend[] =
+    "the request is not a detente.v1.AppendRequest (the message did not parse)";
+
 }  // namespace
 
 IngestService::IngestService(EventLog& log, IngestServiceOptions options)
@@ -60,8 +97,8 @@ IngestService::IngestService(EventLog& log, IngestServiceOptions options)
   if (!options_.today) options_.today = &TodayUtc;
 }
 
-absl::Status IngestService::DoAppend(const v1::AppendRequest& req,
-                                     v1::AppendResponse* resp) {
+template <typename Request>
+absl::StatusOr<AppendBatch> IngestService::PrepareBatch(const Request& req) {
   const int n = req.entries_size();
   if (n == 0 || n > kMaxBatchEntries) {
     return InvalidArgumentWithViolations(
@@ -75,7 +112,7 @@ absl::Status IngestService::DoAppend(const v1::AppendRequest& req,
   std::vector<FieldViolation> violations;
   const ValidationContext ctx{.today = options_.today()};
   for (int i = 0; i < n; ++i) {
-    absl::StatusOr<Entry> e = ValidateEntry(FromProto(req.entries(i)), ctx);
+    absl::StatusOr<Entry> e = ValidateEntry(RawEntryFrom(req.entries(i)), ctx);
     if (e.ok()) {
       batch.entries.push_back(*std::move(e));
       continue;
@@ -88,49 +125,100 @@ absl::Status IngestService::DoAppend(const v1::AppendRequest& req,
   if (!violations.empty()) {
     return InvalidArgumentWithViolations(std::move(violations));
   }
-  ASSIGN_OR_RETURN(AppendResult result, log_.Append(std::move(batch)));
-  resp->set_first_position(result.first.value());
-  resp->set_last_position(result.last.value());
-  resp->set_head_position(result.head.value());
-  for (const EntryOutcome& o : result.outcomes) {
-    v1::EntryResult* r = resp->add_results();
-    r->set_event_id(o.event_id.ToString());
-    r->set_position(o.position.value());
-    r->set_duplicate(o.duplicate);
-    r->set_stream(o.stream);
-    r->set_stream_revision(o.stream_revision.value());
+  return batch;
+}
+
+grpc::ServerUnaryReactor* IngestService::Append(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  ingest::lenient::AppendRequest req;
+  if (!ParseBuffer(*request, &req)) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, kNotAnAppend));
+    return reactor;
   }
-  return absl::OkStatus();
-}
-
-grpc::Status IngestService::Append(grpc::ServerContext*,
-                                   const v1::AppendRequest* req,
-                                   v1::AppendResponse* resp) {
-  return ToGrpcStatus(DoAppend(*req, resp));
-}
-
-grpc::Status IngestService::AppendStream(
-    grpc::ServerContext* ctx,
-    grpc::ServerReaderWriter<v1::AppendStreamResponse, v1::AppendStreamRequest>*
-        stream) {
-  v1::AppendStreamRequest req;
-  // One batch at a time: the next request is read only once the previous
-  // one is committed, so gRPC's flow control holds a fast client back.
-  while (stream->Read(&req)) {
-    v1::AppendStreamResponse resp;
-    resp.set_batch_id(req.batch_id());
-    absl::Status s = DoAppend(req.batch(), resp.mutable_result());
-    if (!s.ok()) {
-      resp.clear_result();
-      ToRpcStatus(s, resp.mutable_error());
+  absl::StatusOr<AppendBatch> batch = PrepareBatch(req);
+  if (!batch.ok()) {
+    reactor->Finish(ToGrpcStatus(batch.status()));
+    return reactor;
+  }
+  log_.AppendAsync(std::move(*batch), [reactor, response](
+                                          absl::StatusOr<AppendResult> r) {
+    if (!r.ok()) {
+      reactor->Finish(ToGrpcStatus(r.status()));
+      return;
     }
-    if (!stream->Write(resp)) break;
-    if (ctx->IsCancelled()) break;
+    v1::AppendResponse out;
+    FillAppendResponse(*r, &out);
+    ToBuffer(out, response);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+// One AppendStream call: read a batch, append it, write its answer, and only
+// then read the next, so gRPC's flow control holds a fast client back.
+class IngestService::AppendStreamReactor final
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  explicit AppendStreamReactor(IngestService& service) : service_(service) {
+    StartRead(&in_);
   }
-  if (ctx->IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client is done writing (or went away)
+      Finish(grpc::Status::OK);
+      return;
+    }
+    ingest::lenient::AppendStreamRequest req;
+    if (!ParseBuffer(in_, &req)) {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "a request is not a detente.v1.AppendStreamRequest"));
+      return;
+    }
+    const uint64_t batch_id = req.batch_id();
+    absl::StatusOr<AppendBatch> batch = service_.PrepareBatch(req.batch());
+    if (!batch.ok()) {
+      Respond(batch_id, batch.status());
+      return;
+    }
+    service_.log_.AppendAsync(
+        std::move(*batch), [this, batch_id](absl::StatusOr<AppendResult> r) {
+          Respond(batch_id, std::move(r));
+        });
   }
-  return grpc::Status::OK;
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Respond(uint64_t batch_id, absl::StatusOr<AppendResult> r) {
+    v1::AppendStreamResponse resp;
+    resp.set_batch_id(batch_id);
+    if (r.ok()) {
+      FillAppendResponse(*r, resp.mutable_result());
+    } else {
+      ToRpcStatus(r.status(), resp.mutable_error());
+    }
+    ToBuffer(resp, &out_);
+    StartWrite(&out_);
+  }
+
+  IngestService& service_;
+  grpc::ByteBuffer in_;
+  grpc::ByteBuffer out_;
+};
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
+IngestService::AppendStream(grpc::CallbackServerContext*) {
+  return new AppendStreamReactor(*this);
 }
 
 grpc::Status IngestService::Read(grpc::ServerContext* ctx,

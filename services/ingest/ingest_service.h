@@ -1,12 +1,20 @@
 // The gRPC IngestService over an EventLog. Thin: each handler converts the
 // request (services/common/event_mapping.h), calls the library, converts the
-// answer. Uses gRPC's synchronous API: handlers run on gRPC's thread pool and
-// may block (on a group commit or on a slow reader's flow control), which
-// is exactly the back-pressure Read, Subscribe and AppendStream need.
+// answer.
+//
+// Append and AppendStream use gRPC's callback API on raw bytes: requests are
+// parsed with the lenient mirror messages (lenient.proto) so that invalid
+// UTF-8 is reported by validation like any other rule, and the log's
+// AppendAsync completes them from its committer thread, so no thread waits
+// for an fsync and concurrent appends share one group commit. Read and
+// Subscribe use the synchronous API: a handler thread blocks on a slow
+// reader's flow control, which is exactly the back-pressure they need.
 #pragma once
 
 #include <atomic>
 #include <functional>
+
+#include <grpcpp/support/byte_buffer.h>
 
 #include "detente/v1/ingest.grpc.pb.h"
 #include "eventlog/event_log.h"
@@ -21,19 +29,23 @@ struct IngestServiceOptions {
   std::function<DayNumber()> today;
 };
 
-class IngestService final : public v1::IngestService::Service {
+// Append and AppendStream as raw callback methods, the rest synchronous.
+using IngestServiceBase = v1::IngestService::WithRawCallbackMethod_Append<
+    v1::IngestService::WithRawCallbackMethod_AppendStream<
+        v1::IngestService::Service>>;
+
+class IngestService final : public IngestServiceBase {
  public:
   IngestService(EventLog& log, IngestServiceOptions options);
 
   // Ends Subscribe streams (used on shutdown).
   void StopStreams() { stopping_ = true; }
 
-  grpc::Status Append(grpc::ServerContext* ctx, const v1::AppendRequest* req,
-                      v1::AppendResponse* resp) override;
-  grpc::Status AppendStream(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::AppendStreamResponse,
-                               v1::AppendStreamRequest>* stream) override;
+  grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* ctx,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* AppendStream(
+      grpc::CallbackServerContext* ctx) override;
   grpc::Status Read(grpc::ServerContext* ctx, const v1::ReadRequest* req,
                     grpc::ServerWriter<v1::ReadResponse>* writer) override;
   grpc::Status Subscribe(
@@ -46,7 +58,9 @@ class IngestService final : public v1::IngestService::Service {
                        v1::GetInfoResponse* resp) override;
 
  private:
-  absl::Status DoAppend(const v1::AppendRequest& req, v1::AppendResponse* resp);
+  class AppendStreamReactor;
+  template <typename Request>
+  absl::StatusOr<AppendBatch> PrepareBatch(const Request& req);
 
   EventLog& log_;
   IngestServiceOptions options_;
