@@ -11,8 +11,10 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libspdlog-dev libcli11-dev libcpp-httplib-dev python3 zlib1g-dev libssl-dev
+  libspdlog-dev libcli11-dev libcpp-httplib-dev libtomlplusplus-dev
+  prometheus-cpp-dev openssl python3 zlib1g-dev libssl-dev
   chromium
+  python3-yaml python3-grpcio python3-protobuf python3-matplotlib
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 

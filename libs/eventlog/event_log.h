@@ -102,6 +102,22 @@ struct LogInfo {
   uint32_t format_version = 0;
 };
 
+// What EventLog::Backup wrote.
+struct BackupInfo {
+  std::string directory;  // as given
+  // The copy holds exactly the entries at positions 1..head.
+  Position head;
+  uint64_t entry_count = 0;  // equal to head.value(): positions are gapless
+  uint64_t files = 0;
+  // Sum of the sizes of the copy's files. Hard-linked files count in full,
+  // although they share their blocks with the live log.
+  uint64_t bytes = 0;
+  // True when the immutable data files were hard-linked (the copy is on the
+  // log's filesystem) rather than copied.
+  bool hard_linked = false;
+  absl::Duration duration;
+};
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
@@ -145,6 +161,24 @@ class EventLog {
   virtual bool closing() const = 0;
 
   virtual absl::StatusOr<LogInfo> Info() = 0;
+
+  // Writes an online, consistent copy of the log to `directory`, which must
+  // not exist or be empty (missing parents are created), and must not lie
+  // inside the log's own directory. The copy is a complete log as of one
+  // head position, the one reported: open it like any log (it contains
+  // every entry at or below that head and nothing after it). Appends go on
+  // meanwhile, except for a short pause while the copy is cut; reads never
+  // wait. Where the directory is on the log's filesystem the immutable data
+  // files are hard-linked, not copied (cheap, and safe: they are never
+  // modified, only deleted, which leaves the link intact). One backup at a
+  // time: concurrent calls wait for each other. Errors:
+  //  - INVALID_ARGUMENT with a violation named "directory": empty, not
+  //    empty, not a directory, or inside the log;
+  //  - FAILED_PRECONDITION: the directory (or a parent) cannot be created
+  //    or inspected (permissions, a file in the way);
+  //  - UNAVAILABLE: a storage failure while copying (nothing is left
+  //    behind), the log is recovering from one, or it is closed.
+  virtual absl::StatusOr<BackupInfo> Backup(const std::string& directory) = 0;
 
   // Stops accepting appends (they fail with CANCELLED), finishes those in
   // flight, wakes every waiter, flushes and closes the storage. Idempotent;

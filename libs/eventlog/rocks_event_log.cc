@@ -21,6 +21,7 @@
 #include "common/status_macros.h"
 #include "domain/actors.h"
 #include "domain/validation.h"
+#include "eventlog/checkpoint.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_status.h"
@@ -142,6 +143,8 @@ class RocksEventLog final : public EventLog {
     return info;
   }
 
+  absl::StatusOr<BackupInfo> Backup(const std::string& directory) override;
+
   void Close() override {
     {
       std::lock_guard lock(queue_mu_);
@@ -207,7 +210,11 @@ class RocksEventLog final : public EventLog {
   // write-ahead log really holds) before the next commit. While reopening
   // fails, db_ is a read-only handle so that reads keep working.
   std::atomic<bool> broken_{false};
+  // Failed writes so far: a backup cut while one happened is discarded.
+  std::atomic<uint64_t> write_failures_{0};
   std::atomic<uint64_t> stream_count_;
+  // One backup at a time.
+  std::mutex backup_mu_;
 
   mutable std::mutex head_mu_;
   std::condition_variable head_cv_;
@@ -255,8 +262,15 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     results.push_back(StageBatch(p->batch, overlay, wb, next, now));
   }
   if (wb.Count() > 0) {
+    const absl::Time write_start = absl::Now();
     rocksdb::Status s = db_->Write(write_options_, &wb);
+    if (s.ok() && options_.on_commit) {
+      options_.on_commit({.entries = static_cast<size_t>(next - head_.load() - 1),
+                          .batches = group.size(),
+                          .write = absl::Now() - write_start});
+    }
     if (!s.ok()) {
+      write_failures_.fetch_add(1);
       broken_ = true;
       spdlog::error("event log: write failed, {} entries not written: {}",
                     next - head_.load() - 1, s.ToString());
@@ -326,6 +340,70 @@ absl::Status RocksEventLog::Recover() {
   spdlog::info("event log: storage recovered after a failure (head {})",
                state->head.value());
   return absl::OkStatus();
+}
+
+// The checkpoint runs beside the committer (appends never wait for a
+// backup) and holds a prefix of its write batches. Its head is read back
+// from the copy; the copy is kept only once the live log has published that
+// head with no failed write in between, so its entries are exactly the live
+// log's first `head` entries (a failed write could otherwise leave the copy
+// with a batch that the live log, after recovery, does not have).
+absl::StatusOr<BackupInfo> RocksEventLog::Backup(const std::string& directory) {
+  const absl::Time start = absl::Now();
+  std::lock_guard backup_lock(backup_mu_);
+  if (closing_) return absl::UnavailableError("the event log is closed");
+  RETURN_IF_ERROR(PrepareBackupDirectory(directory, options_.path));
+  auto discard = [&](absl::Status why) {
+    ClearBackupDirectory(directory);
+    return why;
+  };
+  const uint64_t failures_before = write_failures_.load();
+  {
+    std::shared_lock db_lock(db_mu_);
+    if (!db_ || closing_) {
+      return absl::UnavailableError("the event log is closed");
+    }
+    if (broken_) {
+      return absl::UnavailableError(
+          "the event log is recovering from a storage failure; retry later");
+    }
+    if (absl::Status s = WriteCheckpoint(*db_, directory); !s.ok()) {
+      return discard(s);
+    }
+  }
+  absl::StatusOr<std::unique_ptr<rocksdb::DB>> copy =
+      OpenDb(rocks_options_, directory, /*read_only=*/true);
+  if (!copy.ok()) return discard(copy.status());
+  absl::StatusOr<LogState> state = LoadState(**copy);
+  (*copy)->Close().PermitUncheckedError();
+  copy->reset();
+  if (!state.ok()) return discard(state.status());
+  const Position head = state->head;
+  // A batch in the copy may be written but not yet published: wait for it.
+  if (Head() < head) {
+    WaitForHead(Position(head.value() - 1), absl::Now() + absl::Seconds(30));
+  }
+  if (closing_) {
+    return discard(absl::UnavailableError("the event log closed during the backup"));
+  }
+  if (Head() < head || write_failures_.load() != failures_before) {
+    return discard(absl::UnavailableError(
+        "a write failed while the backup was cut; the backup was discarded, "
+        "retry later"));
+  }
+  const DirectorySummary summary = SummarizeBackup(directory, options_.path);
+  BackupInfo info;
+  info.directory = directory;
+  info.head = head;
+  info.entry_count = head.value();
+  info.files = summary.files;
+  info.bytes = summary.bytes;
+  info.hard_linked = summary.same_filesystem;
+  info.duration = absl::Now() - start;
+  spdlog::info("event log: backup to {} at head {} ({} files, {} bytes, {})",
+               directory, head.value(), info.files, info.bytes,
+               absl::FormatDuration(info.duration));
+  return info;
 }
 
 absl::StatusOr<std::optional<keys::IdValue>> RocksEventLog::LookupId(
@@ -710,6 +788,14 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
     const RocksEventLogOptions& options) {
   if (options.path.empty()) {
     return absl::InvalidArgumentError("event log path is empty");
+  }
+  // RocksDB creates only the last directory of the path; make the rest.
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create the event log directory ", options.path, ": ",
+        ec.message()));
   }
   rocksdb::Options o = MakeRocksOptions(options);
   ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db,

@@ -9,10 +9,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "eventlog/event_log.h"
 
 namespace rocksdb {
@@ -29,6 +31,13 @@ enum class Durability {
   kAsync,
 };
 
+// What one group commit did, for metrics.
+struct CommitStats {
+  size_t entries = 0;  // entries written
+  size_t batches = 0;  // client batches in the group (written or rejected)
+  absl::Duration write;  // RocksDB Write, including the fsync in sync mode
+};
+
 struct RocksEventLogOptions {
   // Directory of the database; created when missing. Required.
   std::string path;
@@ -40,6 +49,9 @@ struct RocksEventLogOptions {
   // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests
   // pass a fault-injecting one. Not owned; must outlive the log.
   rocksdb::Env* env = nullptr;
+  // Called on the committer thread after each successful group write; must
+  // be quick. Optional.
+  std::function<void(const CommitStats&)> on_commit;
 };
 
 // Opens (or creates) the log. FAILED_PRECONDITION when the directory holds

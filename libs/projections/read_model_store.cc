@@ -6,6 +6,7 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -399,6 +400,8 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(o, options.path, &raw);
   if (!s.ok()) {

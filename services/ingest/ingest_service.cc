@@ -97,6 +97,26 @@ IngestService::IngestService(EventLog& log, IngestServiceOptions options)
   if (!options_.today) options_.today = &TodayUtc;
 }
 
+absl::Status IngestService::Authorize(const grpc::ServerContextBase& ctx,
+                                      Role role) const {
+  if (options_.auth == nullptr) return absl::OkStatus();
+  return options_.auth->Check(ctx.client_metadata(), role);
+}
+
+void IngestService::Record(const absl::StatusOr<AppendResult>& r,
+                           size_t entries, absl::Time start) {
+  if (options_.metrics == nullptr) return;
+  size_t appended = 0, duplicates = 0;
+  if (r.ok()) {
+    for (const EntryOutcome& o : r->outcomes) {
+      (o.duplicate ? duplicates : appended)++;
+    }
+    options_.metrics->SetHead(r->head.value());
+  }
+  options_.metrics->RecordAppend(r.status(), entries, appended, duplicates,
+                                 absl::Now() - start);
+}
+
 template <typename Request>
 absl::StatusOr<AppendBatch> IngestService::PrepareBatch(const Request& req) {
   const int n = req.entries_size();
@@ -132,18 +152,26 @@ grpc::ServerUnaryReactor* IngestService::Append(
     grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const absl::Time start = absl::Now();
+  if (absl::Status a = Authorize(*ctx, Role::kWriter); !a.ok()) {
+    reactor->Finish(ToGrpcStatus(a));
+    return reactor;
+  }
   ingest::lenient::AppendRequest req;
   if (!ParseBuffer(*request, &req)) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, kNotAnAppend));
     return reactor;
   }
+  const size_t entries = req.entries_size();
   absl::StatusOr<AppendBatch> batch = PrepareBatch(req);
   if (!batch.ok()) {
+    Record(batch.status(), entries, start);
     reactor->Finish(ToGrpcStatus(batch.status()));
     return reactor;
   }
-  log_.AppendAsync(std::move(*batch), [reactor, response](
+  log_.AppendAsync(std::move(*batch), [this, reactor, response, entries, start](
                                           absl::StatusOr<AppendResult> r) {
+    Record(r, entries, start);
     if (!r.ok()) {
       reactor->Finish(ToGrpcStatus(r.status()));
       return;
@@ -161,7 +189,12 @@ grpc::ServerUnaryReactor* IngestService::Append(
 class IngestService::AppendStreamReactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  explicit AppendStreamReactor(IngestService& service) : service_(service) {
+  AppendStreamReactor(IngestService& service, const absl::Status& allowed)
+      : service_(service) {
+    if (!allowed.ok()) {
+      Finish(ToGrpcStatus(allowed));
+      return;
+    }
     StartRead(&in_);
   }
 
@@ -177,13 +210,18 @@ class IngestService::AppendStreamReactor final
       return;
     }
     const uint64_t batch_id = req.batch_id();
+    const size_t entries = req.batch().entries_size();
+    const absl::Time start = absl::Now();
     absl::StatusOr<AppendBatch> batch = service_.PrepareBatch(req.batch());
     if (!batch.ok()) {
+      service_.Record(batch.status(), entries, start);
       Respond(batch_id, batch.status());
       return;
     }
     service_.log_.AppendAsync(
-        std::move(*batch), [this, batch_id](absl::StatusOr<AppendResult> r) {
+        std::move(*batch),
+        [this, batch_id, entries, start](absl::StatusOr<AppendResult> r) {
+          service_.Record(r, entries, start);
           Respond(batch_id, std::move(r));
         });
   }
@@ -217,13 +255,16 @@ class IngestService::AppendStreamReactor final
 };
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
-IngestService::AppendStream(grpc::CallbackServerContext*) {
-  return new AppendStreamReactor(*this);
+IngestService::AppendStream(grpc::CallbackServerContext* ctx) {
+  return new AppendStreamReactor(*this, Authorize(*ctx, Role::kWriter));
 }
 
 grpc::Status IngestService::Read(grpc::ServerContext* ctx,
                                  const v1::ReadRequest* req,
                                  grpc::ServerWriter<v1::ReadResponse>* writer) {
+  if (absl::Status a = Authorize(*ctx, Role::kReader); !a.ok()) {
+    return ToGrpcStatus(a);
+  }
   absl::StatusOr<EntryFilter> filter = FilterFromProto(req->filter(), "filter.");
   if (!filter.ok()) return ToGrpcStatus(filter.status());
   if (req->batch_size() > static_cast<uint32_t>(kMaxBatchEntries)) {
@@ -264,6 +305,9 @@ grpc::Status IngestService::Read(grpc::ServerContext* ctx,
 grpc::Status IngestService::Subscribe(
     grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
     grpc::ServerWriter<v1::SubscribeResponse>* writer) {
+  if (absl::Status a = Authorize(*ctx, Role::kReader); !a.ok()) {
+    return ToGrpcStatus(a);
+  }
   absl::StatusOr<EntryFilter> filter = FilterFromProto(req->filter(), "filter.");
   if (!filter.ok()) return ToGrpcStatus(filter.status());
   std::vector<FieldViolation> v;
@@ -282,6 +326,13 @@ grpc::Status IngestService::Subscribe(
   o.heartbeat = absl::Milliseconds(
       req->heartbeat_ms() == 0 ? 5000 : req->heartbeat_ms());
   Subscription sub(log_, std::move(o));
+  if (options_.metrics) options_.metrics->SubscriberStarted();
+  struct Ended {
+    IngestMetrics* m;
+    ~Ended() {
+      if (m) m->SubscriberEnded();
+    }
+  } ended{options_.metrics};
   auto cancelled = [&] { return ctx->IsCancelled() || stopping_.load(); };
   while (true) {
     absl::StatusOr<SubscriptionMessage> m = sub.Next(cancelled);
@@ -332,9 +383,12 @@ grpc::Status IngestService::Subscribe(
   }
 }
 
-grpc::Status IngestService::GetEvent(grpc::ServerContext*,
+grpc::Status IngestService::GetEvent(grpc::ServerContext* ctx,
                                      const v1::GetEventRequest* req,
                                      v1::GetEventResponse* resp) {
+  if (absl::Status a = Authorize(*ctx, Role::kReader); !a.ok()) {
+    return ToGrpcStatus(a);
+  }
   absl::StatusOr<Uuid> id = Uuid::Parse(req->event_id());
   if (!id.ok()) {
     return ToGrpcStatus(InvalidArgumentWithViolations(
@@ -351,9 +405,12 @@ grpc::Status IngestService::GetEvent(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status IngestService::GetInfo(grpc::ServerContext*,
+grpc::Status IngestService::GetInfo(grpc::ServerContext* ctx,
                                     const v1::GetInfoRequest*,
                                     v1::GetInfoResponse* resp) {
+  if (absl::Status a = Authorize(*ctx, Role::kReader); !a.ok()) {
+    return ToGrpcStatus(a);
+  }
   absl::StatusOr<LogInfo> info = log_.Info();
   if (!info.ok()) return ToGrpcStatus(info.status());
   resp->set_head_position(info->head.value());
@@ -362,6 +419,38 @@ grpc::Status IngestService::GetInfo(grpc::ServerContext*,
   resp->set_disk_bytes(info->disk_bytes);
   resp->set_durability(info->durability);
   resp->set_format_version(info->format_version);
+  return grpc::Status::OK;
+}
+
+grpc::Status IngestService::Backup(grpc::ServerContext* ctx,
+                                   const v1::BackupRequest* req,
+                                   v1::BackupResponse* resp) {
+  // An admin operation: it writes anywhere the server may write.
+  if (absl::Status a = Authorize(*ctx, Role::kAdmin); !a.ok()) {
+    return ToGrpcStatus(a);
+  }
+  const std::string& dir = req->directory();
+  if (dir.empty()) {
+    return ToGrpcStatus(InvalidArgumentWithViolations(
+        {{"directory", "required: an absolute path on the server"}}));
+  }
+  if (dir.front() != '/') {
+    return ToGrpcStatus(InvalidArgumentWithViolations(
+        {{"directory",
+          absl::StrCat("\"", dir,
+                       "\" is relative; give an absolute path on the server's "
+                       "filesystem")}}));
+  }
+  absl::StatusOr<BackupInfo> info = log_.Backup(dir);
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  resp->set_directory(info->directory);
+  resp->set_head_position(info->head.value());
+  resp->set_entry_count(info->entry_count);
+  resp->set_file_count(info->files);
+  resp->set_bytes(info->bytes);
+  resp->set_hard_linked(info->hard_linked);
+  resp->set_duration_ms(
+      static_cast<uint64_t>(absl::ToInt64Milliseconds(info->duration)));
   return grpc::Status::OK;
 }
 

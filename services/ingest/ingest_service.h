@@ -18,6 +18,8 @@
 
 #include "detente/v1/ingest.grpc.pb.h"
 #include "eventlog/event_log.h"
+#include "services/common/security.h"
+#include "services/ingest/ingest_metrics.h"
 
 namespace detente {
 
@@ -27,6 +29,11 @@ struct IngestServiceOptions {
   size_t max_response_bytes = 1u << 20;
   // Today's UTC date, for the "not in the future" rule. Default: the clock.
   std::function<DayNumber()> today;
+  // Optional; not owned.
+  IngestMetrics* metrics = nullptr;
+  // Who may call what (reader: Read, Subscribe, GetEvent, GetInfo; writer:
+  // Append, AppendStream). Optional (nullptr: everyone); not owned.
+  const Authorizer* auth = nullptr;
 };
 
 // Append and AppendStream as raw callback methods, the rest synchronous.
@@ -56,11 +63,19 @@ class IngestService final : public IngestServiceBase {
                         v1::GetEventResponse* resp) override;
   grpc::Status GetInfo(grpc::ServerContext* ctx, const v1::GetInfoRequest* req,
                        v1::GetInfoResponse* resp) override;
+  // An admin operation (see ingest.proto). Synchronous: it blocks a handler
+  // thread for as long as the copy takes, never a callback reactor.
+  grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest* req,
+                      v1::BackupResponse* resp) override;
 
  private:
   class AppendStreamReactor;
   template <typename Request>
   absl::StatusOr<AppendBatch> PrepareBatch(const Request& req);
+  absl::Status Authorize(const grpc::ServerContextBase& ctx, Role role) const;
+  // Completes an append: metrics, then the caller's answer.
+  void Record(const absl::StatusOr<AppendResult>& r, size_t entries,
+              absl::Time start);
 
   EventLog& log_;
   IngestServiceOptions options_;

@@ -1,32 +1,55 @@
-// detente-ingest: the ingestion service. Flags override environment
-// variables, which override defaults (see docs/operations.md).
+// detente-ingest: the ingestion service. Settings come from flags, the
+// environment and a TOML file, in that order of precedence
+// (docs/configuration.md).
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
-#include <iostream>
-
+#include "services/common/layered_config.h"
 #include "services/ingest/server.h"
 
 int main(int argc, char** argv) {
-  detente::IngestServerOptions o = detente::IngestServerOptionsFromEnv();
-  std::string verify_dir;
+  detente::IngestServerOptions o;
+  std::string verify_dir, config_file;
   CLI::App app{"detente-ingest: appends diplomatic events to the event log"};
-  app.add_option("--listen", o.listen, "gRPC listen address (DETENTE_INGEST_LISTEN)")
-      ->capture_default_str();
-  app.add_option("--data-dir", o.data_dir, "Log directory (DETENTE_INGEST_DATA_DIR)")
-      ->capture_default_str();
-  app.add_option("--durability", o.durability,
-                 "sync: acknowledge after fsync; async: may lose the last "
-                 "moments on a machine crash (DETENTE_DURABILITY)")
-      ->check(CLI::IsMember({"sync", "async"}))
-      ->capture_default_str();
-  app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error")
-      ->capture_default_str();
-  app.add_flag("--log-json", o.log_json, "Log JSON lines instead of text");
+  detente::LayeredConfig config;
+  app.add_option("--config", config_file,
+                 "TOML configuration file (DETENTE_CONFIG)");
+  config.Add(app.add_option("--listen", o.listen, "gRPC listen address")
+                 ->capture_default_str(),
+             "listen", "DETENTE_INGEST_LISTEN");
+  config.Add(app.add_option("--data-dir", o.data_dir, "Log directory")
+                 ->capture_default_str(),
+             "data_dir", "DETENTE_INGEST_DATA_DIR");
+  config.Add(app.add_option("--durability", o.durability,
+                            "sync: acknowledge after fsync; async: may lose "
+                            "the last moments on a machine crash")
+                 ->check(CLI::IsMember({"sync", "async"}))
+                 ->capture_default_str(),
+             "durability", "DETENTE_DURABILITY");
+  config.Add(app.add_option("--log-level", o.log_level,
+                            "trace|debug|info|warn|error")
+                 ->capture_default_str(),
+             "log_level", "DETENTE_LOG_LEVEL");
+  config.Add(app.add_flag("--log-json", o.log_json, "Log JSON lines"),
+             "log_json", "DETENTE_LOG_JSON");
+  config.Add(app.add_option("--metrics-listen", o.metrics_listen,
+                            "Prometheus /metrics address, \"\" to disable")
+                 ->capture_default_str(),
+             "metrics_listen", "DETENTE_INGEST_METRICS_LISTEN");
+  config.Add(app.add_option("--max-receive-bytes", o.max_receive_bytes,
+                            "Largest request accepted")
+                 ->capture_default_str(),
+             "max_receive_bytes", "");
+  config.Add(app.add_option("--max-concurrent-streams",
+                            o.max_concurrent_streams,
+                            "Concurrent calls per client connection")
+                 ->capture_default_str(),
+             "max_concurrent_streams", "");
+  detente::AddSecurityOptions(app, config, o.security);
   app.add_option("--verify", verify_dir,
                  "Walk the log in DIR, report inconsistencies and exit "
                  "(0 sound, 1 inconsistent, 2 unreadable)");
-  CLI11_PARSE(app, argc, argv);
+  if (int code = config.Parse(app, argc, argv); code >= 0) return code;
   if (!verify_dir.empty()) return detente::RunVerify(verify_dir);
+  o.config_explain = config.Explain();
   return detente::RunIngestServer(o);
 }

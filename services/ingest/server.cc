@@ -5,6 +5,9 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -16,23 +19,6 @@
 #include "spdlog/spdlog.h"
 
 namespace detente {
-namespace {
-
-void FromEnv(const char* name, std::string& out) {
-  if (const char* v = std::getenv(name); v != nullptr && *v != '\0') out = v;
-}
-
-}  // namespace
-
-IngestServerOptions IngestServerOptionsFromEnv() {
-  IngestServerOptions o;
-  FromEnv("DETENTE_INGEST_LISTEN", o.listen);
-  FromEnv("DETENTE_INGEST_DATA_DIR", o.data_dir);
-  FromEnv("DETENTE_DURABILITY", o.durability);
-  FromEnv("DETENTE_LOG_LEVEL", o.log_level);
-  return o;
-}
-
 int RunVerify(const std::string& data_dir) {
   absl::StatusOr<VerifyReport> report = VerifyRocksEventLog(data_dir);
   if (!report.ok()) {
@@ -49,6 +35,9 @@ int RunVerify(const std::string& data_dir) {
 
 int RunIngestServer(const IngestServerOptions& o) {
   InitLogging({.level = o.log_level, .json = o.log_json});
+  for (const std::string& line : o.config_explain) {
+    spdlog::info("setting: {}", line);
+  }
   // Signals are taken by a dedicated thread (sigwait), so block them in
   // every thread before any is started.
   sigset_t signals;
@@ -57,27 +46,61 @@ int RunIngestServer(const IngestServerOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+      MakeServerCredentials(o.security);
+  absl::StatusOr<std::unique_ptr<Authorizer>> auth = Authorizer::Load(o.security);
+  for (const absl::Status& s : {creds.status(), auth.status()}) {
+    if (!s.ok()) {
+      spdlog::critical("{}", std::string(s.message()));
+      return 2;
+    }
+  }
+  auto registry = std::make_shared<prometheus::Registry>();
+  IngestMetrics metrics(*registry);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  if (!o.metrics_listen.empty()) {
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(o.metrics_listen);
+      exposer->RegisterCollectable(registry);
+    } catch (const std::exception& e) {
+      spdlog::critical("cannot serve metrics on {}: {}", o.metrics_listen,
+                       e.what());
+      return 1;
+    }
+  }
+
   absl::StatusOr<std::unique_ptr<EventLog>> log = OpenRocksEventLog(
       {.path = o.data_dir,
        .durability =
-           o.durability == "async" ? Durability::kAsync : Durability::kSync});
+           o.durability == "async" ? Durability::kAsync : Durability::kSync,
+       .on_commit = [&metrics](const CommitStats& c) {
+         metrics.RecordCommit(c.entries, c.batches, c.write);
+       }});
   if (!log.ok()) {
     spdlog::critical("cannot open the event log: {}", log.status().ToString());
     return 1;
   }
-  IngestService service(**log, {});
+  metrics.SetHead((*log)->Head().value());
+  IngestService service(**log, {.metrics = &metrics, .auth = auth->get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(o.listen, *creds, &port);
   builder.SetMaxReceiveMessageSize(o.max_receive_bytes);
   builder.RegisterService(&service);
-  // Let long-lived Subscribe streams keep their connections alive.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             o.max_concurrent_streams);
+  // Keepalive: clients (long Subscribe streams) may ping every 10 s without
+  // data; faster pingers get GOAWAY after two strikes. The server pings idle
+  // connections every 60 s and drops them when no answer comes in 20 s.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     spdlog::critical("cannot listen on {}", o.listen);
@@ -85,8 +108,10 @@ int RunIngestServer(const IngestServerOptions& o) {
   }
   server->GetHealthCheckService()->SetServingStatus(
       "detente.v1.IngestService", true);
-  spdlog::info("detente-ingest listening on {} (data {}, durability {})",
-               o.listen, o.data_dir, o.durability);
+  spdlog::info("detente-ingest listening on {}{} (data {}, durability {}{})",
+               o.listen, o.security.tls_cert.empty() ? "" : " with TLS",
+               o.data_dir, o.durability,
+               o.metrics_listen.empty() ? "" : ", metrics on " + o.metrics_listen);
 
   std::thread waiter([&] {
     int sig = 0;

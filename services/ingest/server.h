@@ -4,22 +4,29 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "services/common/security.h"
 
 namespace detente {
 
+// Every setting, with its default (docs/configuration.md).
 struct IngestServerOptions {
   std::string listen = "127.0.0.1:7601";
   std::string data_dir = "var/ingest";
   std::string durability = "sync";
   std::string log_level = "info";
   bool log_json = false;
+  // Prometheus /metrics address; "" (the default) serves none.
+  std::string metrics_listen;  // e.g. "127.0.0.1:9601"
   // Largest request accepted, bytes (larger: RESOURCE_EXHAUSTED).
   int max_receive_bytes = 64 << 20;
+  // Concurrent calls (HTTP/2 streams) per client connection.
+  int max_concurrent_streams = 256;
+  SecurityOptions security;
+  // Where each setting came from, logged at start (LayeredConfig).
+  std::vector<std::string> config_explain;
 };
-
-// Defaults overridden by DETENTE_INGEST_LISTEN, DETENTE_INGEST_DATA_DIR,
-// DETENTE_DURABILITY, DETENTE_LOG_LEVEL.
-IngestServerOptions IngestServerOptionsFromEnv();
 
 // Returns the process exit code.
 int RunIngestServer(const IngestServerOptions& options);

@@ -64,12 +64,18 @@ void Follower::Run() {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
   auto channel = grpc::CreateCustomChannel(
-      options_.ingest_address, grpc::InsecureChannelCredentials(), args);
+      options_.ingest_address,
+      options_.credentials ? options_.credentials
+                           : grpc::InsecureChannelCredentials(),
+      args);
   auto stub = v1::IngestService::NewStub(channel);
   std::mt19937_64 rng(std::random_device{}());
   absl::Duration backoff = options_.min_backoff;
   while (!stop_) {
     grpc::ClientContext ctx;
+    if (!options_.token.empty()) {
+      ctx.AddMetadata("authorization", "Bearer " + options_.token);
+    }
     {
       std::lock_guard lock(mu_);
       if (stop_) break;

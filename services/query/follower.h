@@ -21,6 +21,7 @@
 #include "projections/read_model_store.h"
 
 namespace grpc {
+class ChannelCredentials;
 class ClientContext;
 }
 
@@ -28,6 +29,11 @@ namespace detente {
 
 struct FollowerOptions {
   std::string ingest_address = "127.0.0.1:7601";
+  // TLS (and client certificate) towards the ingestion service; nullptr:
+  // plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Sent as "authorization: Bearer <token>"; "" sends none.
+  std::string token;
   absl::Duration min_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
   // Entries per Subscribe message.

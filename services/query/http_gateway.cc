@@ -86,8 +86,46 @@ HttpGateway::HttpGateway(QueryService& service, HttpGatewayOptions options)
 HttpGateway::~HttpGateway() { Stop(); }
 
 absl::Status HttpGateway::Start() {
-  server_ = std::make_unique<httplib::Server>();
+  if (options_.tls_cert.empty() != options_.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!options_.tls_cert.empty()) {
+    auto ssl = std::make_unique<httplib::SSLServer>(
+        options_.tls_cert.c_str(), options_.tls_key.c_str(),
+        options_.tls_client_ca.empty() ? nullptr
+                                       : options_.tls_client_ca.c_str());
+    if (!ssl->is_valid()) {
+      return absl::InvalidArgumentError(
+          "HTTP: cannot load the TLS certificate or key");
+    }
+    server_ = std::move(ssl);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   httplib::Server& s = *server_;
+  // Authorization for the API (not for /metrics or the dashboard's files,
+  // which hold no data: the page asks the API with the user's token).
+  s.set_pre_routing_handler([this](const httplib::Request& req,
+                                   httplib::Response& res) {
+    if (options_.auth == nullptr || req.path.rfind("/v1/", 0) != 0) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    absl::Status a = options_.auth->Check(
+        req.get_header_value("Authorization"), Role::kReader);
+    if (a.ok()) return httplib::Server::HandlerResponse::Unhandled;
+    if (absl::IsUnauthenticated(a)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+    }
+    SendStatus(res, a);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  s.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+    if (options_.metrics) options_.metrics->CountHttp(res.status);
+  });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(options_.metrics ? options_.metrics->Render() : "",
+                    "text/plain; version=0.0.4");
+  });
   s.set_keep_alive_max_count(1000);
   s.set_read_timeout(30, 0);
   s.set_payload_max_length(64 * 1024);

@@ -10,6 +10,7 @@
 //   GET /v1/movers?from=&to=&limit=&min_heat=...
 //   GET /v1/actors/{a}?at=...
 //   GET /v1/status
+//   GET /metrics (Prometheus text format)
 //
 // Every answer carries an ETag derived from the log position it reflects
 // (and the server's date); If-None-Match with it gets 304 Not Modified when
@@ -23,6 +24,8 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "services/common/security.h"
+#include "services/query/query_metrics.h"
 #include "services/query/query_service.h"
 
 namespace httplib {
@@ -35,6 +38,16 @@ struct HttpGatewayOptions {
   std::string listen = "127.0.0.1:7680";  // "" disables HTTP
   // Directory of the dashboard (index.html and its assets); "" serves none.
   std::string web_dir;
+  // HTTPS with these PEM files (both or none); with tls_client_ca, clients
+  // must present a certificate it signed.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  // Bearer tokens (Authorization header): reader for every GET except
+  // /metrics and the dashboard's files. Optional; not owned.
+  const Authorizer* auth = nullptr;
+  // Counts requests by status and serves /metrics. Optional; not owned.
+  QueryMetrics* metrics = nullptr;
 };
 
 class HttpGateway {

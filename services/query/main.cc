@@ -1,29 +1,61 @@
-// detente-query: the query service. Flags override environment variables,
-// which override defaults (see docs/operations.md).
+// detente-query: the query service. Settings come from flags, the
+// environment and a TOML file, in that order of precedence
+// (docs/configuration.md).
 #include <CLI/CLI.hpp>
 
+#include "services/common/layered_config.h"
 #include "services/query/server.h"
 
 int main(int argc, char** argv) {
-  detente::QueryServerOptions o = detente::QueryServerOptionsFromEnv();
+  detente::QueryServerOptions o;
+  std::string config_file;
   CLI::App app{"detente-query: relation temperatures and other read models"};
-  app.add_option("--listen", o.listen, "gRPC listen address (DETENTE_QUERY_LISTEN)")
-      ->capture_default_str();
-  app.add_option("--data-dir", o.data_dir,
-                 "Read-model directory (DETENTE_QUERY_DATA_DIR)")
-      ->capture_default_str();
-  app.add_option("--ingest", o.ingest,
-                 "Address of the detente-ingest to follow (DETENTE_INGEST)")
-      ->capture_default_str();
-  app.add_option("--http-listen", o.http_listen,
-                 "HTTP/JSON and dashboard address, \"\" to disable "
-                 "(DETENTE_QUERY_HTTP_LISTEN)")
-      ->capture_default_str();
-  app.add_option("--web-dir", o.web_dir,
-                 "Directory of the dashboard's files (DETENTE_WEB_DIR)");
-  app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error")
-      ->capture_default_str();
-  app.add_flag("--log-json", o.log_json, "Log JSON lines instead of text");
-  CLI11_PARSE(app, argc, argv);
+  detente::LayeredConfig config;
+  app.add_option("--config", config_file,
+                 "TOML configuration file (DETENTE_CONFIG)");
+  config.Add(app.add_option("--listen", o.listen, "gRPC listen address")
+                 ->capture_default_str(),
+             "listen", "DETENTE_QUERY_LISTEN");
+  config.Add(app.add_option("--data-dir", o.data_dir, "Read-model directory")
+                 ->capture_default_str(),
+             "data_dir", "DETENTE_QUERY_DATA_DIR");
+  config.Add(app.add_option("--ingest", o.ingest,
+                            "Address of the detente-ingest to follow")
+                 ->capture_default_str(),
+             "ingest", "DETENTE_INGEST");
+  config.Add(app.add_option("--http-listen", o.http_listen,
+                            "HTTP/JSON, /metrics and dashboard address, "
+                            "\"\" to disable")
+                 ->capture_default_str(),
+             "http_listen", "DETENTE_QUERY_HTTP_LISTEN");
+  config.Add(app.add_option("--web-dir", o.web_dir,
+                            "Directory of the dashboard's files"),
+             "web_dir", "DETENTE_WEB_DIR");
+  config.Add(app.add_option("--max-serving-lag", o.max_serving_lag,
+                            "Health is SERVING only within this lag")
+                 ->capture_default_str(),
+             "max_serving_lag", "DETENTE_MAX_SERVING_LAG");
+  config.Add(app.add_option("--log-level", o.log_level,
+                            "trace|debug|info|warn|error")
+                 ->capture_default_str(),
+             "log_level", "DETENTE_LOG_LEVEL");
+  config.Add(app.add_flag("--log-json", o.log_json, "Log JSON lines"),
+             "log_json", "DETENTE_LOG_JSON");
+  detente::AddSecurityOptions(app, config, o.security);
+  config.Add(app.add_option("--ingest-tls-ca", o.ingest_tls_ca,
+                            "PEM CA to verify the ingestion service (TLS)"),
+             "ingest_tls_ca", "DETENTE_INGEST_TLS_CA");
+  config.Add(app.add_option("--ingest-tls-cert", o.ingest_tls_cert,
+                            "PEM client certificate for the ingestion service"),
+             "ingest_tls_cert", "DETENTE_INGEST_TLS_CERT");
+  config.Add(app.add_option("--ingest-tls-key", o.ingest_tls_key,
+                            "PEM client key for the ingestion service"),
+             "ingest_tls_key", "DETENTE_INGEST_TLS_KEY");
+  config.Add(app.add_option("--ingest-token-file", o.ingest_token_file,
+                            "File holding the token presented to the "
+                            "ingestion service"),
+             "ingest_token_file", "DETENTE_INGEST_TOKEN_FILE");
+  if (int code = config.Parse(app, argc, argv); code >= 0) return code;
+  o.config_explain = config.Explain();
   return detente::RunQueryServer(o);
 }

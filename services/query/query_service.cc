@@ -100,14 +100,21 @@ QueryService::QueryService(ProjectionManager& projections,
   if (!options_.today) options_.today = &TodayUtc;
 }
 
+grpc::Status QueryService::Guard(grpc::ServerContext* ctx, Role role) const {
+  if (ctx == nullptr || options_.auth == nullptr) return grpc::Status::OK;
+  return ToGrpcStatus(options_.auth->Check(ctx->client_metadata(), role));
+}
+
 absl::Status QueryService::Temperature(const v1::GetTemperatureRequest& req,
                                        v1::GetTemperatureResponse* resp) {
+  QueryTimer timer(options_.metrics, "GetTemperature");
   ASSIGN_OR_RETURN(SeriesRequest r,
                    MapPairSeries(req.actor_a(), req.actor_b(), req.options()));
   std::shared_ptr<ReadModelStore> store = projections_.store();
   resp->set_stream(r.query.streams[0]);
   if (NotModified(*store, r.query.streams, r.if_changed_since,
                   r.query.filter.as_of)) {
+    timer.not_modified = true;
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, r.query.filter.as_of).value());
     return absl::OkStatus();
@@ -122,11 +129,13 @@ absl::Status QueryService::Temperature(const v1::GetTemperatureRequest& req,
 
 absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
                                  v1::GetGroupTemperatureResponse* resp) {
+  QueryTimer timer(options_.metrics, "GetGroupTemperature");
   ASSIGN_OR_RETURN(SeriesRequest r,
                    MapGroupSeries(req.actors(), req.options()));
   std::shared_ptr<ReadModelStore> store = projections_.store();
   if (NotModified(*store, r.query.streams, r.if_changed_since,
                   r.query.filter.as_of)) {
+    timer.not_modified = true;
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, r.query.filter.as_of).value());
     return absl::OkStatus();
@@ -148,6 +157,7 @@ absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
 
 absl::Status QueryService::Timeline(const v1::GetTimelineRequest& req,
                                     v1::GetTimelineResponse* resp) {
+  QueryTimer timer(options_.metrics, "GetTimeline");
   std::vector<FieldViolation> v;
   TimelineQuery q;
   absl::StatusOr<std::string> a = MapActor(req.actor_a(), "actor_a");
@@ -192,6 +202,7 @@ absl::Status QueryService::Timeline(const v1::GetTimelineRequest& req,
   if (!v.empty()) return InvalidArgumentWithViolations(std::move(v));
   if (NotModified(*store, q.streams, Position(req.if_changed_since()),
                   q.filter.as_of)) {
+    timer.not_modified = true;
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, q.filter.as_of).value());
     return absl::OkStatus();
@@ -214,6 +225,7 @@ absl::Status QueryService::Timeline(const v1::GetTimelineRequest& req,
 
 absl::Status QueryService::Movers(const v1::GetMoversRequest& req,
                                   v1::GetMoversResponse* resp) {
+  QueryTimer timer(options_.metrics, "GetMovers");
   std::vector<FieldViolation> v;
   auto date = [&](const std::string& text, const char* field, bool last) {
     if (text.empty()) {
@@ -240,6 +252,7 @@ absl::Status QueryService::Movers(const v1::GetMoversRequest& req,
   const std::vector<std::string> streams = store->Streams();
   const Position as_of(req.as_of_position());
   if (NotModified(*store, streams, Position(req.if_changed_since()), as_of)) {
+    timer.not_modified = true;
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, as_of).value());
     return absl::OkStatus();
@@ -263,6 +276,7 @@ absl::Status QueryService::Movers(const v1::GetMoversRequest& req,
 
 absl::Status QueryService::ActorSummary(const v1::GetActorSummaryRequest& req,
                                         v1::GetActorSummaryResponse* resp) {
+  QueryTimer timer(options_.metrics, "GetActorSummary");
   ASSIGN_OR_RETURN(std::string actor, MapActor(req.actor(), "actor"));
   DayNumber at = options_.today();
   if (!req.at().empty()) {
@@ -276,6 +290,7 @@ absl::Status QueryService::ActorSummary(const v1::GetActorSummaryRequest& req,
   resp->set_actor(actor);
   resp->set_name(std::string(ResolveActor(actor)->name));
   if (NotModified(*store, streams, Position(req.if_changed_since()), as_of)) {
+    timer.not_modified = true;
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, as_of).value());
     return absl::OkStatus();
@@ -305,39 +320,45 @@ absl::Status QueryService::ActorSummary(const v1::GetActorSummaryRequest& req,
   return absl::OkStatus();
 }
 
-grpc::Status QueryService::GetTemperature(grpc::ServerContext*,
+grpc::Status QueryService::GetTemperature(grpc::ServerContext* ctx,
                                           const v1::GetTemperatureRequest* req,
                                           v1::GetTemperatureResponse* resp) {
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
   return ToGrpcStatus(Temperature(*req, resp));
 }
 
 grpc::Status QueryService::GetGroupTemperature(
-    grpc::ServerContext*, const v1::GetGroupTemperatureRequest* req,
+    grpc::ServerContext* ctx, const v1::GetGroupTemperatureRequest* req,
     v1::GetGroupTemperatureResponse* resp) {
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
   return ToGrpcStatus(Group(*req, resp));
 }
 
-grpc::Status QueryService::GetTimeline(grpc::ServerContext*,
+grpc::Status QueryService::GetTimeline(grpc::ServerContext* ctx,
                                        const v1::GetTimelineRequest* req,
                                        v1::GetTimelineResponse* resp) {
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
   return ToGrpcStatus(Timeline(*req, resp));
 }
 
-grpc::Status QueryService::GetMovers(grpc::ServerContext*,
+grpc::Status QueryService::GetMovers(grpc::ServerContext* ctx,
                                      const v1::GetMoversRequest* req,
                                      v1::GetMoversResponse* resp) {
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
   return ToGrpcStatus(Movers(*req, resp));
 }
 
 grpc::Status QueryService::GetActorSummary(
-    grpc::ServerContext*, const v1::GetActorSummaryRequest* req,
+    grpc::ServerContext* ctx, const v1::GetActorSummaryRequest* req,
     v1::GetActorSummaryResponse* resp) {
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
   return ToGrpcStatus(ActorSummary(*req, resp));
 }
 
 grpc::Status QueryService::Watch(grpc::ServerContext* ctx,
                                  const v1::WatchRequest* req,
                                  grpc::ServerWriter<v1::WatchResponse>* writer) {
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
   const bool group = req->actors_size() > 0;
   if (req->min_interval_ms() != 0 &&
       (req->min_interval_ms() < 100 || req->min_interval_ms() > 60000)) {
@@ -413,9 +434,10 @@ grpc::Status QueryService::Watch(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status QueryService::GetStatus(grpc::ServerContext*,
+grpc::Status QueryService::GetStatus(grpc::ServerContext* ctx,
                                      const v1::GetStatusRequest*,
                                      v1::GetStatusResponse* resp) {
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
   ProjectionStatus s = projections_.status();
   resp->set_projection_position(s.position.value());
   resp->set_ingest_head(s.ingest_head.value());
@@ -436,9 +458,10 @@ grpc::Status QueryService::GetStatus(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status QueryService::Rebuild(grpc::ServerContext*,
+grpc::Status QueryService::Rebuild(grpc::ServerContext* ctx,
                                    const v1::RebuildRequest*,
                                    v1::RebuildResponse* resp) {
+  if (grpc::Status g = Guard(ctx, Role::kAdmin); !g.ok()) return g;
   absl::StatusOr<Position> p = projections_.StartRebuild();
   if (!p.ok()) return ToGrpcStatus(p.status());
   resp->set_started_at_position(p->value());

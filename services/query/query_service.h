@@ -8,13 +8,21 @@
 #include <functional>
 
 #include "detente/v1/query.grpc.pb.h"
+#include "services/common/security.h"
 #include "services/query/projection_manager.h"
+#include "services/query/query_metrics.h"
 
 namespace detente {
 
 struct QueryServiceOptions {
   // Today's UTC date (the default end of series). Default: the clock.
   std::function<DayNumber()> today;
+  // Optional; not owned.
+  QueryMetrics* metrics = nullptr;
+  // Queries need the reader role, Rebuild admin. Optional (nullptr:
+  // everyone); not owned. Calls without a ServerContext (the HTTP gateway,
+  // which checks HTTP headers itself) are not checked here.
+  const Authorizer* auth = nullptr;
 };
 
 class QueryService final : public v1::QueryService::Service {
@@ -56,6 +64,8 @@ class QueryService final : public v1::QueryService::Service {
                       v1::GetMoversResponse* resp);
   absl::Status ActorSummary(const v1::GetActorSummaryRequest& req,
                             v1::GetActorSummaryResponse* resp);
+
+  grpc::Status Guard(grpc::ServerContext* ctx, Role role) const;
 
   ProjectionManager& projections_;
   QueryServiceOptions options_;

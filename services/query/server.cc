@@ -5,8 +5,11 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <thread>
+
+#include "absl/strings/ascii.h"
 
 #include "common/logging.h"
 #include "services/query/http_gateway.h"
@@ -17,62 +20,128 @@
 namespace detente {
 namespace {
 
-void FromEnv(const char* name, std::string& out) {
-  if (const char* v = std::getenv(name); v != nullptr && *v != '\0') out = v;
+absl::StatusOr<FollowerOptions> FollowerSettings(const QueryServerOptions& o) {
+  FollowerOptions f;
+  f.ingest_address = o.ingest;
+  if (!o.ingest_tls_ca.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    auto ca = ReadSecretFile(o.ingest_tls_ca, "--ingest-tls-ca");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    if (!o.ingest_tls_cert.empty()) {
+      auto cert = ReadSecretFile(o.ingest_tls_cert, "--ingest-tls-cert");
+      auto key = ReadSecretFile(o.ingest_tls_key, "--ingest-tls-key");
+      if (!cert.ok()) return cert.status();
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *cert;
+      ssl.pem_private_key = *key;
+    }
+    f.credentials = grpc::SslCredentials(ssl);
+  }
+  if (!o.ingest_token_file.empty()) {
+    auto token = ReadSecretFile(o.ingest_token_file, "--ingest-token-file");
+    if (!token.ok()) return token.status();
+    f.token = std::string(absl::StripAsciiWhitespace(*token));
+  }
+  return f;
 }
 
 }  // namespace
 
-QueryServerOptions QueryServerOptionsFromEnv() {
-  QueryServerOptions o;
-  FromEnv("DETENTE_QUERY_LISTEN", o.listen);
-  FromEnv("DETENTE_QUERY_DATA_DIR", o.data_dir);
-  FromEnv("DETENTE_INGEST", o.ingest);
-  FromEnv("DETENTE_QUERY_HTTP_LISTEN", o.http_listen);
-  FromEnv("DETENTE_WEB_DIR", o.web_dir);
-  FromEnv("DETENTE_LOG_LEVEL", o.log_level);
-  return o;
-}
-
 int RunQueryServer(const QueryServerOptions& o) {
   InitLogging({.level = o.log_level, .json = o.log_json});
+  for (const std::string& line : o.config_explain) {
+    spdlog::info("setting: {}", line);
+  }
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+      MakeServerCredentials(o.security);
+  absl::StatusOr<std::unique_ptr<Authorizer>> auth = Authorizer::Load(o.security);
+  absl::StatusOr<FollowerOptions> follower = FollowerSettings(o);
+  for (const absl::Status& s : {creds.status(), auth.status(), follower.status()}) {
+    if (!s.ok()) {
+      spdlog::critical("{}", std::string(s.message()));
+      return 2;
+    }
+  }
   absl::StatusOr<std::unique_ptr<ProjectionManager>> projections =
-      ProjectionManager::Open(
-          {.data_dir = o.data_dir, .follower = {.ingest_address = o.ingest}});
+      ProjectionManager::Open({.data_dir = o.data_dir, .follower = *follower});
   if (!projections.ok()) {
     spdlog::critical("cannot open the read models: {}",
                      projections.status().ToString());
     return 1;
   }
-  QueryService service(**projections, {});
+  QueryMetrics metrics;
+  QueryService service(**projections,
+                       {.metrics = &metrics, .auth = auth->get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(o.listen, *creds, &port);
   builder.RegisterService(&service);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 256);
+  // Keepalive: dashboards holding Watch streams may ping every 10 s without
+  // data; faster pingers get GOAWAY after two strikes.
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     spdlog::critical("cannot listen on {}", o.listen);
     return 1;
   }
-  server->GetHealthCheckService()->SetServingStatus("detente.v1.QueryService",
-                                                    true);
-  HttpGateway http(service, {.listen = o.http_listen, .web_dir = o.web_dir});
+  // Health tells the truth: SERVING only while connected and within
+  // max_serving_lag of the ingestion head.
+  std::atomic<bool> stopping{false};
+  std::thread health([&] {
+    bool last = false, first = true;
+    while (!stopping) {
+      ProjectionStatus st = (*projections)->status();
+      const uint64_t lag = st.ingest_head > st.position
+                               ? st.ingest_head.value() - st.position.value()
+                               : 0;
+      const bool serving =
+          st.follower_state != FollowerState::kDisconnected &&
+          st.follower_state != FollowerState::kConnecting &&
+          lag <= o.max_serving_lag;
+      metrics.SetProjection(st.position.value(), st.ingest_head.value(),
+                            serving);
+      if (first || serving != last) {
+        server->GetHealthCheckService()->SetServingStatus(
+            "detente.v1.QueryService", serving);
+        server->GetHealthCheckService()->SetServingStatus(serving);
+        spdlog::info("health: {} (position {}, lag {})",
+                     serving ? "SERVING" : "NOT_SERVING", st.position.value(),
+                     lag);
+        last = serving;
+        first = false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
+  HttpGateway http(service, {.listen = o.http_listen,
+                             .web_dir = o.web_dir,
+                             .tls_cert = o.security.tls_cert,
+                             .tls_key = o.security.tls_key,
+                             .tls_client_ca = o.security.tls_client_ca,
+                             .auth = auth->get(),
+                             .metrics = &metrics});
   if (!o.http_listen.empty()) {
     absl::Status s = http.Start();
     if (!s.ok()) {
       spdlog::critical("{}", s.ToString());
+      stopping = true;
+      health.join();
       server->Shutdown();
       return 1;
     }
@@ -85,12 +154,14 @@ int RunQueryServer(const QueryServerOptions& o) {
     spdlog::info("signal {}: shutting down", sig);
     server->GetHealthCheckService()->Shutdown();
     service.StopStreams();
+    stopping = true;
     http.Stop();
     (*projections)->Stop();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   });
   server->Wait();
   waiter.join();
+  health.join();
   projections->reset();
   spdlog::info("detente-query stopped");
   return 0;

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "services/common/security.h"
 
 namespace detente {
 
+// Every setting, with its default (docs/configuration.md).
 struct QueryServerOptions {
   std::string listen = "127.0.0.1:7602";
   std::string data_dir = "var/query";
@@ -17,12 +21,19 @@ struct QueryServerOptions {
   std::string web_dir;
   std::string log_level = "info";
   bool log_json = false;
+  // gRPC health says SERVING only while the read models are connected and
+  // at most this many entries behind the ingestion head.
+  uint64_t max_serving_lag = 1000;
+  // The gRPC and HTTP servers' TLS and tokens.
+  SecurityOptions security;
+  // Towards the ingestion service: CA to verify it, a client certificate
+  // and key for mTLS, and a file holding the token to present.
+  std::string ingest_tls_ca;
+  std::string ingest_tls_cert;
+  std::string ingest_tls_key;
+  std::string ingest_token_file;
+  std::vector<std::string> config_explain;
 };
-
-// Defaults overridden by DETENTE_QUERY_LISTEN, DETENTE_QUERY_DATA_DIR,
-// DETENTE_INGEST, DETENTE_QUERY_HTTP_LISTEN, DETENTE_WEB_DIR,
-// DETENTE_LOG_LEVEL.
-QueryServerOptions QueryServerOptionsFromEnv();
 
 // Returns the process exit code.
 int RunQueryServer(const QueryServerOptions& options);

@@ -16,6 +16,10 @@ inline constexpr char kDefaultQuery[] = "127.0.0.1:7602";
 std::string ResolveAddress(const std::string& flag, const char* env_name,
                            const char* fallback);
 
+// A channel to a service. DETENTE_TOKEN, when set, is sent as a bearer
+// token on every call; DETENTE_TLS_CA (a PEM file) switches to TLS and
+// verifies the server against it; DETENTE_TLS_CERT and DETENTE_TLS_KEY add
+// a client certificate (mutual TLS).
 std::shared_ptr<grpc::Channel> Connect(const std::string& address);
 
 // "INVALID_ARGUMENT: message" plus one line per BadRequest field violation.

@@ -33,6 +33,15 @@ int RunRead(const ReadOptions& o);
 
 int RunInfo(const std::string& address);
 
+// `detente backup DIR`: an online copy of the log into DIR, a directory on
+// the ingestion service's machine (IngestService.Backup, an admin call).
+struct BackupOptions {
+  std::string address;
+  std::string directory;  // absolute, on the server; new or empty
+  int timeout_seconds = 3600;
+};
+int RunBackup(const BackupOptions& o);
+
 // `detente export`: filters as in detente.v1.EventFilter; empty = all.
 struct ExportOptions {
   std::string address;

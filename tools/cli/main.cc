@@ -56,6 +56,20 @@ CLI::App* AddExport(CLI::App& app, ExportOptions& o) {
   return c;
 }
 
+CLI::App* AddBackup(CLI::App& app, BackupOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "backup",
+      "Online, consistent copy of the log into a directory on the ingestion "
+      "service's machine (admin; restore: docs/operations.md)");
+  c->add_option("directory", o.directory,
+                "Absolute path on the server; must not exist or be empty")
+      ->required();
+  c->add_option("--timeout", o.timeout_seconds, "Seconds to wait for the copy")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  return c;
+}
+
 CLI::App* AddSynth(CLI::App& app, SynthCommandOptions& o) {
   CLI::App* c = app.add_subcommand(
       "synth", "Write a deterministic synthetic history as JSONL");
@@ -187,6 +201,8 @@ int main(int argc, char** argv) {
   CLI::App* synth_cmd = AddSynth(app, synth);
   CLI::App* info_cmd =
       app.add_subcommand("info", "The log's head and counters");
+  BackupOptions backup;
+  CLI::App* backup_cmd = AddBackup(app, backup);
   SeriesCommandOptions temperature, group;
   TimelineCommandOptions timeline;
   MoversCommandOptions movers;
@@ -222,6 +238,10 @@ int main(int argc, char** argv) {
   }
   if (*synth_cmd) return RunSynth(synth);
   if (*info_cmd) return RunInfo(ingest_address());
+  if (*backup_cmd) {
+    backup.address = ingest_address();
+    return RunBackup(backup);
+  }
   if (*temperature_cmd) {
     temperature.address = query_address();
     return RunTemperature(temperature);

@@ -1,0 +1,102 @@
+#include "services/ingest/ingest_metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "absl/strings/ascii.h"
+
+namespace detente {
+
+struct IngestMetrics::Impl {
+  explicit Impl(prometheus::Registry& r)
+      : appends(prometheus::BuildCounter()
+                    .Name("detente_appends_total")
+                    .Help("Append calls and AppendStream batches by result")
+                    .Register(r)),
+        events(prometheus::BuildCounter()
+                   .Name("detente_events_total")
+                   .Help("Entries received by result")
+                   .Register(r)),
+        batch_size(prometheus::BuildHistogram()
+                       .Name("detente_append_batch_size")
+                       .Help("Entries per append request")
+                       .Register(r)
+                       .Add({}, prometheus::Histogram::BucketBoundaries{
+                                    1, 2, 5, 10, 50, 100, 500, 1000, 5000,
+                                    10000})),
+        latency(prometheus::BuildHistogram()
+                    .Name("detente_append_latency_seconds")
+                    .Help("Time from receiving an append to its answer")
+                    .Register(r)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{
+                                 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1})),
+        commit_write(prometheus::BuildHistogram()
+                         .Name("detente_commit_write_seconds")
+                         .Help("Write (and fsync, in sync durability) time "
+                               "of one group commit")
+                         .Register(r)
+                         .Add({}, prometheus::Histogram::BucketBoundaries{
+                                      0.00005, 0.0001, 0.00025, 0.0005,
+                                      0.001, 0.0025, 0.005, 0.01, 0.05, 0.25})),
+        group_batches(prometheus::BuildHistogram()
+                          .Name("detente_commit_group_batches")
+                          .Help("Client batches per group commit")
+                          .Register(r)
+                          .Add({}, prometheus::Histogram::BucketBoundaries{
+                                       1, 2, 4, 8, 16, 32, 64, 128})),
+        head(prometheus::BuildGauge()
+                 .Name("detente_log_head_position")
+                 .Help("Position of the last committed entry")
+                 .Register(r)
+                 .Add({})),
+        subscribers(prometheus::BuildGauge()
+                        .Name("detente_subscribers")
+                        .Help("Open Subscribe streams")
+                        .Register(r)
+                        .Add({})) {}
+
+  prometheus::Family<prometheus::Counter>& appends;
+  prometheus::Family<prometheus::Counter>& events;
+  prometheus::Histogram& batch_size;
+  prometheus::Histogram& latency;
+  prometheus::Histogram& commit_write;
+  prometheus::Histogram& group_batches;
+  prometheus::Gauge& head;
+  prometheus::Gauge& subscribers;
+};
+
+IngestMetrics::IngestMetrics(prometheus::Registry& registry)
+    : impl_(std::make_unique<Impl>(registry)) {}
+
+IngestMetrics::~IngestMetrics() = default;
+
+void IngestMetrics::RecordAppend(const absl::Status& status, size_t entries,
+                                 size_t appended, size_t duplicates,
+                                 absl::Duration latency) {
+  const std::string result =
+      status.ok() ? "ok"
+                  : absl::AsciiStrToLower(absl::StatusCodeToString(status.code()));
+  impl_->appends.Add({{"result", result}}).Increment();
+  if (status.ok()) {
+    impl_->events.Add({{"result", "appended"}}).Increment(double(appended));
+    impl_->events.Add({{"result", "duplicate"}}).Increment(double(duplicates));
+  } else {
+    impl_->events.Add({{"result", "rejected"}}).Increment(double(entries));
+  }
+  impl_->batch_size.Observe(double(entries));
+  impl_->latency.Observe(absl::ToDoubleSeconds(latency));
+}
+
+void IngestMetrics::RecordCommit(size_t, size_t batches, absl::Duration write) {
+  impl_->commit_write.Observe(absl::ToDoubleSeconds(write));
+  impl_->group_batches.Observe(double(batches));
+}
+
+void IngestMetrics::SetHead(uint64_t head) { impl_->head.Set(double(head)); }
+void IngestMetrics::SubscriberStarted() { impl_->subscribers.Increment(); }
+void IngestMetrics::SubscriberEnded() { impl_->subscribers.Decrement(); }
+
+}  // namespace detente

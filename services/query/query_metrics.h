@@ -1,0 +1,51 @@
+// Prometheus metrics of detente-query (docs/operations.md lists them),
+// exposed by the HTTP gateway at /metrics. prometheus-cpp stays out of
+// this header.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace detente {
+
+class QueryMetrics {
+ public:
+  QueryMetrics();
+  ~QueryMetrics();
+
+  void ObserveQuery(const std::string& method, absl::Duration latency,
+                    bool not_modified);
+  void CountHttp(int status);
+  void SetProjection(uint64_t position, uint64_t ingest_head, bool serving);
+  // The text exposition format of every metric.
+  std::string Render() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Observes one query from construction to destruction.
+class QueryTimer {
+ public:
+  QueryTimer(QueryMetrics* m, const char* method)
+      : m_(m), method_(method), start_(absl::Now()) {}
+  ~QueryTimer() {
+    if (m_) m_->ObserveQuery(method_, absl::Now() - start_, not_modified);
+  }
+  bool not_modified = false;
+
+ private:
+  QueryMetrics* m_;
+  const char* method_;
+  absl::Time start_;
+};
+
+}  // namespace detente
