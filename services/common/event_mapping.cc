@@ -14,9 +14,10 @@ RawEntry FromProto(const v1::Event& e) { return RawEntryFrom(e); }
 
 void ToProto(const RawEntry& r, v1::Event* out) {
   out->set_event_id(r.event_id);
-  out->set_kind(r.kind == EntryKind::kCorrection   ? v1::ENTRY_KIND_CORRECTION
-                : r.kind == EntryKind::kRetraction ? v1::ENTRY_KIND_RETRACTION
-                                                   : v1::ENTRY_KIND_EVENT);
+  // A plain event leaves kind unspecified (which means an event), as in
+  // the JSONL the command line writes and reads.
+  if (r.kind == EntryKind::kCorrection) out->set_kind(v1::ENTRY_KIND_CORRECTION);
+  if (r.kind == EntryKind::kRetraction) out->set_kind(v1::ENTRY_KIND_RETRACTION);
   out->set_subject_event_id(r.subject_event_id);
   out->set_occurred_on(r.occurred_on);
   out->set_source(r.source);

@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "tools/cli/raw_entry_proto.h"
+#include "services/common/event_mapping.h"
 
 namespace detente::cli {
 
@@ -80,7 +80,7 @@ bool EventInput::Next(InputRow* row) {
       case RowResult::Kind::kEntry:
         row->kind = InputRow::Kind::kEvent;
         row->event.Clear();
-        ToProto(result.entry, &row->event);
+        detente::ToProto(result.entry, &row->event);
         break;
       case RowResult::Kind::kSkip:
         row->kind = InputRow::Kind::kSkip;
