@@ -3,11 +3,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <set>
 
@@ -120,9 +121,67 @@ PairVersion VersionOf(const RecordedEntry& e, Position original) {
   return v;
 }
 
+// Decoded versions of whole streams, kept in memory so that a query does
+// not re-read and re-decode a pair's versions from RocksDB each time. An
+// entry is tagged with the stream's last-changed position; it is valid for
+// a view whose snapshot holds exactly that last change (see Lookup). Bounded
+// by an estimate of its bytes; when full, arbitrary entries are dropped.
+class VersionCache {
+ public:
+  struct Versions {
+    Position last_changed;
+    std::vector<PairVersion> versions;  // (day, version position) order
+    size_t bytes = 0;
+  };
+  explicit VersionCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  std::shared_ptr<const Versions> Find(const std::string& stream,
+                                       Position last_changed) const {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(stream);
+    if (it == map_.end() || it->second->last_changed != last_changed) {
+      return nullptr;
+    }
+    return it->second;
+  }
+
+  void Insert(const std::string& stream, std::shared_ptr<Versions> v) {
+    if (v->bytes > max_bytes_ / 4) return;  // one pair may not crowd out all
+    std::lock_guard lock(mu_);
+    if (auto it = map_.find(stream); it != map_.end()) {
+      bytes_ -= it->second->bytes;
+      map_.erase(it);
+    }
+    while (bytes_ + v->bytes > max_bytes_ && !map_.empty()) {
+      bytes_ -= map_.begin()->second->bytes;
+      map_.erase(map_.begin());
+    }
+    bytes_ += v->bytes;
+    map_.emplace(stream, std::move(v));
+  }
+
+ private:
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Versions>> map_;
+  size_t bytes_ = 0;  // guarded by mu_
+};
+
+// What a view needs from its store to use the cache: the stream's last
+// change and the checkpoint, read together (Apply updates both together,
+// after its write).
+class VersionSource {
+ public:
+  virtual ~VersionSource() = default;
+  virtual std::pair<Position, Position> LastChangedAndCheckpoint(
+      const std::string& stream) const = 0;
+  virtual VersionCache& cache() const = 0;
+};
+
 class RocksReadView final : public ReadView {
  public:
-  RocksReadView(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
+  RocksReadView(rocksdb::DB* db, const VersionSource* source)
+      : db_(db), source_(source), snapshot_(db->GetSnapshot()) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     std::string value;
@@ -137,6 +196,61 @@ class RocksReadView final : public ReadView {
   absl::Status ForEachVersion(
       const std::string& stream, DayNumber from, DayNumber to,
       const std::function<bool(const PairVersion&)>& fn) const override {
+    // The snapshot holds exactly the stream's versions as of its last
+    // change L when the store, read after the snapshot was taken, has
+    // published a checkpoint >= ours and still reports L <= ours: no change
+    // of the stream lies in (L, position_].
+    const auto [last_changed, published] =
+        source_->LastChangedAndCheckpoint(stream);
+    const bool cacheable = last_changed.value() != 0 &&
+                           position_ <= published &&
+                           last_changed <= position_;
+    if (!cacheable) return Scan(stream, from, to, fn);
+    VersionCache& cache = source_->cache();
+    std::shared_ptr<const VersionCache::Versions> cached =
+        cache.Find(stream, last_changed);
+    if (cached == nullptr) {
+      auto fresh = std::make_shared<VersionCache::Versions>();
+      fresh->last_changed = last_changed;
+      RETURN_IF_ERROR(Scan(stream, DayNumber(kMinDay), DayNumber(kMaxDay),
+                           [&](const PairVersion& v) {
+                             fresh->bytes += sizeof(PairVersion) + 16;
+                             for (const std::string& t : v.tags) {
+                               fresh->bytes += sizeof(std::string) + t.size();
+                             }
+                             fresh->versions.push_back(v);
+                             return true;
+                           }));
+      fresh->bytes += sizeof(VersionCache::Versions) + stream.size() + 64;
+      cached = fresh;
+      cache.Insert(stream, std::move(fresh));
+    }
+    const std::vector<PairVersion>& all = cached->versions;
+    auto it = std::lower_bound(
+        all.begin(), all.end(), from,
+        [](const PairVersion& v, DayNumber d) { return v.day < d; });
+    for (; it != all.end() && !(to < it->day); ++it) {
+      if (!fn(*it)) break;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<RecordedEntry> Entry(Position version) const override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::string value;
+    RETURN_IF_ERROR(
+        FromRocks(db_->Get(ro, DetailKey(version), &value), "reading an entry"));
+    return DecodeRecord(version, value);
+  }
+
+ private:
+  // Limits of the day range a version key can hold.
+  static constexpr int32_t kMinDay = -719162;  // 0001-01-01
+  static constexpr int32_t kMaxDay = 2932896;  // 9999-12-31
+
+  absl::Status Scan(const std::string& stream, DayNumber from, DayNumber to,
+                    const std::function<bool(const PairVersion&)>& fn) const {
     const std::string prefix = VersionPrefix(stream);
     std::string lower = prefix, upper = prefix;
     PutBe32(&lower, BiasDay(from));
@@ -165,22 +279,14 @@ class RocksReadView final : public ReadView {
     return FromRocks(it->status(), "reading versions");
   }
 
-  absl::StatusOr<RecordedEntry> Entry(Position version) const override {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    std::string value;
-    RETURN_IF_ERROR(
-        FromRocks(db_->Get(ro, DetailKey(version), &value), "reading an entry"));
-    return DecodeRecord(version, value);
-  }
-
- private:
   rocksdb::DB* db_;
+  const VersionSource* source_;
   const rocksdb::Snapshot* snapshot_;
   Position position_;
 };
 
-class RocksReadModelStore final : public ReadModelStore {
+class RocksReadModelStore final : public ReadModelStore,
+                                  public VersionSource {
  public:
   RocksReadModelStore(std::unique_ptr<rocksdb::DB> db, Position checkpoint,
                       absl::flat_hash_map<std::string, Position> changed)
@@ -216,7 +322,8 @@ class RocksReadModelStore final : public ReadModelStore {
   }
 
   std::unique_ptr<ReadView> View() const override {
-    return std::make_unique<RocksReadView>(db_.get());
+    return std::make_unique<RocksReadView>(
+        db_.get(), static_cast<const VersionSource*>(this));
   }
 
   Position LastChanged(const std::string& stream) const override {
@@ -253,6 +360,14 @@ class RocksReadModelStore final : public ReadModelStore {
   }
 
  private:
+  std::pair<Position, Position> LastChangedAndCheckpoint(
+      const std::string& stream) const override {
+    std::lock_guard lock(mu_);
+    auto it = changed_.find(stream);
+    return {it == changed_.end() ? Position() : it->second, checkpoint_};
+  }
+  VersionCache& cache() const override { return cache_; }
+
   // Requires mu_ (or construction).
   void Touch(const std::string& stream, Position pos) {
     auto [it, inserted] = changed_.try_emplace(stream, pos);
@@ -266,11 +381,23 @@ class RocksReadModelStore final : public ReadModelStore {
     by_actor_[actors.second].insert(stream);
   }
 
-  absl::Status ApplyOne(rocksdb::WriteBatchWithIndex& wb,
-                        const RecordedEntry& e,
+  // A batch being applied: the writes, plus the values it staged for the
+  // keys that later entries of the same batch may read back (ids and
+  // versions, for corrections and retractions). Cheaper than a
+  // WriteBatchWithIndex, which indexed every put in a skiplist.
+  struct Staging {
+    rocksdb::WriteBatch wb;
+    absl::flat_hash_map<std::string, std::string> readable;
+    absl::Status Put(std::string key, std::string value, bool read_back) {
+      RETURN_IF_ERROR(FromRocks(wb.Put(key, value), "staging"));
+      if (read_back) readable.insert_or_assign(std::move(key), std::move(value));
+      return absl::OkStatus();
+    }
+  };
+  absl::Status ApplyOne(Staging& wb, const RecordedEntry& e,
                         absl::flat_hash_map<std::string, Position>& touched);
-  absl::StatusOr<std::optional<std::string>> Get(
-      rocksdb::WriteBatchWithIndex& wb, const std::string& key);
+  absl::StatusOr<std::optional<std::string>> Get(Staging& wb,
+                                                 const std::string& key);
 
   std::unique_ptr<rocksdb::DB> db_;
   mutable std::mutex mu_;
@@ -279,34 +406,34 @@ class RocksReadModelStore final : public ReadModelStore {
   bool woken_ = false;   // guarded by mu_
   absl::flat_hash_map<std::string, Position> changed_;  // guarded by mu_
   absl::flat_hash_map<std::string, std::set<std::string>> by_actor_;
+  // Decoded versions per stream: 128 MiB at most.
+  mutable VersionCache cache_{128u << 20};
 };
 
 absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
-    rocksdb::WriteBatchWithIndex& wb, const std::string& key) {
+    Staging& wb, const std::string& key) {
+  if (auto it = wb.readable.find(key); it != wb.readable.end()) {
+    return it->second;
+  }
   std::string value;
-  rocksdb::Status s =
-      wb.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), key, &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
   if (s.IsNotFound()) return std::nullopt;
   RETURN_IF_ERROR(FromRocks(s, "reading the read models"));
   return value;
 }
 
 absl::Status RocksReadModelStore::ApplyOne(
-    rocksdb::WriteBatchWithIndex& wb, const RecordedEntry& e,
+    Staging& wb, const RecordedEntry& e,
     absl::flat_hash_map<std::string, Position>& touched) {
   const Entry& entry = e.entry;
   if (entry.kind == EntryKind::kEvent) {
     PairVersion v = VersionOf(e, e.position);
-    RETURN_IF_ERROR(FromRocks(
-        wb.Put(VersionKey(e.stream, v.day, e.position),
-               EncodePairVersionValue(v)),
-        "staging"));
-    RETURN_IF_ERROR(FromRocks(wb.Put(DetailKey(e.position), EncodeRecord(e)),
-                              "staging"));
-    RETURN_IF_ERROR(FromRocks(
-        wb.Put(IdKey(entry.event_id),
-               EncodeCurrent({e.position, v.day, e.position, false, e.stream})),
-        "staging"));
+    RETURN_IF_ERROR(wb.Put(VersionKey(e.stream, v.day, e.position),
+                           EncodePairVersionValue(v), true));
+    RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
+    RETURN_IF_ERROR(wb.Put(
+        IdKey(entry.event_id),
+        EncodeCurrent({e.position, v.day, e.position, false, e.stream}), true));
     touched[e.stream] = e.position;
     return absl::OkStatus();
   }
@@ -331,24 +458,19 @@ absl::Status RocksReadModelStore::ApplyOne(
   }
   old.superseded_at = e.position;
   old.retracted_end = entry.kind == EntryKind::kRetraction;
-  RETURN_IF_ERROR(
-      FromRocks(wb.Put(old_key, EncodePairVersionValue(old)), "staging"));
+  RETURN_IF_ERROR(wb.Put(old_key, EncodePairVersionValue(old), true));
   if (entry.kind == EntryKind::kRetraction) {
     current->retracted = true;
   } else {
     PairVersion v = VersionOf(e, current->original);
-    RETURN_IF_ERROR(FromRocks(
-        wb.Put(VersionKey(current->stream, v.day, e.position),
-               EncodePairVersionValue(v)),
-        "staging"));
-    RETURN_IF_ERROR(FromRocks(wb.Put(DetailKey(e.position), EncodeRecord(e)),
-                              "staging"));
+    RETURN_IF_ERROR(wb.Put(VersionKey(current->stream, v.day, e.position),
+                           EncodePairVersionValue(v), true));
+    RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
     current->day = v.day;
     current->version = e.position;
   }
-  RETURN_IF_ERROR(FromRocks(
-      wb.Put(IdKey(entry.subject_event_id), EncodeCurrent(*current)),
-      "staging"));
+  RETURN_IF_ERROR(
+      wb.Put(IdKey(entry.subject_event_id), EncodeCurrent(*current), true));
   touched[current->stream] = e.position;
   return absl::OkStatus();
 }
@@ -357,8 +479,7 @@ absl::Status RocksReadModelStore::Apply(
     const std::vector<RecordedEntry>& entries, Position checkpoint) {
   const Position from = this->checkpoint();
   if (checkpoint <= from) return absl::OkStatus();
-  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0,
-                                  /*overwrite_key=*/true);
+  Staging wb;
   absl::flat_hash_map<std::string, Position> touched;
   for (const RecordedEntry& e : entries) {
     if (e.position <= from) continue;
@@ -370,15 +491,15 @@ absl::Status RocksReadModelStore::Apply(
   for (const auto& [stream, pos] : touched) {
     std::string value;
     keys::PutBigEndian64(&value, pos.value());
-    RETURN_IF_ERROR(FromRocks(wb.Put(ChangedKey(stream), value), "staging"));
+    RETURN_IF_ERROR(wb.Put(ChangedKey(stream), std::move(value), false));
   }
   std::string cp;
   keys::PutBigEndian64(&cp, checkpoint.value());
-  RETURN_IF_ERROR(FromRocks(wb.Put(kCheckpointKey, cp), "staging"));
+  RETURN_IF_ERROR(wb.Put(kCheckpointKey, std::move(cp), false));
   // Not fsynced: the read models can always be re-derived from the log, and
   // the checkpoint commits with them, so a lost suffix is simply re-read.
   RETURN_IF_ERROR(FromRocks(
-      db_->Write(rocksdb::WriteOptions(), wb.GetWriteBatch()),
+      db_->Write(rocksdb::WriteOptions(), &wb.wb),
       "writing the read models"));
   {
     std::lock_guard lock(mu_);

@@ -1,5 +1,9 @@
 #include "services/ingest/ingest_service.h"
 
+#include <deque>
+#include <mutex>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "common/field_violation.h"
 #include "common/status_macros.h"
@@ -184,74 +188,187 @@ grpc::ServerUnaryReactor* IngestService::Append(
   return reactor;
 }
 
-// One AppendStream call: read a batch, append it, write its answer, and only
-// then read the next, so gRPC's flow control holds a fast client back.
+// One AppendStream call, pipelined: up to kWindow batches are read and
+// handed to the log before the oldest is answered, so that the next batch is
+// parsed and validated while the previous one commits (and the committer can
+// group them). Answers go out in request order, one write at a time; at most
+// kWindow requests are held, so gRPC's flow control still holds a fast
+// client back.
 class IngestService::AppendStreamReactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
+  static constexpr size_t kWindow = 4;
+
   AppendStreamReactor(IngestService& service, const absl::Status& allowed)
       : service_(service) {
     if (!allowed.ok()) {
       Finish(ToGrpcStatus(allowed));
       return;
     }
+    reading_ = true;
     StartRead(&in_);
   }
 
   void OnReadDone(bool ok) override {
+    Actions act;
     if (!ok) {  // the client is done writing (or went away)
-      Finish(grpc::Status::OK);
+      {
+        std::lock_guard lock(mu_);
+        reading_ = false;
+        read_closed_ = true;
+        MaybeFinishLocked(grpc::Status::OK, act);
+      }
+      Run(act);
       return;
     }
     ingest::lenient::AppendStreamRequest req;
-    if (!ParseBuffer(in_, &req)) {
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "a request is not a detente.v1.AppendStreamRequest"));
-      return;
+    const bool parsed = ParseBuffer(in_, &req);
+    Slot* slot;
+    {
+      std::lock_guard lock(mu_);
+      reading_ = false;
+      if (!parsed) {
+        read_closed_ = true;
+        MaybeFinishLocked(
+            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                         "a request is not a detente.v1.AppendStreamRequest"),
+            act);
+      } else {
+        slots_.emplace_back();
+        slot = &slots_.back();  // a deque keeps it in place
+        slot->batch_id = req.batch_id();
+        MaybeReadLocked(act);  // read the next request while this one commits
+      }
     }
-    const uint64_t batch_id = req.batch_id();
+    Run(act);
+    if (!parsed) return;
     const size_t entries = req.batch().entries_size();
     const absl::Time start = absl::Now();
     absl::StatusOr<AppendBatch> batch = service_.PrepareBatch(req.batch());
     if (!batch.ok()) {
       service_.Record(batch.status(), entries, start);
-      Respond(batch_id, batch.status());
+      Complete(slot, batch.status());
       return;
     }
     service_.log_.AppendAsync(
         std::move(*batch),
-        [this, batch_id, entries, start](absl::StatusOr<AppendResult> r) {
+        [this, slot, entries, start](absl::StatusOr<AppendResult> r) {
           service_.Record(r, entries, start);
-          Respond(batch_id, std::move(r));
+          Complete(slot, std::move(r));
         });
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
-      return;
+    Actions act;
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      slots_.pop_front();
+      if (!ok) {
+        read_closed_ = true;
+        failed_ = true;
+        MaybeFinishLocked(
+            grpc::Status(grpc::StatusCode::CANCELLED, "client went away"), act);
+      } else {
+        MaybeWriteLocked(act);
+        MaybeReadLocked(act);
+        MaybeFinishLocked(grpc::Status::OK, act);
+      }
     }
-    StartRead(&in_);
+    Run(act);
   }
 
   void OnDone() override { delete this; }
 
  private:
-  void Respond(uint64_t batch_id, absl::StatusOr<AppendResult> r) {
+  struct Slot {
+    uint64_t batch_id = 0;
+    bool ready = false;
+    grpc::ByteBuffer out;
+  };
+
+  // gRPC calls decided under mu_ and made after releasing it (a reaction
+  // may run before the call returns). The flags set under mu_ (reading_,
+  // writing_, finished_) keep this reactor alive until each call is made:
+  // Finish is only decided once no read or write is outstanding.
+  struct Actions {
+    bool read = false;
+    grpc::ByteBuffer* write = nullptr;
+    std::optional<grpc::Status> finish;
+  };
+
+  void Run(Actions& act) {
+    if (act.write != nullptr) StartWrite(act.write);
+    if (act.read) StartRead(&in_);
+    if (act.finish) Finish(*std::move(act.finish));
+  }
+
+  void Complete(Slot* slot, absl::StatusOr<AppendResult> r) {
     v1::AppendStreamResponse resp;
-    resp.set_batch_id(batch_id);
+    resp.set_batch_id(slot->batch_id);
     if (r.ok()) {
       FillAppendResponse(*r, resp.mutable_result());
     } else {
       ToRpcStatus(r.status(), resp.mutable_error());
     }
-    ToBuffer(resp, &out_);
-    StartWrite(&out_);
+    grpc::ByteBuffer out;
+    ToBuffer(resp, &out);
+    Actions act;
+    {
+      std::lock_guard lock(mu_);
+      slot->out = std::move(out);
+      slot->ready = true;
+      MaybeWriteLocked(act);
+      MaybeFinishLocked(grpc::Status::OK, act);
+    }
+    Run(act);
+  }
+
+  // The following require mu_.
+  void MaybeReadLocked(Actions& act) {
+    if (reading_ || read_closed_ || finished_ || slots_.size() >= kWindow) {
+      return;
+    }
+    reading_ = true;
+    act.read = true;
+  }
+
+  void MaybeWriteLocked(Actions& act) {
+    if (writing_ || failed_ || finished_ || slots_.empty() ||
+        !slots_.front().ready) {
+      return;
+    }
+    writing_ = true;
+    act.write = &slots_.front().out;
+  }
+
+  // Finishes once no read, write or append is outstanding: appends still
+  // in the committer's hands reference this reactor.
+  void MaybeFinishLocked(grpc::Status status, Actions& act) {
+    if (!finish_status_set_ && !status.ok()) {
+      finish_status_ = std::move(status);
+      finish_status_set_ = true;
+    }
+    if (finished_ || !read_closed_ || reading_ || writing_) return;
+    if (!failed_ && !slots_.empty()) return;  // answers still to send
+    for (const Slot& s : slots_) {
+      if (!s.ready) return;  // an append is still in flight
+    }
+    finished_ = true;
+    act.finish = finish_status_set_ ? finish_status_ : grpc::Status::OK;
   }
 
   IngestService& service_;
   grpc::ByteBuffer in_;
-  grpc::ByteBuffer out_;
+  std::mutex mu_;
+  std::deque<Slot> slots_;  // in request order; guarded by mu_
+  bool reading_ = false;    // guarded by mu_
+  bool writing_ = false;
+  bool read_closed_ = false;
+  bool failed_ = false;
+  bool finished_ = false;
+  bool finish_status_set_ = false;
+  grpc::Status finish_status_;
 };
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
