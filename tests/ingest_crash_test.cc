@@ -11,12 +11,14 @@
 //  - re-sending every unacknowledged batch with the same ids succeeds,
 //    answered as duplicates exactly when the batch had been committed.
 //
-// DETENTE_CRASH_CYCLES (default 5) sets the number of cycles, DETENTE_SEED
-// the random seed (printed, to reproduce a failure).
+// DETENTE_CRASH_CYCLES (default 5) sets the number of cycles,
+// DETENTE_CRASH_MAX_MS (default 1500) the latest kill moment in a cycle,
+// DETENTE_SEED the random seed (printed, to reproduce a failure).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -317,6 +319,11 @@ void Resend(v1::IngestService::Stub& stub, std::vector<Writer>& writers,
 TEST_F(IngestCrashTest, KillNineLosesNothingAcknowledged) {
   const uint64_t seed = EnvOr("DETENTE_SEED", std::random_device()());
   const int cycles = static_cast<int>(EnvOr("DETENTE_CRASH_CYCLES", 5));
+  // The kill comes 200..DETENTE_CRASH_MAX_MS (default 1500) ms into the load
+  // of a cycle; a smaller bound keeps many cycles fast (smaller logs).
+  const int max_ms = static_cast<int>(
+      std::max<uint64_t>(20, EnvOr("DETENTE_CRASH_MAX_MS", 1500)));
+  const int min_ms = std::min(200, max_ms / 2);
   std::cout << "DETENTE_SEED=" << seed << " DETENTE_CRASH_CYCLES=" << cycles
             << "\n";
   std::mt19937_64 rng(seed);
@@ -374,7 +381,7 @@ TEST_F(IngestCrashTest, KillNineLosesNothingAcknowledged) {
           [&, i] { writers[i].Run(server->stub(), stop, killed); });
     }
     const int kill_after_ms =
-        std::uniform_int_distribution<int>(200, 1500)(rng);
+        std::uniform_int_distribution<int>(min_ms, max_ms)(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms));
     killed = true;
     server->process().Kill(SIGKILL);

@@ -25,6 +25,7 @@
 #include "eventlog/checkpoint.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
+#include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 #include "spdlog/spdlog.h"
 
@@ -804,6 +805,7 @@ rocksdb::Options MakeRocksOptions(const RocksEventLogOptions& options) {
   rocksdb::Options o;
   o.create_if_missing = true;
   if (options.env != nullptr) o.env = options.env;
+  o.info_log = MakeRocksLogger();
   o.IncreaseParallelism(2);
   // A bloom filter over the memtable's whole keys: the committer's id
   // lookups are almost all misses (new ids) and skip the skiplist search.

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
+#include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 
 namespace detente {
@@ -178,6 +179,7 @@ class Walker {
 
 absl::StatusOr<VerifyReport> VerifyRocksEventLog(const std::string& path) {
   rocksdb::Options o;
+  o.info_log = MakeRocksLogger();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::OpenForReadOnly(o, path, &raw);
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", path, " read-only")));

@@ -18,6 +18,7 @@
 #include "common/status_macros.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
+#include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 #include "spdlog/spdlog.h"
 
@@ -516,6 +517,7 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
     const ReadModelStoreOptions& options) {
   rocksdb::Options o;
   o.create_if_missing = true;
+  o.info_log = MakeRocksLogger();
   o.IncreaseParallelism(2);
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
