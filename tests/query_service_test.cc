@@ -4,7 +4,11 @@
 // the ingestion service restarts, two query services agreeing, Rebuild.
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <signal.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <cmath>
 #include <random>
@@ -553,6 +557,40 @@ TEST_F(QueryServiceTest, TwoQueryServicesAgreeAndRebuildChangesNothing) {
   EXPECT_EQ(s.state(), v1::PROJECTION_STATE_LIVE);
   EXPECT_EQ(s.projection_position(), head);
   ExpectSameAnswers(a->stub(), b->stub(), head);
+}
+
+TEST_F(QueryServiceTest, AStoreOfAnotherProjectionVersionIsRebuiltByItself) {
+  StartIngest({"--durability", "async"});
+  uint64_t head = 0;
+  for (auto& batch : History(11, 3)) head = Append(ingest_->stub(), std::move(batch));
+  auto a = StartQuery("a");
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(a->WaitFor(head));
+  a->process().Kill(SIGTERM);
+  a->process().Wait();
+  // Pretend the store was written by an older build.
+  std::string current;
+  std::getline(std::ifstream(dir_.Sub("a/CURRENT")), current);
+  ASSERT_FALSE(current.empty());
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::Options(), dir_.Sub("a/" + current), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), "mprojection_version", "0").ok());
+  }
+  auto again = StartQuery("a");
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->WaitFor(head, 120));
+  std::string rebuilt;
+  std::getline(std::ifstream(dir_.Sub("a/CURRENT")), rebuilt);
+  EXPECT_NE(rebuilt, current);  // a fresh store
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("a/" + current)));
+  auto fresh = StartQuery("fresh");
+  ASSERT_NE(fresh, nullptr);
+  ASSERT_TRUE(fresh->WaitFor(head, 120));
+  ExpectSameAnswers(again->stub(), fresh->stub(), head);
 }
 
 }  // namespace
