@@ -21,77 +21,15 @@
 #include "support/ingest_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
+#include "reliability_util.h"
 
 namespace detente::itest {
 namespace {
 
 using google::protobuf::util::MessageDifferencer;
 
-// A detente-query process following `ingest`.
-class QueryProcess {
- public:
-  QueryProcess(const std::string& data_dir, const std::string& ingest,
-               const std::string& log_prefix)
-      : port_(PickFreePort()),
-        address_(absl::StrCat("127.0.0.1:", port_)),
-        process_({.binary = DETENTE_QUERY_BIN,
-                  .args = {"--listen", address_, "--data-dir", data_dir,
-                           "--ingest", ingest, "--http-listen", "127.0.0.1:0"},
-                  .stdout_path = log_prefix + ".stdout",
-                  .stderr_path = log_prefix + ".stderr"}) {}
-
-  absl::Status Start() {
-    absl::Status started = process_.Start();
-    if (!started.ok()) return started;
-    // Reconnect quickly: the server may not listen yet on the first try.
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    args.SetMaxReceiveMessageSize(64 << 20);
-    stub_ = v1::QueryService::NewStub(grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), args));
-    for (int i = 0; i < 300; ++i) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(In(1));
-      ctx.set_wait_for_ready(true);
-      v1::GetStatusResponse s;
-      if (stub_->GetStatus(&ctx, {}, &s).ok()) return absl::OkStatus();
-      if (!process_.running()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return absl::UnavailableError(
-        "detente-query did not start: " +
-        ReadFileOrEmpty(process_.options().stderr_path));
-  }
-
-  v1::GetStatusResponse Status() {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(In(5));
-    v1::GetStatusResponse s;
-    EXPECT_TRUE(stub_->GetStatus(&ctx, {}, &s).ok());
-    return s;
-  }
-
-  // Polls until the read models reach `position`.
-  bool WaitFor(uint64_t position, double seconds = 60) {
-    const auto deadline = In(seconds);
-    while (std::chrono::system_clock::now() < deadline) {
-      if (Status().projection_position() >= position) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-
-  v1::QueryService::Stub& stub() { return *stub_; }
-  Subprocess& process() { return process_; }
-
- private:
-  int port_;
-  std::string address_;
-  Subprocess process_;
-  std::unique_ptr<v1::QueryService::Stub> stub_;
-};
+// A detente-query process following an ingestion service (free ports).
+using QueryProcess = QueryProc;
 
 uint64_t Append(v1::IngestService::Stub& stub, std::vector<v1::Event> events) {
   v1::AppendRequest req;
