@@ -12,7 +12,7 @@
 #include <iostream>
 #include <thread>
 
-#include "common/logging.h"
+#include "services/common/process.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/verify.h"
 #include "services/ingest/ingest_service.h"
@@ -34,17 +34,8 @@ int RunVerify(const std::string& data_dir) {
 }
 
 int RunIngestServer(const IngestServerOptions& o) {
-  InitLogging({.level = o.log_level, .json = o.log_json});
-  for (const std::string& line : o.config_explain) {
-    spdlog::info("setting: {}", line);
-  }
-  // Signals are taken by a dedicated thread (sigwait), so block them in
-  // every thread before any is started.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = StartServiceProcess(
+      {.level = o.log_level, .json = o.log_json}, o.config_explain);
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
       MakeServerCredentials(o.security);
@@ -114,9 +105,7 @@ int RunIngestServer(const IngestServerOptions& o) {
                o.metrics_listen.empty() ? "" : ", metrics on " + o.metrics_listen);
 
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("signal {}: shutting down", sig);
+    WaitForShutdownSignal(signals);
     server->GetHealthCheckService()->Shutdown();
     service.StopStreams();
     // In-flight appends get up to 10 s to finish; streams end at once.

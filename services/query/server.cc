@@ -11,7 +11,7 @@
 
 #include "absl/strings/ascii.h"
 
-#include "common/logging.h"
+#include "services/common/process.h"
 #include "services/query/http_gateway.h"
 #include "services/query/projection_manager.h"
 #include "services/query/query_service.h"
@@ -49,15 +49,8 @@ absl::StatusOr<FollowerOptions> FollowerSettings(const QueryServerOptions& o) {
 }  // namespace
 
 int RunQueryServer(const QueryServerOptions& o) {
-  InitLogging({.level = o.log_level, .json = o.log_json});
-  for (const std::string& line : o.config_explain) {
-    spdlog::info("setting: {}", line);
-  }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = StartServiceProcess(
+      {.level = o.log_level, .json = o.log_json}, o.config_explain);
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
       MakeServerCredentials(o.security);
@@ -149,9 +142,7 @@ int RunQueryServer(const QueryServerOptions& o) {
   spdlog::info("detente-query listening on {} (data {}, following {})",
                o.listen, o.data_dir, o.ingest);
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("signal {}: shutting down", sig);
+    WaitForShutdownSignal(signals);
     server->GetHealthCheckService()->Shutdown();
     service.StopStreams();
     stopping = true;
