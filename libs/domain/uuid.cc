@@ -81,15 +81,21 @@ std::string Uuid::AsBytes() const {
 }
 
 std::string Uuid::ToString() const {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(36);
-  for (size_t i = 0; i < bytes_.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[bytes_[i] >> 4]);
-    out.push_back(kHex[bytes_[i] & 0x0f]);
-  }
+  AppendText(&out);
   return out;
+}
+
+void Uuid::AppendText(std::string* out) const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char text[36];
+  char* p = text;
+  for (size_t i = 0; i < bytes_.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    *p++ = kHex[bytes_[i] >> 4];
+    *p++ = kHex[bytes_[i] & 0x0f];
+  }
+  out->append(text, sizeof(text));
 }
 
 }  // namespace detente

@@ -32,6 +32,8 @@ class Uuid {
   // The 16 raw bytes as a string (for keys).
   std::string AsBytes() const;
   std::string ToString() const;
+  // Appends the canonical text (36 characters) to `out`.
+  void AppendText(std::string* out) const;
 
   friend auto operator<=>(const Uuid&, const Uuid&) = default;
 

@@ -91,14 +91,10 @@ class RocksEventLog final : public EventLog {
   }
 
   void AppendAsync(AppendBatch batch, AppendCallback done) override {
-    if (batch.entries.empty() || batch.entries.size() > kMaxBatchEntries) {
-      done(InvalidArgumentWithViolations(
-          {{"entries", absl::StrCat("a batch holds 1 to ", kMaxBatchEntries,
-                                    " entries, not ", batch.entries.size())}}));
-      return;
-    }
-    auto pending = std::make_unique<Pending>(
-        Pending{std::move(batch), std::move(done)});
+    absl::StatusOr<std::unique_ptr<Pending>> prepared =
+        Prepare(std::move(batch), std::move(done));
+    if (!prepared.ok()) return;  // answered already
+    std::unique_ptr<Pending> pending = *std::move(prepared);
     {
       std::lock_guard lock(queue_mu_);
       if (!closing_) {
@@ -189,11 +185,23 @@ class RocksEventLog final : public EventLog {
   struct Pending {
     AppendBatch batch;
     AppendCallback done;
+    // Per entry, computed before the batch is queued (on the caller's
+    // thread, so that the single committer thread does less): the record
+    // without what the commit assigns, and the stream (empty for
+    // retractions: theirs is their subject's).
+    std::vector<std::string> bodies;
+    std::vector<std::string> streams;
   };
+
+  // What needs no log state: ids for entries without one, the batch's own
+  // duplicates, streams and record bodies. Calls `done` itself (and returns
+  // an error) when the batch is refused.
+  static absl::StatusOr<std::unique_ptr<Pending>> Prepare(AppendBatch batch,
+                                                          AppendCallback done);
 
   void CommitLoop();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
-  absl::StatusOr<AppendResult> StageBatch(AppendBatch& batch,
+  absl::StatusOr<AppendResult> StageBatch(Pending& pending,
                                           GroupOverlay& overlay,
                                           GroupWrites& writes, uint64_t& next,
                                           int64_t now_micros);
@@ -278,7 +286,7 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   uint64_t next = head_.load() + 1;
   const int64_t now = absl::ToUnixMicros(absl::Now());
   for (auto& p : group) {
-    results.push_back(StageBatch(p->batch, overlay, writes, next, now));
+    results.push_back(StageBatch(*p, overlay, writes, next, now));
   }
   if (!writes.entries.empty()) {
     // Key order: 'e' < 'h' < 'i' < 's'. Keys are unique within a group.
@@ -503,15 +511,23 @@ uint64_t RocksEventLog::StreamCount(const std::string& stream,
   return it == stream_counts_.end() ? 0 : it->second;
 }
 
-absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
-    AppendBatch& batch, GroupOverlay& overlay, GroupWrites& writes,
-    uint64_t& next, int64_t now_micros) {
+absl::StatusOr<std::unique_ptr<RocksEventLog::Pending>> RocksEventLog::Prepare(
+    AppendBatch batch, AppendCallback done) {
+  auto refuse = [&](absl::Status s) {
+    done(s);
+    return s;
+  };
   std::vector<Entry>& entries = batch.entries;
   const size_t n = entries.size();
+  if (n == 0 || n > kMaxBatchEntries) {
+    return refuse(InvalidArgumentWithViolations(
+        {{"entries", absl::StrCat("a batch holds 1 to ", kMaxBatchEntries,
+                                  " entries, not ", n)}}));
+  }
+  // Ids: assign missing ones, reject repeats within the batch.
   std::vector<FieldViolation> violations;
-
-  // 1. Ids: assign missing ones, reject repeats within the batch.
   absl::flat_hash_map<Uuid, size_t> first_index;
+  first_index.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     if (entries[i].event_id.is_nil()) entries[i].event_id = Uuid::Random();
     auto [it, inserted] = first_index.emplace(entries[i].event_id, i);
@@ -524,28 +540,53 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     }
   }
   if (!violations.empty()) {
-    return InvalidArgumentWithViolations(std::move(violations));
+    return refuse(InvalidArgumentWithViolations(std::move(violations)));
   }
+  auto p = std::make_unique<Pending>();
+  p->bodies.reserve(n);
+  p->streams.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Entry& e = entries[i];
+    double goldstein = 0;
+    QuadClass quad = QuadClass::kUnspecified;
+    if (e.kind != EntryKind::kRetraction) {
+      p->streams[i] = StreamName(e.data.source, e.data.target);
+      goldstein = EffectiveGoldstein(e.data);
+      quad = QuadClassOfRoot(CameoRoot(e.data.event_code));
+    }
+    p->bodies.push_back(EncodeRecordBody(e, goldstein, quad));
+  }
+  p->batch = std::move(batch);
+  p->done = std::move(done);
+  return p;
+}
 
-  // 2. Duplicates of entries already in the log (or earlier in the group).
+absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
+    Pending& pending, GroupOverlay& overlay, GroupWrites& writes,
+    uint64_t& next, int64_t now_micros) {
+  const AppendBatch& batch = pending.batch;
+  const std::vector<Entry>& entries = batch.entries;
+  const size_t n = entries.size();
+  std::vector<FieldViolation> violations;
+
+  // 1. Duplicates of entries already in the log (or earlier in the group).
   std::vector<std::optional<keys::IdValue>> existing;
   RETURN_IF_ERROR(LookupIds(entries, overlay, existing));
   bool all_duplicates = true;
+  bool has_subjects = false;
   for (size_t i = 0; i < n; ++i) {
     if (!existing[i]) all_duplicates = false;
+    if (entries[i].kind != EntryKind::kEvent) has_subjects = true;
   }
 
-  // 3. Streams, and the subjects of corrections and retractions.
-  std::vector<std::string> streams(n);
+  // 2. Streams, and the subjects of corrections and retractions.
+  std::vector<std::string>& streams = pending.streams;
   absl::flat_hash_map<Uuid, keys::IdValue> batch_new;  // earlier in batch
   for (size_t i = 0; i < n; ++i) {
     const Entry& e = entries[i];
     if (existing[i]) {
       streams[i] = existing[i]->stream;
       continue;
-    }
-    if (e.kind != EntryKind::kRetraction) {
-      streams[i] = StreamName(e.data.source, e.data.target);
     }
     if (e.kind != EntryKind::kEvent) {
       std::optional<keys::IdValue> subject;
@@ -578,7 +619,10 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
                           "; retract the event and append a new one")});
       }
     }
-    batch_new[e.event_id] = keys::IdValue{Position(), e.kind, streams[i]};
+    // Only corrections and retractions look back into their own batch.
+    if (has_subjects) {
+      batch_new[e.event_id] = keys::IdValue{Position(), e.kind, streams[i]};
+    }
   }
   if (!violations.empty()) {
     return InvalidArgumentWithViolations(std::move(violations));
@@ -604,7 +648,7 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     return result;
   }
 
-  // 4. The expected revision.
+  // 3. The expected revision.
   if (batch.expected.kind != ExpectedRevision::Kind::kAny) {
     for (size_t i = 1; i < n; ++i) {
       if (streams[i] != streams[0]) {
@@ -635,9 +679,9 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     }
   }
 
-  // 5. Assign positions and revisions; stage the writes.
+  // 4. Assign positions and revisions; stage the writes.
   for (size_t i = 0; i < n; ++i) {
-    Entry& e = entries[i];
+    const Entry& e = entries[i];
     EntryOutcome& o = result.outcomes[i];
     o.event_id = e.event_id;
     o.stream = streams[i];
@@ -649,33 +693,22 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     uint64_t& count = overlay.stream_counts
                           .try_emplace(streams[i], StreamCount(streams[i], overlay))
                           .first->second;
-    RecordedEntry r;
-    r.position = Position(next++);
-    r.stream = streams[i];
-    r.stream_revision = StreamRevision(count++);
-    r.recorded_at_micros = now_micros;
-    if (e.kind != EntryKind::kRetraction) {
-      r.goldstein = EffectiveGoldstein(e.data);
-      r.quad_class = QuadClassOfRoot(CameoRoot(e.data.event_code));
-    }
-    r.entry = std::move(e);
-    o.position = r.position;
-    o.stream_revision = r.stream_revision;
-    if (result.first.value() == 0) result.first = r.position;
-    result.last = r.position;
+    o.position = Position(next++);
+    o.stream_revision = StreamRevision(count++);
+    if (result.first.value() == 0) result.first = o.position;
+    result.last = o.position;
 
-    std::string record = EncodeRecord(r);
-    std::string id_value =
-        keys::EncodeIdValue({r.position, r.entry.kind, r.stream});
+    std::string record = std::move(pending.bodies[i]);
+    AppendRecordCommit(streams[i], o.stream_revision, now_micros, &record);
+    std::string id_value = keys::EncodeIdValue({o.position, e.kind, streams[i]});
     std::string revision;
-    keys::PutBigEndian64(&revision, r.stream_revision.value());
-    std::string stream_key = keys::StreamKey(r.stream, r.position);
+    keys::PutBigEndian64(&revision, o.stream_revision.value());
+    std::string stream_key = keys::StreamKey(streams[i], o.position);
     writes.bytes += record.size() + id_value.size() + stream_key.size() + 64;
-    writes.entries.emplace_back(keys::EntryKey(r.position), std::move(record));
-    writes.ids.emplace_back(keys::IdKey(r.entry.event_id), std::move(id_value));
+    writes.entries.emplace_back(keys::EntryKey(o.position), std::move(record));
+    writes.ids.emplace_back(keys::IdKey(e.event_id), std::move(id_value));
     writes.streams.emplace_back(std::move(stream_key), std::move(revision));
-    overlay.ids[r.entry.event_id] =
-        keys::IdValue{r.position, r.entry.kind, std::move(r.stream)};
+    overlay.ids[e.event_id] = keys::IdValue{o.position, e.kind, streams[i]};
   }
   // Revisions of duplicates, for the answer.
   for (size_t i = 0; i < n; ++i) {

@@ -223,7 +223,7 @@ class IngestService::AppendStreamReactor final
     }
     ingest::lenient::AppendStreamRequest req;
     const bool parsed = ParseBuffer(in_, &req);
-    Slot* slot;
+    Slot* slot = nullptr;
     {
       std::lock_guard lock(mu_);
       reading_ = false;

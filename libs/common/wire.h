@@ -1,0 +1,167 @@
+// Protocol Buffers wire-format primitives (varints, tags, length-delimited
+// fields, fixed64), for the few hot paths that write or read messages
+// without building generated message objects: the log's stored records
+// (libs/eventlog/record_codec.cc) and the Read/Subscribe responses
+// (services/common/recorded_wire.cc). The encoding is the one described at
+// protobuf.dev/programming-guides/encoding; generated code reads and writes
+// the same bytes, which the codecs' tests check.
+//
+//   std::string out;
+//   wire::PutString(&out, 3, "KOR");         // field 3, length-delimited
+//   wire::PutVarintField(&out, 7, 2);        // field 7, varint
+//   wire::Reader r(out);
+//   while (r.Next()) { r.field(); r.type(); r.bytes() / r.varint(); }
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace detente::wire {
+
+enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
+
+inline size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+inline void PutVarint(std::string* out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
+}
+
+inline void PutTag(std::string* out, uint32_t field, WireType type) {
+  PutVarint(out, (static_cast<uint64_t>(field) << 3) | type);
+}
+
+inline void PutVarintField(std::string* out, uint32_t field, uint64_t v) {
+  PutTag(out, field, kVarint);
+  PutVarint(out, v);
+}
+
+// proto3 implicit presence: nothing for 0.
+inline void PutVarintFieldIfSet(std::string* out, uint32_t field, uint64_t v) {
+  if (v != 0) PutVarintField(out, field, v);
+}
+
+inline void PutString(std::string* out, uint32_t field, absl::string_view s) {
+  PutTag(out, field, kLen);
+  PutVarint(out, s.size());
+  out->append(s.data(), s.size());
+}
+
+// proto3 implicit presence: nothing for "".
+inline void PutStringIfSet(std::string* out, uint32_t field,
+                           absl::string_view s) {
+  if (!s.empty()) PutString(out, field, s);
+}
+
+inline void PutDouble(std::string* out, uint32_t field, double d) {
+  PutTag(out, field, kFixed64);
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(bits >> (8 * i));
+  out->append(buf, 8);
+}
+
+// Reads the fields of one message in order. Next() returns false at the end
+// or on malformed input (then ok() is false).
+class Reader {
+ public:
+  explicit Reader(absl::string_view in)
+      : p_(reinterpret_cast<const uint8_t*>(in.data())), end_(p_ + in.size()) {}
+
+  bool Next() {
+    if (p_ == end_) return false;
+    uint64_t tag;
+    if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) {
+      return Fail();
+    }
+    field_ = static_cast<uint32_t>(tag >> 3);
+    type_ = static_cast<uint32_t>(tag & 7);
+    switch (type_) {
+      case kVarint:
+        return ReadVarint(&varint_) || Fail();
+      case kFixed64:
+        if (end_ - p_ < 8) return Fail();
+        varint_ = 0;
+        for (int i = 0; i < 8; ++i) varint_ |= static_cast<uint64_t>(p_[i]) << (8 * i);
+        p_ += 8;
+        return true;
+      case kFixed32:
+        if (end_ - p_ < 4) return Fail();
+        varint_ = 0;
+        for (int i = 0; i < 4; ++i) varint_ |= static_cast<uint64_t>(p_[i]) << (8 * i);
+        p_ += 4;
+        return true;
+      case kLen: {
+        uint64_t n;
+        if (!ReadVarint(&n) || n > static_cast<uint64_t>(end_ - p_)) {
+          return Fail();
+        }
+        bytes_ = absl::string_view(reinterpret_cast<const char*>(p_), n);
+        p_ += n;
+        return true;
+      }
+      default:  // groups (3, 4) and reserved types: not in our messages
+        return Fail();
+    }
+  }
+
+  bool ok() const { return ok_; }
+  uint32_t field() const { return field_; }
+  uint32_t type() const { return type_; }
+  // For kVarint, kFixed64 and kFixed32 fields.
+  uint64_t varint() const { return varint_; }
+  double as_double() const {
+    double d;
+    std::memcpy(&d, &varint_, sizeof(d));
+    return d;
+  }
+  // For kLen fields: a view into the input.
+  absl::string_view bytes() const { return bytes_; }
+
+ private:
+  bool Fail() {
+    ok_ = false;
+    p_ = end_;
+    return false;
+  }
+  bool ReadVarint(uint64_t* v) {
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ == end_) return false;
+      const uint8_t b = *p_++;
+      result |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;  // more than 10 bytes
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+  bool ok_ = true;
+  uint32_t field_ = 0;
+  uint32_t type_ = 0;
+  uint64_t varint_ = 0;
+  absl::string_view bytes_;
+};
+
+}  // namespace detente::wire
