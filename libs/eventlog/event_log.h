@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/strong_types.h"
 #include "domain/entry.h"
@@ -80,10 +81,37 @@ struct ReadRequest {
   // Stop after considering this many entries even if few matched, so that
   // sparse filters still make progress that callers can report.
   size_t max_scanned = 100000;
+  // Return the entries in their stored encoding (ReadResult::encoded)
+  // instead of decoded: the fast path of servers that only pass them on.
+  bool encoded = false;
+};
+
+// Entries in their stored encoding (eventlog/record_codec.h), back to back
+// in one buffer: no allocation per entry.
+struct EncodedEntries {
+  struct Item {
+    Position position;
+    size_t offset = 0;
+    size_t size = 0;
+  };
+  std::string bytes;
+  std::vector<Item> items;
+
+  size_t size() const { return items.size(); }
+  bool empty() const { return items.empty(); }
+  absl::string_view record(size_t i) const {
+    return absl::string_view(bytes).substr(items[i].offset, items[i].size);
+  }
+  void Add(Position p, absl::string_view record) {
+    items.push_back({p, bytes.size(), record.size()});
+    bytes.append(record.data(), record.size());
+  }
 };
 
 struct ReadResult {
+  // Decoded entries, or nothing when the request asked for `encoded`.
   std::vector<RecordedEntry> entries;
+  EncodedEntries encoded;
   // Where the next page starts; meaningless when `end` is true.
   Position next;
   // True when the range [from, to] has been fully considered.

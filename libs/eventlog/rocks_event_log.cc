@@ -215,6 +215,7 @@ class RocksEventLog final : public EventLog {
   uint64_t StreamCount(const std::string& stream,
                        const GroupOverlay& overlay) const;
   absl::StatusOr<RecordedEntry> ReadEntry(Position p);
+  absl::Status ReadValue(Position p, std::string* value);
   absl::Status Recover();
   void PublishHead(uint64_t head);
 
@@ -726,15 +727,18 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
   return result;
 }
 
-absl::StatusOr<RecordedEntry> RocksEventLog::ReadEntry(Position p) {
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), keys::EntryKey(p), &value);
+absl::Status RocksEventLog::ReadValue(Position p, std::string* value) {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys::EntryKey(p), value);
   if (s.IsNotFound()) {
     return absl::DataLossError(
         absl::StrCat("position ", p.value(), " is indexed but missing"));
   }
-  RETURN_IF_ERROR(FromRocks(s, "reading an entry"));
+  return FromRocks(s, "reading an entry");
+}
+
+absl::StatusOr<RecordedEntry> RocksEventLog::ReadEntry(Position p) {
+  std::string value;
+  RETURN_IF_ERROR(ReadValue(p, &value));
   return DecodeRecord(p, value);
 }
 
@@ -773,23 +777,46 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
     it->SeekToFirst();
   }
   size_t scanned = 0;
+  size_t matched = 0;
   uint64_t last = 0;
   bool stopped_early = false;
+  // Encoded reads skip decoding unless a filter beyond the stream (which
+  // the stream index applies by itself) must look at the entries.
+  EntryFilter beyond_stream = req.filter;
+  beyond_stream.stream.clear();
+  const bool must_decode = !req.encoded || !beyond_stream.empty();
+  std::string by_stream_value;
+  if (req.encoded) result.encoded.bytes.reserve(req.max_entries * 256);
   for (; it->Valid(); req.backward ? it->Prev() : it->Next()) {
     rocksdb::Slice key = it->key();
     std::optional<Position> p =
         by_stream ? keys::DecodeStreamKeyPosition({key.data(), key.size()})
                   : keys::DecodeEntryKey({key.data(), key.size()});
     if (!p) return absl::DataLossError("malformed key in the log");
-    absl::StatusOr<RecordedEntry> e =
-        by_stream ? ReadEntry(*p)
-                  : DecodeRecord(*p, {it->value().data(), it->value().size()});
-    RETURN_IF_ERROR(e.status());
+    absl::string_view value;
+    if (by_stream) {
+      RETURN_IF_ERROR(ReadValue(*p, &by_stream_value));
+      value = by_stream_value;
+    } else {
+      value = absl::string_view(it->value().data(), it->value().size());
+    }
     last = p->value();
     ++scanned;
-    if (req.filter.Matches(*e)) result.entries.push_back(*std::move(e));
-    if (result.entries.size() >= req.max_entries ||
-        scanned >= req.max_scanned) {
+    if (!must_decode) {
+      result.encoded.Add(*p, value);
+      ++matched;
+    } else {
+      ASSIGN_OR_RETURN(RecordedEntry e, DecodeRecord(*p, value));
+      if (req.filter.Matches(e)) {
+        if (req.encoded) {
+          result.encoded.Add(*p, value);
+        } else {
+          result.entries.push_back(std::move(e));
+        }
+        ++matched;
+      }
+    }
+    if (matched >= req.max_entries || scanned >= req.max_scanned) {
       stopped_early = true;
       break;
     }

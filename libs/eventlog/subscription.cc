@@ -36,13 +36,15 @@ absl::StatusOr<SubscriptionMessage> Subscription::Next(
       req.filter = options_.filter;
       req.max_entries = options_.batch_size;
       req.max_scanned = std::max<size_t>(options_.batch_size * 16, 10000);
+      req.encoded = options_.encoded;
       ASSIGN_OR_RETURN(ReadResult page, log_.Read(req));
       if (page.considered.value() > position_.value()) {
         position_ = page.considered;
       }
-      if (!page.entries.empty()) {
+      if (!page.entries.empty() || !page.encoded.empty()) {
         SubscriptionMessage m = Message(Kind::kEvents);
         m.events = std::move(page.entries);
+        m.encoded = std::move(page.encoded);
         return m;
       }
       if (absl::Now() - last_sent_ >= options_.heartbeat) {

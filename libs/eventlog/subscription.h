@@ -30,12 +30,15 @@ struct SubscriptionOptions {
   size_t batch_size = 1000;
   // A checkpoint is sent when nothing was sent for this long.
   absl::Duration heartbeat = absl::Seconds(5);
+  // Deliver entries in their stored encoding (SubscriptionMessage::encoded).
+  bool encoded = false;
 };
 
 struct SubscriptionMessage {
   enum class Kind { kEvents, kCaughtUp, kCheckpoint };
   Kind kind = Kind::kEvents;
-  std::vector<RecordedEntry> events;
+  std::vector<RecordedEntry> events;  // unless the options say `encoded`
+  EncodedEntries encoded;             // if they do
   // Every entry at or below this position was delivered or filtered out.
   Position position;
   Position head;

@@ -11,6 +11,8 @@
 #include "eventlog/subscription.h"
 #include "services/common/event_mapping.h"
 #include "services/common/grpc_status.h"
+#include "services/common/recorded_wire.h"
+#include "common/wire.h"
 #include "services/ingest/lenient.pb.h"
 
 namespace detente {
@@ -34,29 +36,70 @@ absl::StatusOr<ExpectedRevision> ExpectedFromProto(const Request& req) {
   }
 }
 
-// Appends messages to a stream, splitting pages so that no message exceeds
-// a byte budget.
-template <typename Response, typename Writer>
-bool WritePaged(const std::vector<RecordedEntry>& entries, size_t max_bytes,
-                const std::function<void(Response&)>& fill, Writer* writer) {
-  Response resp;
-  size_t bytes = 0;
-  for (const RecordedEntry& e : entries) {
-    v1::RecordedEvent* out = resp.add_events();
-    ToProto(e, out);
-    bytes += out->ByteSizeLong();
-    if (bytes >= max_bytes) {
-      fill(resp);
-      if (!writer->Write(resp)) return false;
-      resp.Clear();
-      bytes = 0;
+// ReadResponse.events and SubscribeResponse.events (ingest.proto).
+constexpr uint32_t kReadEventsField = 1;
+constexpr uint32_t kSubscribeEventsField = 2;
+
+// Writes pages of encoded entries as response messages of about
+// `max_bytes` at most: begin(msg), the events, end(msg, last position in
+// the message).
+struct EncodedPager {
+  EncodedPager(uint32_t field, size_t max_bytes)
+      : field(field), max_bytes(max_bytes) {}
+
+  // False when the client went away; DATA_LOSS for a damaged record.
+  absl::StatusOr<bool> Write(const EncodedEntries& entries,
+                             ThreadedWriteReactor& w) {
+    msg.clear();
+    if (begin) begin(&msg);
+    const size_t empty_size = msg.size();
+    Position last;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      last = entries.items[i].position;
+      RETURN_IF_ERROR(writer.Append(field, last, entries.record(i), &msg));
+      if (msg.size() >= max_bytes) {
+        if (end) end(&msg, last);
+        if (!w.Write(msg)) return false;
+        msg.clear();
+        if (begin) begin(&msg);
+      }
     }
+    if (msg.size() > empty_size) {
+      if (end) end(&msg, last);
+      if (!w.Write(msg)) return false;
+    }
+    return true;
   }
-  if (resp.events_size() > 0) {
-    fill(resp);
-    if (!writer->Write(resp)) return false;
+
+  const uint32_t field;
+  const size_t max_bytes;
+  std::function<void(std::string*)> begin;
+  std::function<void(std::string*, Position)> end;
+  RecordedEventWriter writer;
+  std::string msg;
+};
+
+// One open Read or Subscribe stream, counted while any copy lives.
+class StreamSlot {
+ public:
+  static std::shared_ptr<StreamSlot> Take(std::atomic<int>& open, int max) {
+    if (open.fetch_add(1) >= max) {
+      open.fetch_sub(1);
+      return nullptr;
+    }
+    return std::shared_ptr<StreamSlot>(new StreamSlot(open));
   }
-  return true;
+  ~StreamSlot() { open_.fetch_sub(1); }
+
+ private:
+  explicit StreamSlot(std::atomic<int>& open) : open_(open) {}
+  std::atomic<int>& open_;
+};
+
+grpc::Status TooManyStreams() {
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      "too many open Read and Subscribe streams on this "
+                      "server; retry later");
 }
 
 bool ParseBuffer(const grpc::ByteBuffer& buffer,
@@ -376,18 +419,26 @@ IngestService::AppendStream(grpc::CallbackServerContext* ctx) {
   return new AppendStreamReactor(*this, Authorize(*ctx, Role::kWriter));
 }
 
-grpc::Status IngestService::Read(grpc::ServerContext* ctx,
-                                 const v1::ReadRequest* req,
-                                 grpc::ServerWriter<v1::ReadResponse>* writer) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Read(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request) {
   if (absl::Status a = Authorize(*ctx, Role::kReader); !a.ok()) {
-    return ToGrpcStatus(a);
+    return ThreadedWriteReactor::Fail(ToGrpcStatus(a));
+  }
+  auto req = std::make_shared<v1::ReadRequest>();
+  if (!ParseBuffer(*request, req.get())) {
+    return ThreadedWriteReactor::Fail(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "the request is not a detente.v1.ReadRequest (it did not parse)"));
   }
   absl::StatusOr<EntryFilter> filter = FilterFromProto(req->filter(), "filter.");
-  if (!filter.ok()) return ToGrpcStatus(filter.status());
+  if (!filter.ok()) return ThreadedWriteReactor::Fail(ToGrpcStatus(filter.status()));
   if (req->batch_size() > static_cast<uint32_t>(kMaxBatchEntries)) {
-    return ToGrpcStatus(InvalidArgumentWithViolations(
-        {{"batch_size", absl::StrCat("at most ", kMaxBatchEntries)}}));
+    return ThreadedWriteReactor::Fail(ToGrpcStatus(InvalidArgumentWithViolations(
+        {{"batch_size", absl::StrCat("at most ", kMaxBatchEntries)}})));
   }
+  std::shared_ptr<StreamSlot> slot =
+      StreamSlot::Take(open_streams_, options_.max_open_streams);
+  if (!slot) return ThreadedWriteReactor::Fail(TooManyStreams());
   ReadRequest page_req;
   page_req.backward = req->direction() == v1::READ_DIRECTION_BACKWARD;
   page_req.from = Position(req->from_position());
@@ -398,50 +449,81 @@ grpc::Status IngestService::Read(grpc::ServerContext* ctx,
   if (page_req.backward && page_req.from.value() == 0) page_req.from = head;
   page_req.filter = *std::move(filter);
   page_req.max_entries = req->batch_size() == 0 ? 1000 : req->batch_size();
-  uint64_t remaining = req->max_count() == 0 ? UINT64_MAX : req->max_count();
-  auto fill = [&](v1::ReadResponse& r) { r.set_head_position(head.value()); };
-  while (remaining > 0) {
-    if (ctx->IsCancelled()) {
-      return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
-    }
-    page_req.max_entries = std::min<uint64_t>(page_req.max_entries, remaining);
-    absl::StatusOr<ReadResult> page = log_.Read(page_req);
-    if (!page.ok()) return ToGrpcStatus(page.status());
-    remaining -= page->entries.size();
-    if (!WritePaged<v1::ReadResponse>(page->entries,
-                                      options_.max_response_bytes, fill,
-                                      writer)) {
-      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
-    }
-    if (page->end) break;
-    page_req.from = page->next;
-  }
-  return grpc::Status::OK;
+  page_req.encoded = true;
+  const uint64_t max_count = req->max_count();
+  return ThreadedWriteReactor::Start(
+      [this, page_req, head, max_count, slot](
+          ThreadedWriteReactor& w) mutable -> grpc::Status {
+        uint64_t remaining = max_count == 0 ? UINT64_MAX : max_count;
+        EncodedPager pager(kReadEventsField, options_.max_response_bytes);
+        pager.end = [&](std::string* msg, Position) {
+          wire::PutVarintFieldIfSet(msg, 2, head.value());  // head_position
+        };
+        while (remaining > 0) {
+          if (w.cancelled()) {
+            return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
+          }
+          page_req.max_entries =
+              std::min<uint64_t>(page_req.max_entries, remaining);
+          absl::StatusOr<ReadResult> page = log_.Read(page_req);
+          if (!page.ok()) return ToGrpcStatus(page.status());
+          remaining -= page->encoded.size();
+          absl::StatusOr<bool> sent = pager.Write(page->encoded, w);
+          if (!sent.ok()) return ToGrpcStatus(sent.status());
+          if (!*sent) {
+            return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+          }
+          if (page->end) break;
+          page_req.from = page->next;
+        }
+        return grpc::Status::OK;
+      });
 }
 
-grpc::Status IngestService::Subscribe(
-    grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
-    grpc::ServerWriter<v1::SubscribeResponse>* writer) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Subscribe(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request) {
   if (absl::Status a = Authorize(*ctx, Role::kReader); !a.ok()) {
-    return ToGrpcStatus(a);
+    return ThreadedWriteReactor::Fail(ToGrpcStatus(a));
   }
-  absl::StatusOr<EntryFilter> filter = FilterFromProto(req->filter(), "filter.");
-  if (!filter.ok()) return ToGrpcStatus(filter.status());
+  v1::SubscribeRequest req;
+  if (!ParseBuffer(*request, &req)) {
+    return ThreadedWriteReactor::Fail(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "the request is not a detente.v1.SubscribeRequest (it did not parse)"));
+  }
+  absl::StatusOr<EntryFilter> filter = FilterFromProto(req.filter(), "filter.");
+  if (!filter.ok()) return ThreadedWriteReactor::Fail(ToGrpcStatus(filter.status()));
   std::vector<FieldViolation> v;
-  if (req->batch_size() > static_cast<uint32_t>(kMaxBatchEntries)) {
+  if (req.batch_size() > static_cast<uint32_t>(kMaxBatchEntries)) {
     v.push_back({"batch_size", absl::StrCat("at most ", kMaxBatchEntries)});
   }
-  if (req->heartbeat_ms() != 0 &&
-      (req->heartbeat_ms() < 100 || req->heartbeat_ms() > 60000)) {
+  if (req.heartbeat_ms() != 0 &&
+      (req.heartbeat_ms() < 100 || req.heartbeat_ms() > 60000)) {
     v.push_back({"heartbeat_ms", "must be 0 (default) or 100..60000"});
   }
-  if (!v.empty()) return ToGrpcStatus(InvalidArgumentWithViolations(v));
+  if (!v.empty()) {
+    return ThreadedWriteReactor::Fail(
+        ToGrpcStatus(InvalidArgumentWithViolations(v)));
+  }
+  std::shared_ptr<StreamSlot> slot =
+      StreamSlot::Take(open_streams_, options_.max_open_streams);
+  if (!slot) return ThreadedWriteReactor::Fail(TooManyStreams());
   SubscriptionOptions o;
-  o.after = Position(req->after_position());
+  o.after = Position(req.after_position());
   o.filter = *std::move(filter);
-  o.batch_size = req->batch_size() == 0 ? 1000 : req->batch_size();
+  o.batch_size = req.batch_size() == 0 ? 1000 : req.batch_size();
   o.heartbeat = absl::Milliseconds(
-      req->heartbeat_ms() == 0 ? 5000 : req->heartbeat_ms());
+      req.heartbeat_ms() == 0 ? 5000 : req.heartbeat_ms());
+  o.encoded = true;
+  return ThreadedWriteReactor::Start(
+      [this, o = std::move(o), slot](
+          ThreadedWriteReactor& w) mutable -> grpc::Status {
+        return RunSubscription(std::move(o), w);
+      });
+}
+
+grpc::Status IngestService::RunSubscription(SubscriptionOptions o,
+                                            ThreadedWriteReactor& w) {
   Subscription sub(log_, std::move(o));
   if (options_.metrics) options_.metrics->SubscriberStarted();
   struct Ended {
@@ -450,7 +532,25 @@ grpc::Status IngestService::Subscribe(
       if (m) m->SubscriberEnded();
     }
   } ended{options_.metrics};
-  auto cancelled = [&] { return ctx->IsCancelled() || stopping_.load(); };
+  auto cancelled = [&] { return w.cancelled() || stopping_.load(); };
+  EncodedPager pager(kSubscribeEventsField, options_.max_response_bytes);
+  Position head;
+  pager.begin = [](std::string* msg) {
+    wire::PutVarintField(msg, 1, v1::SUBSCRIBE_RESPONSE_KIND_EVENTS);
+  };
+  // A split page reports, in each part, the position of its last entry; a
+  // checkpoint follows when the page's progress goes beyond it.
+  pager.end = [&](std::string* msg, Position last) {
+    wire::PutVarintFieldIfSet(msg, 3, last.value());
+    wire::PutVarintFieldIfSet(msg, 4, head.value());
+  };
+  auto control = [&](v1::SubscribeResponseKind kind, Position position) {
+    v1::SubscribeResponse resp;
+    resp.set_kind(kind);
+    resp.set_position(position.value());
+    resp.set_head_position(head.value());
+    return w.Write(resp.SerializeAsString());
+  };
   while (true) {
     absl::StatusOr<SubscriptionMessage> m = sub.Next(cancelled);
     if (!m.ok()) {
@@ -461,37 +561,23 @@ grpc::Status IngestService::Subscribe(
       }
       return ToGrpcStatus(m.status());
     }
-    v1::SubscribeResponse resp;
-    resp.set_position(m->position.value());
-    resp.set_head_position(m->head.value());
+    head = m->head;
     bool ok = true;
     switch (m->kind) {
       case SubscriptionMessage::Kind::kEvents: {
-        auto fill = [&](v1::SubscribeResponse& r) {
-          r.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_EVENTS);
-          r.set_head_position(m->head.value());
-          // A split page reports, in each part, the position of its last
-          // entry; the final part reports the page's full progress.
-          r.set_position(r.events(r.events_size() - 1).position());
-        };
-        ok = WritePaged<v1::SubscribeResponse>(
-            m->events, options_.max_response_bytes, fill, writer);
-        if (ok && m->events.back().position != m->position) {
-          v1::SubscribeResponse cp;
-          cp.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_CHECKPOINT);
-          cp.set_position(m->position.value());
-          cp.set_head_position(m->head.value());
-          ok = writer->Write(cp);
+        absl::StatusOr<bool> sent = pager.Write(m->encoded, w);
+        if (!sent.ok()) return ToGrpcStatus(sent.status());
+        ok = *sent;
+        if (ok && m->encoded.items.back().position != m->position) {
+          ok = control(v1::SUBSCRIBE_RESPONSE_KIND_CHECKPOINT, m->position);
         }
         break;
       }
       case SubscriptionMessage::Kind::kCaughtUp:
-        resp.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_CAUGHT_UP);
-        ok = writer->Write(resp);
+        ok = control(v1::SUBSCRIBE_RESPONSE_KIND_CAUGHT_UP, m->position);
         break;
       case SubscriptionMessage::Kind::kCheckpoint:
-        resp.set_kind(v1::SUBSCRIBE_RESPONSE_KIND_CHECKPOINT);
-        ok = writer->Write(resp);
+        ok = control(v1::SUBSCRIBE_RESPONSE_KIND_CHECKPOINT, m->position);
         break;
     }
     if (!ok) {

@@ -18,6 +18,8 @@
 
 #include "detente/v1/ingest.grpc.pb.h"
 #include "eventlog/event_log.h"
+#include "eventlog/subscription.h"
+#include "services/common/threaded_write_reactor.h"
 #include "services/common/security.h"
 #include "services/ingest/ingest_metrics.h"
 
@@ -34,12 +36,20 @@ struct IngestServiceOptions {
   // Who may call what (reader: Read, Subscribe, GetEvent, GetInfo; writer:
   // Append, AppendStream). Optional (nullptr: everyone); not owned.
   const Authorizer* auth = nullptr;
+  // Read and Subscribe streams open at once (each holds a thread); more
+  // are refused with RESOURCE_EXHAUSTED.
+  int max_open_streams = 4096;
 };
 
 // Append and AppendStream as raw callback methods, the rest synchronous.
+// Append, AppendStream, Read and Subscribe take and give raw bytes: appends
+// parse leniently (services/ingest/lenient.proto) to report bad input
+// field by field, reads write stored records straight to the wire.
 using IngestServiceBase = v1::IngestService::WithRawCallbackMethod_Append<
     v1::IngestService::WithRawCallbackMethod_AppendStream<
-        v1::IngestService::Service>>;
+        v1::IngestService::WithRawCallbackMethod_Read<
+            v1::IngestService::WithRawCallbackMethod_Subscribe<
+                v1::IngestService::Service>>>>;
 
 class IngestService final : public IngestServiceBase {
  public:
@@ -53,11 +63,12 @@ class IngestService final : public IngestServiceBase {
                                    grpc::ByteBuffer* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* AppendStream(
       grpc::CallbackServerContext* ctx) override;
-  grpc::Status Read(grpc::ServerContext* ctx, const v1::ReadRequest* req,
-                    grpc::ServerWriter<v1::ReadResponse>* writer) override;
-  grpc::Status Subscribe(
-      grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
-      grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Read(
+      grpc::CallbackServerContext* ctx,
+      const grpc::ByteBuffer* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(
+      grpc::CallbackServerContext* ctx,
+      const grpc::ByteBuffer* request) override;
   grpc::Status GetEvent(grpc::ServerContext* ctx,
                         const v1::GetEventRequest* req,
                         v1::GetEventResponse* resp) override;
@@ -77,9 +88,12 @@ class IngestService final : public IngestServiceBase {
   void Record(const absl::StatusOr<AppendResult>& r, size_t entries,
               absl::Time start);
 
+  grpc::Status RunSubscription(SubscriptionOptions o, ThreadedWriteReactor& w);
+
   EventLog& log_;
   IngestServiceOptions options_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> open_streams_{0};
 };
 
 }  // namespace detente

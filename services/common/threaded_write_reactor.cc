@@ -1,0 +1,56 @@
+#include "services/common/threaded_write_reactor.h"
+
+namespace detente {
+
+ThreadedWriteReactor* ThreadedWriteReactor::Start(Body body) {
+  auto* r = new ThreadedWriteReactor();
+  r->thread_ = std::thread([r, body = std::move(body)] {
+    grpc::Status status = body(*r);
+    // Nothing of *r is touched after Finish: OnDone may delete it.
+    r->Finish(std::move(status));
+  });
+  return r;
+}
+
+ThreadedWriteReactor* ThreadedWriteReactor::Fail(grpc::Status status) {
+  auto* r = new ThreadedWriteReactor();
+  r->Finish(std::move(status));
+  return r;
+}
+
+bool ThreadedWriteReactor::Write(const std::string& message) {
+  std::unique_lock lock(mu_);
+  if (cancelled_ || !write_ok_) return false;
+  grpc::Slice slice(message);
+  buffer_ = grpc::ByteBuffer(&slice, 1);
+  write_done_ = false;
+  StartWrite(&buffer_);
+  cv_.wait(lock, [&] { return write_done_; });
+  return write_ok_ && !cancelled_;
+}
+
+void ThreadedWriteReactor::OnWriteDone(bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    write_done_ = true;
+    write_ok_ = ok;
+  }
+  cv_.notify_all();
+}
+
+void ThreadedWriteReactor::OnCancel() { cancelled_ = true; }
+
+void ThreadedWriteReactor::OnDone() {
+  if (thread_.joinable()) {
+    // The body has returned and called Finish; the thread is ending. If
+    // gRPC runs this reaction on that very thread, it cannot join itself.
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();
+    } else {
+      thread_.join();
+    }
+  }
+  delete this;
+}
+
+}  // namespace detente
