@@ -384,14 +384,27 @@ class RocksReadModelStore final : public ReadModelStore,
 
   // A batch being applied: the writes, plus the values it staged for the
   // keys that later entries of the same batch may read back (ids and
-  // versions, for corrections and retractions). Cheaper than a
-  // WriteBatchWithIndex, which indexed every put in a skiplist.
+  // versions, for corrections and retractions). The puts are written in key
+  // order at the end (Write()), so that consecutive memtable inserts land
+  // next to each other and the skiplist's insert splice is reused: in entry
+  // order the 'v', 'd' and 'x' keys of each entry interleave and every
+  // insert was a full search (half of catch-up's CPU).
   struct Staging {
-    rocksdb::WriteBatch wb;
+    std::vector<std::pair<std::string, std::string>> puts;
     absl::flat_hash_map<std::string, std::string> readable;
     absl::Status Put(std::string key, std::string value, bool read_back) {
-      RETURN_IF_ERROR(FromRocks(wb.Put(key, value), "staging"));
-      if (read_back) readable.insert_or_assign(std::move(key), std::move(value));
+      if (read_back) readable.insert_or_assign(key, value);
+      puts.emplace_back(std::move(key), std::move(value));
+      return absl::OkStatus();
+    }
+    // The batch in key order; of a key put twice, the later value.
+    absl::Status Build(rocksdb::WriteBatch* wb) {
+      std::stable_sort(puts.begin(), puts.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (size_t i = 0; i < puts.size(); ++i) {
+        if (i + 1 < puts.size() && puts[i + 1].first == puts[i].first) continue;
+        RETURN_IF_ERROR(FromRocks(wb->Put(puts[i].first, puts[i].second), "staging"));
+      }
       return absl::OkStatus();
     }
   };
@@ -497,11 +510,12 @@ absl::Status RocksReadModelStore::Apply(
   std::string cp;
   keys::PutBigEndian64(&cp, checkpoint.value());
   RETURN_IF_ERROR(wb.Put(kCheckpointKey, std::move(cp), false));
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(wb.Build(&batch));
   // Not fsynced: the read models can always be re-derived from the log, and
   // the checkpoint commits with them, so a lost suffix is simply re-read.
-  RETURN_IF_ERROR(FromRocks(
-      db_->Write(rocksdb::WriteOptions(), &wb.wb),
-      "writing the read models"));
+  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                            "writing the read models"));
   {
     std::lock_guard lock(mu_);
     for (const auto& [stream, pos] : touched) Touch(stream, pos);

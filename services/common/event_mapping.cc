@@ -85,15 +85,14 @@ absl::StatusOr<RecordedEntry> FromProto(const v1::RecordedEvent& in) {
   absl::StatusOr<Uuid> id = Uuid::Parse(e.event_id());
   if (!id.ok()) return bad("event_id");
   r.entry.event_id = *id;
-  RawEntry raw = FromProto(e);
-  r.entry.kind = raw.kind;
+  r.entry.kind = EntryKindFromWire(static_cast<int>(e.kind()));
   if (!e.subject_event_id().empty()) {
     absl::StatusOr<Uuid> subject = Uuid::Parse(e.subject_event_id());
     if (!subject.ok()) return bad("subject_event_id");
     r.entry.subject_event_id = *subject;
   }
   EventData& d = r.entry.data;
-  if (raw.kind != EntryKind::kRetraction) {
+  if (r.entry.kind != EntryKind::kRetraction) {
     absl::StatusOr<EventDate> date = EventDate::Parse(e.occurred_on());
     if (!date.ok()) return bad("occurred_on");
     d.occurred_on = *date;

@@ -18,24 +18,27 @@ namespace detente {
 // Text fields as received; ValidateEntry checks them. Works for any message
 // with Event's accessors (detente.v1.Event, and the ingestion service's
 // lenient mirror whose text fields are bytes).
+// The wire's entry kind (0 and 1 mean an event); an unknown value maps to
+// EntryKind 0, which ValidateEntry refuses.
+inline EntryKind EntryKindFromWire(int kind) {
+  switch (kind) {
+    case 2:  // ENTRY_KIND_CORRECTION
+      return EntryKind::kCorrection;
+    case 3:  // ENTRY_KIND_RETRACTION
+      return EntryKind::kRetraction;
+    case 0:
+    case 1:
+      return EntryKind::kEvent;
+    default:
+      return static_cast<EntryKind>(0);
+  }
+}
+
 template <typename EventMessage>
 RawEntry RawEntryFrom(const EventMessage& e) {
   RawEntry r;
   r.event_id = e.event_id();
-  switch (static_cast<int>(e.kind())) {
-    case 2:  // ENTRY_KIND_CORRECTION
-      r.kind = EntryKind::kCorrection;
-      break;
-    case 3:  // ENTRY_KIND_RETRACTION
-      r.kind = EntryKind::kRetraction;
-      break;
-    case 0:
-    case 1:
-      r.kind = EntryKind::kEvent;
-      break;
-    default:
-      r.kind = static_cast<EntryKind>(0);  // refused by ValidateEntry
-  }
+  r.kind = EntryKindFromWire(static_cast<int>(e.kind()));
   r.subject_event_id = e.subject_event_id();
   r.occurred_on = e.occurred_on();
   r.source = e.source();

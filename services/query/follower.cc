@@ -2,13 +2,96 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "detente/v1/ingest.grpc.pb.h"
 #include "services/common/event_mapping.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
+namespace {
+
+// Applies received batches on a thread of its own, in order, so that
+// receiving and decoding the next message overlaps with applying this one
+// (catch-up was one thread doing both). At most kDepth batches wait.
+class ApplyPipeline {
+ public:
+  static constexpr size_t kDepth = 2;
+  struct Item {
+    std::vector<RecordedEntry> entries;
+    Position checkpoint;
+    bool caught_up = false;  // a marker: everything before it is applied
+  };
+
+  ApplyPipeline(ReadModelStore& store, std::function<void()> on_caught_up)
+      : store_(store), on_caught_up_(std::move(on_caught_up)),
+        thread_([this] { Loop(); }) {}
+  ~ApplyPipeline() { Close().IgnoreError(); }
+
+  // Blocks while the queue is full. False once an apply has failed.
+  bool Push(Item item) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return queue_.size() < kDepth || !error_.ok(); });
+    if (!error_.ok()) return false;
+    queue_.push_back(std::move(item));
+    cv_.notify_all();
+    return true;
+  }
+
+  // Applies what is queued, stops the thread, and returns the first error.
+  absl::Status Close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return error_;
+  }
+
+ private:
+  void Loop() {
+    while (true) {
+      Item item;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
+        if (queue_.empty() || !error_.ok()) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      cv_.notify_all();
+      absl::Status s;
+      if (item.caught_up) {
+        on_caught_up_();
+      } else {
+        s = store_.Apply(item.entries, item.checkpoint);
+      }
+      if (!s.ok()) {
+        std::lock_guard lock(mu_);
+        error_ = s;
+        queue_.clear();
+        cv_.notify_all();
+        return;
+      }
+    }
+  }
+
+  ReadModelStore& store_;
+  std::function<void()> on_caught_up_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // guarded by mu_
+  bool closed_ = false;     // guarded by mu_
+  absl::Status error_;      // guarded by mu_ while the thread runs
+  std::thread thread_;
+};
+
+}  // namespace
 
 Follower::Follower(std::shared_ptr<ReadModelStore> store,
                    FollowerOptions options)
@@ -89,6 +172,10 @@ void Follower::Run() {
     bool first = true;
     std::string apply_error;
     v1::SubscribeResponse resp;
+    ApplyPipeline pipeline(*store_, [this] {
+      SetState(FollowerState::kLive);
+      if (options_.on_caught_up) options_.on_caught_up();
+    });
     while (reader->Read(&resp)) {
       if (first) {
         first = false;
@@ -101,29 +188,37 @@ void Follower::Run() {
         std::lock_guard lock(mu_);
         status_.ingest_head = Position(resp.head_position());
       }
+      ApplyPipeline::Item item;
       if (resp.kind() == v1::SUBSCRIBE_RESPONSE_KIND_CAUGHT_UP) {
-        SetState(FollowerState::kLive);
-        if (options_.on_caught_up) options_.on_caught_up();
-        continue;
-      }
-      if (resp.kind() != v1::SUBSCRIBE_RESPONSE_KIND_EVENTS) continue;
-      std::vector<RecordedEntry> entries;
-      entries.reserve(resp.events_size());
-      absl::Status s;
-      for (const v1::RecordedEvent& e : resp.events()) {
-        absl::StatusOr<RecordedEntry> r = FromProto(e);
-        if (!r.ok()) {
-          s = r.status();
+        item.caught_up = true;
+      } else if (resp.kind() == v1::SUBSCRIBE_RESPONSE_KIND_EVENTS) {
+        item.checkpoint = Position(resp.position());
+        item.entries.reserve(resp.events_size());
+        absl::Status s;
+        for (const v1::RecordedEvent& e : resp.events()) {
+          absl::StatusOr<RecordedEntry> r = FromProto(e);
+          if (!r.ok()) {
+            s = r.status();
+            break;
+          }
+          item.entries.push_back(*std::move(r));
+        }
+        if (!s.ok()) {
+          apply_error = s.ToString();
+          ctx.TryCancel();
           break;
         }
-        entries.push_back(*std::move(r));
+      } else {
+        continue;
       }
-      if (s.ok()) s = store_->Apply(entries, Position(resp.position()));
-      if (!s.ok()) {
-        apply_error = s.ToString();
+      if (!pipeline.Push(std::move(item))) {
         ctx.TryCancel();
         break;
       }
+    }
+    if (absl::Status s = pipeline.Close(); !s.ok() && apply_error.empty()) {
+      apply_error = s.ToString();
+      ctx.TryCancel();
     }
     grpc::Status status = reader->Finish();
     {

@@ -37,7 +37,7 @@ struct FollowerOptions {
   absl::Duration min_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
   // Entries per Subscribe message.
-  uint32_t batch_size = 1000;
+  uint32_t batch_size = 4000;
   // Called (on the follower's thread) each time the follower catches up
   // with the head after connecting.
   std::function<void()> on_caught_up;
