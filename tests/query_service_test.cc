@@ -146,6 +146,62 @@ TEST_F(QueryServiceTest, HandComputedAnswersAndCheapPolling) {
   EXPECT_TRUE(MessageDifferencer::Equals(old.points(0), r.points(0)));
 }
 
+// The answer cache (services/query/answer_cache.h) against a service with
+// no cache: after every round of appends, every series of every pair is the
+// same message, position included, asked once or twice, and the cache did
+// serve answers.
+TEST_F(QueryServiceTest, CachedAnswersEqualUncachedOnes) {
+  StartIngest();
+  auto cached = StartQuery("cached");
+  ASSERT_NE(cached, nullptr);
+  QueryProc uncached(dir_.Sub("uncached"), ingest_->address(),
+                     dir_.Sub("uncached-log"), {"--answer-cache-mb", "0"});
+  ASSERT_TRUE(uncached.Start().ok());
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"KOR", "JPN"}, {"USA", "CHN"}, {"JPN", "USA"}};
+  const std::vector<std::string> codes = {"036", "111", "057", "172"};
+  std::mt19937 rng(7);
+  int id = 0;
+  for (int round = 0; round < 6; ++round) {
+    std::vector<v1::Event> events;
+    for (int i = 0; i < 1 + round % 3; ++i) {
+      const auto& [a, b] = pairs[rng() % (round < 3 ? 1 : pairs.size())];
+      const bool flip = rng() % 2;
+      events.push_back(MakeEvent(
+          absl::StrFormat("00000000-0000-4000-8000-%012d", ++id),
+          absl::StrFormat("2021-%02d-%02d", 1 + rng() % 12, 1 + rng() % 28),
+          flip ? b : a, flip ? a : b, codes[rng() % codes.size()]));
+    }
+    const uint64_t head = Append(ingest_->stub(), std::move(events));
+    ASSERT_TRUE(cached->WaitFor(head));
+    ASSERT_TRUE(uncached.WaitFor(head));
+    for (const auto& [a, b] : pairs) {
+      for (v1::Resolution res : {v1::RESOLUTION_MONTH, v1::RESOLUTION_DAY}) {
+        for (bool directed : {false, true}) {
+          v1::GetTemperatureRequest req;
+          req.set_actor_a(a);
+          req.set_actor_b(b);
+          req.mutable_options()->set_from("2020-12-01");
+          req.mutable_options()->set_to("2022-01-31");
+          req.mutable_options()->set_resolution(res);
+          req.mutable_options()->set_directed(directed);
+          const v1::GetTemperatureResponse want = Temperature(uncached.stub(), req);
+          for (int ask = 0; ask < 2; ++ask) {
+            const v1::GetTemperatureResponse got = Temperature(cached->stub(), req);
+            EXPECT_TRUE(MessageDifferencer::Equals(got, want))
+                << "round " << round << " " << a << "-" << b << " ask " << ask
+                << "\n" << got.ShortDebugString().substr(0, 300) << "\n"
+                << want.ShortDebugString().substr(0, 300);
+          }
+        }
+      }
+    }
+  }
+  HttpClient http(cached->http_port());
+  HttpClient::Response metrics = http.Get("/metrics");
+  EXPECT_NE(metrics.body.find("kind=\"cached\""), std::string::npos);
+}
+
 TEST_F(QueryServiceTest, BadParametersNameTheParameter) {
   StartIngest();
   auto query = StartQuery("query");

@@ -58,13 +58,12 @@ inline uint64_t VmRssKb(pid_t pid) {
 class QueryProc {
  public:
   QueryProc(const std::string& data_dir, const std::string& ingest,
-            const std::string& log_prefix)
+            const std::string& log_prefix,
+            const std::vector<std::string>& extra_args = {})
       : address_(absl::StrCat("127.0.0.1:", PickFreePort())),
         http_port_(PickFreePort()),
         process_({.binary = DETENTE_QUERY_BIN,
-                  .args = {"--listen", address_, "--data-dir", data_dir,
-                           "--ingest", ingest, "--http-listen",
-                           absl::StrCat("127.0.0.1:", http_port_)},
+                  .args = Args(data_dir, ingest, extra_args),
                   .stdout_path = log_prefix + ".stdout",
                   .stderr_path = log_prefix + ".stderr"}) {}
 
@@ -115,6 +114,17 @@ class QueryProc {
   int http_port() const { return http_port_; }
 
  private:
+  std::vector<std::string> Args(const std::string& data_dir,
+                                const std::string& ingest,
+                                const std::vector<std::string>& extra) const {
+    std::vector<std::string> a = {"--listen",     address_, "--data-dir",
+                                  data_dir,       "--ingest", ingest,
+                                  "--http-listen",
+                                  absl::StrCat("127.0.0.1:", http_port_)};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
   std::string address_;
   int http_port_;
   Subprocess process_;

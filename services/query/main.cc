@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
                             "Health is SERVING only within this lag")
                  ->capture_default_str(),
              "max_serving_lag", "DETENTE_MAX_SERVING_LAG");
+  config.Add(app.add_option("--answer-cache-mb", o.answer_cache_mb,
+                            "MiB per cache of series answers (pair, group) "
+                            "kept while their streams do not change; 0 "
+                            "disables them")
+                 ->capture_default_str(),
+             "answer_cache_mb", "DETENTE_ANSWER_CACHE_MB");
   config.Add(app.add_option("--log-level", o.log_level,
                             "trace|debug|info|warn|error")
                  ->capture_default_str(),

@@ -16,7 +16,7 @@ struct QueryMetrics::Impl {
                     .Register(registry)),
         answers(prometheus::BuildCounter()
                     .Name("detente_query_answers_total")
-                    .Help("Answers by method and kind (full, not_modified)")
+                    .Help("Answers by method and kind (full, not_modified, cached)")
                     .Register(registry)),
         http(prometheus::BuildCounter()
                  .Name("detente_http_requests_total")
@@ -57,14 +57,14 @@ QueryMetrics::QueryMetrics() : impl_(std::make_unique<Impl>()) {}
 QueryMetrics::~QueryMetrics() = default;
 
 void QueryMetrics::ObserveQuery(const std::string& method,
-                                absl::Duration latency, bool not_modified) {
+                                absl::Duration latency, const char* kind) {
   static const prometheus::Histogram::BucketBoundaries kBuckets{
       0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
       0.005,   0.01,   0.025,   0.05,   0.1,   0.5};
   impl_->latency.Add({{"method", method}}, kBuckets)
       .Observe(absl::ToDoubleSeconds(latency));
   impl_->answers
-      .Add({{"method", method}, {"kind", not_modified ? "not_modified" : "full"}})
+      .Add({{"method", method}, {"kind", kind}})
       .Increment();
 }
 

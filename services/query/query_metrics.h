@@ -20,8 +20,9 @@ class QueryMetrics {
   QueryMetrics();
   ~QueryMetrics();
 
+  // kind: "full", "not_modified" or "cached" (answer_cache.h).
   void ObserveQuery(const std::string& method, absl::Duration latency,
-                    bool not_modified);
+                    const char* kind);
   void CountHttp(int status);
   void SetProjection(uint64_t position, uint64_t ingest_head, bool serving);
   // The text exposition format of every metric.
@@ -38,9 +39,9 @@ class QueryTimer {
   QueryTimer(QueryMetrics* m, const char* method)
       : m_(m), method_(method), start_(absl::Now()) {}
   ~QueryTimer() {
-    if (m_) m_->ObserveQuery(method_, absl::Now() - start_, not_modified);
+    if (m_) m_->ObserveQuery(method_, absl::Now() - start_, kind);
   }
-  bool not_modified = false;
+  const char* kind = "full";
 
  private:
   QueryMetrics* m_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/field_violation.h"
 #include "common/status_macros.h"
@@ -55,6 +56,18 @@ void FillPair(const PairState& s, v1::PairTemperature* out) {
   if (s.last_event) out->set_last_event_on(DateText(*s.last_event));
 }
 
+// The key of a series answer: the canonical actors (in request order, which
+// a directed series depends on), the options but if_changed_since, and the
+// day (open-ended series end today).
+std::string AnswerKey(const std::vector<std::string>& actors,
+                      const v1::SeriesOptions& options, DayNumber today) {
+  v1::SeriesOptions o = options;
+  o.clear_if_changed_since();
+  std::string key = absl::StrCat(today.value(), "|", absl::StrJoin(actors, ","), "|");
+  o.AppendToString(&key);
+  return key;
+}
+
 // The position an answer would have now, without computing it.
 Position AnswerPosition(const ReadModelStore& store, Position as_of) {
   const Position cp = store.checkpoint();
@@ -96,7 +109,10 @@ absl::StatusOr<std::pair<DayNumber, Position>> ParsePageToken(
 
 QueryService::QueryService(ProjectionManager& projections,
                            QueryServiceOptions options)
-    : projections_(projections), options_(std::move(options)) {
+    : projections_(projections),
+      options_(std::move(options)),
+      pair_answers_(options_.answer_cache_bytes),
+      group_answers_(options_.answer_cache_bytes) {
   if (!options_.today) options_.today = &TodayUtc;
 }
 
@@ -114,16 +130,35 @@ absl::Status QueryService::Temperature(const v1::GetTemperatureRequest& req,
   resp->set_stream(r.query.streams[0]);
   if (NotModified(*store, r.query.streams, r.if_changed_since,
                   r.query.filter.as_of)) {
-    timer.not_modified = true;
+    timer.kind = "not_modified";
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, r.query.filter.as_of).value());
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(SeriesAnswer a, ComputeSeriesAnswer(*store->View(), r.query,
-                                                       options_.today()));
+  const DayNumber today = options_.today();
+  const bool cacheable =
+      pair_answers_.enabled() && r.query.filter.as_of.value() == 0;
+  std::string key;
+  uint64_t tag = 0;
+  if (cacheable) {
+    key = AnswerKey(r.actors, req.options(), today);
+    // The checkpoint first: a hit is valid at it (a change applied after it
+    // moves the tag past what any cached answer holds).
+    const Position now = store->checkpoint();
+    tag = store->LastChanged(r.query.streams[0]).value();
+    if (auto hit = pair_answers_.Get(key, tag, store.get())) {
+      timer.kind = "cached";
+      resp->CopyFrom(*hit);
+      resp->set_position(now.value());
+      return absl::OkStatus();
+    }
+  }
+  ASSIGN_OR_RETURN(SeriesAnswer a,
+                   ComputeSeriesAnswer(*store->View(), r.query, today));
   resp->set_position(a.position.value());
   FillSpec(r, a, resp->mutable_spec());
   FillPoints(a.points, resp->mutable_points());
+  if (cacheable) pair_answers_.Put(key, tag, store.get(), *resp);
   return absl::OkStatus();
 }
 
@@ -135,14 +170,32 @@ absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
   std::shared_ptr<ReadModelStore> store = projections_.store();
   if (NotModified(*store, r.query.streams, r.if_changed_since,
                   r.query.filter.as_of)) {
-    timer.not_modified = true;
+    timer.kind = "not_modified";
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, r.query.filter.as_of).value());
     return absl::OkStatus();
   }
+  const DayNumber today = options_.today();
+  const bool cacheable =
+      group_answers_.enabled() && r.query.filter.as_of.value() == 0;
+  std::string key;
+  uint64_t tag = 0;
+  if (cacheable) {
+    key = AnswerKey(r.actors, req.options(), today);
+    const Position now = store->checkpoint();  // first, as in Temperature
+    // Positions only grow: the largest last change moves iff any does.
+    for (const std::string& stream : r.query.streams) {
+      tag = std::max(tag, store->LastChanged(stream).value());
+    }
+    if (auto hit = group_answers_.Get(key, tag, store.get())) {
+      timer.kind = "cached";
+      resp->CopyFrom(*hit);
+      resp->set_position(now.value());
+      return absl::OkStatus();
+    }
+  }
   std::unique_ptr<ReadView> view = store->View();
-  ASSIGN_OR_RETURN(SeriesAnswer a,
-                   ComputeSeriesAnswer(*view, r.query, options_.today()));
+  ASSIGN_OR_RETURN(SeriesAnswer a, ComputeSeriesAnswer(*view, r.query, today));
   resp->set_position(a.position.value());
   FillSpec(r, a, resp->mutable_spec());
   FillPoints(a.points, resp->mutable_points());
@@ -152,6 +205,7 @@ absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
                                       r.query.filter.as_of));
     FillPair(s, resp->add_pairs());
   }
+  if (cacheable) group_answers_.Put(key, tag, store.get(), *resp);
   return absl::OkStatus();
 }
 
@@ -202,7 +256,7 @@ absl::Status QueryService::Timeline(const v1::GetTimelineRequest& req,
   if (!v.empty()) return InvalidArgumentWithViolations(std::move(v));
   if (NotModified(*store, q.streams, Position(req.if_changed_since()),
                   q.filter.as_of)) {
-    timer.not_modified = true;
+    timer.kind = "not_modified";
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, q.filter.as_of).value());
     return absl::OkStatus();
@@ -252,7 +306,7 @@ absl::Status QueryService::Movers(const v1::GetMoversRequest& req,
   const std::vector<std::string> streams = store->Streams();
   const Position as_of(req.as_of_position());
   if (NotModified(*store, streams, Position(req.if_changed_since()), as_of)) {
-    timer.not_modified = true;
+    timer.kind = "not_modified";
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, as_of).value());
     return absl::OkStatus();
@@ -290,7 +344,7 @@ absl::Status QueryService::ActorSummary(const v1::GetActorSummaryRequest& req,
   resp->set_actor(actor);
   resp->set_name(std::string(ResolveActor(actor)->name));
   if (NotModified(*store, streams, Position(req.if_changed_since()), as_of)) {
-    timer.not_modified = true;
+    timer.kind = "not_modified";
     resp->set_not_modified(true);
     resp->set_position(AnswerPosition(*store, as_of).value());
     return absl::OkStatus();

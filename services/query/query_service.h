@@ -9,6 +9,7 @@
 
 #include "detente/v1/query.grpc.pb.h"
 #include "services/common/security.h"
+#include "services/query/answer_cache.h"
 #include "services/query/projection_manager.h"
 #include "services/query/query_metrics.h"
 
@@ -23,6 +24,9 @@ struct QueryServiceOptions {
   // everyone); not owned. Calls without a ServerContext (the HTTP gateway,
   // which checks HTTP headers itself) are not checked here.
   const Authorizer* auth = nullptr;
+  // Budget of each answer cache (pair and group series; answer_cache.h).
+  // 0 disables caching.
+  size_t answer_cache_bytes = 64u << 20;
 };
 
 class QueryService final : public v1::QueryService::Service {
@@ -70,6 +74,8 @@ class QueryService final : public v1::QueryService::Service {
   ProjectionManager& projections_;
   QueryServiceOptions options_;
   std::atomic<bool> stopping_{false};
+  AnswerCache<v1::GetTemperatureResponse> pair_answers_;
+  AnswerCache<v1::GetGroupTemperatureResponse> group_answers_;
 };
 
 }  // namespace detente

@@ -71,7 +71,9 @@ int RunQueryServer(const QueryServerOptions& o) {
   }
   QueryMetrics metrics;
   QueryService service(**projections,
-                       {.metrics = &metrics, .auth = auth->get()});
+                       {.metrics = &metrics,
+                        .auth = auth->get(),
+                        .answer_cache_bytes = o.answer_cache_mb << 20});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -79,6 +81,11 @@ int RunQueryServer(const QueryServerOptions& o) {
   int port = 0;
   builder.AddListeningPort(o.listen, *creds, &port);
   builder.RegisterService(&service);
+  // Keep the synchronous handlers' threads: with gRPC's defaults (1..2
+  // idle pollers) a burst of small requests made it create and end a thread
+  // for most calls (copy_process and munmap dominated not-modified polls).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 256);
   // Keepalive: dashboards holding Watch streams may ping every 10 s without
   // data; faster pingers get GOAWAY after two strikes.

@@ -24,6 +24,8 @@ struct QueryServerOptions {
   // gRPC health says SERVING only while the read models are connected and
   // at most this many entries behind the ingestion head.
   uint64_t max_serving_lag = 1000;
+  // Budget of each series answer cache (pair, group), MiB; 0 disables.
+  size_t answer_cache_mb = 64;
   // The gRPC and HTTP servers' TLS and tokens.
   SecurityOptions security;
   // Towards the ingestion service: CA to verify it, a client certificate
