@@ -30,6 +30,8 @@ struct Flags {
   bool keep = false;
   std::set<int> scenarios = {0, 1, 2, 3, 4, 5, 6};
   std::string work_dir, ingest_bin, query_bin, tsv;
+  // Extra arguments for detente-query (repeatable --query-arg).
+  std::vector<std::string> query_args;
   std::string ingest_addr, query_addr;
   pid_t ingest_pid = -1, query_pid = -1;
   std::string durability = "sync";
@@ -43,7 +45,7 @@ struct Flags {
                "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,6]\n"
                "  [--load-streams N] [--load-window N] [--query-concurrency N]\n"
                "  [--work-dir DIR] [--keep] [--tsv FILE] [--durability sync|async]\n"
-               "  [--ingest-bin PATH] [--query-bin PATH]\n"
+               "  [--ingest-bin PATH] [--query-bin PATH] [--query-arg ARG]...\n"
                "  [--ingest ADDR --ingest-pid PID] [--query ADDR --query-pid PID]\n",
                msg);
   std::exit(2);
@@ -100,6 +102,8 @@ Flags Parse(int argc, char** argv) {
       f.ingest_bin = value();
     } else if (a == "--query-bin") {
       f.query_bin = value();
+    } else if (a == "--query-arg") {
+      f.query_args.push_back(value());
     } else if (a == "--ingest") {
       f.ingest_addr = value();
     } else if (a == "--ingest-pid") {
@@ -192,11 +196,12 @@ int Main(int argc, char** argv) {
       c.query.pid = f.query_pid;
     } else {
       c.query.address = FreeLoopbackAddress();
-      query_proc = ChildProcess::Start(
-          f.query_bin,
-          {"--listen", c.query.address, "--data-dir", f.work_dir + "/query",
-           "--ingest", c.ingest.address, "--log-level", "warn"},
-          f.work_dir + "/query.log");
+      std::vector<std::string> args = {
+          "--listen", c.query.address, "--data-dir", f.work_dir + "/query",
+          "--ingest", c.ingest.address, "--log-level", "warn"};
+      args.insert(args.end(), f.query_args.begin(), f.query_args.end());
+      query_proc = ChildProcess::Start(f.query_bin, args,
+                                       f.work_dir + "/query.log");
       c.query.pid = query_proc.pid();
     }
     c.query.channel = MakeChannel(c.query.address);
