@@ -165,9 +165,10 @@ class EventLog {
   virtual absl::StatusOr<AppendResult> Append(AppendBatch batch) = 0;
 
   // Append without waiting: `done` is called once, with what Append would
-  // return, when the batch is durable or has failed. It runs on the log's
-  // committer thread (or the caller's, for errors found at once), so it must
-  // be quick and must not block; it is how non-blocking servers append.
+  // return, when the batch is durable or has failed. It runs on a thread of
+  // the log's (or the caller's, for errors found at once), one callback at a
+  // time in commit order, so it must be quick and must not block; it is how
+  // non-blocking servers append.
   using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
   virtual void AppendAsync(AppendBatch batch, AppendCallback done) = 0;
 

@@ -77,6 +77,7 @@ class RocksEventLog final : public EventLog {
         head_(state.head.value()) {
     write_options_.sync = options_.durability == Durability::kSync;
     committer_ = std::thread([this] { CommitLoop(); });
+    notifier_ = std::thread([this] { NotifyLoop(); });
   }
 
   ~RocksEventLog() override { Close(); }
@@ -168,6 +169,12 @@ class RocksEventLog final : public EventLog {
     }
     head_cv_.notify_all();
     if (committer_.joinable()) committer_.join();
+    {
+      std::lock_guard lock(notify_mu_);
+      notify_closed_ = true;
+    }
+    notify_cv_.notify_all();
+    if (notifier_.joinable()) notifier_.join();  // after its queue is empty
     std::unique_lock db_lock(db_mu_);
     if (!db_) return;
     if (!broken_) {
@@ -249,7 +256,43 @@ class RocksEventLog final : public EventLog {
   std::atomic<uint64_t> head_;
 
   std::thread committer_;
+
+  // Answers to appends are delivered by a thread of their own: a callback
+  // (a gRPC Finish or StartWrite) may do real work inline, such as sending
+  // the response, which on the committer thread delayed the next commit.
+  using Completion =
+      std::vector<std::pair<AppendCallback, absl::StatusOr<AppendResult>>>;
+  void Notify(Completion c);
+  void NotifyLoop();
+  std::mutex notify_mu_;
+  std::condition_variable notify_cv_;
+  std::deque<Completion> notify_queue_;  // guarded by notify_mu_
+  bool notify_closed_ = false;           // guarded by notify_mu_
+  std::thread notifier_;
 };
+
+void RocksEventLog::Notify(Completion c) {
+  {
+    std::lock_guard lock(notify_mu_);
+    notify_queue_.push_back(std::move(c));
+  }
+  notify_cv_.notify_one();
+}
+
+void RocksEventLog::NotifyLoop() {
+  while (true) {
+    Completion c;
+    {
+      std::unique_lock lock(notify_mu_);
+      notify_cv_.wait(lock,
+                      [&] { return !notify_queue_.empty() || notify_closed_; });
+      if (notify_queue_.empty()) return;  // closed, and everything delivered
+      c = std::move(notify_queue_.front());
+      notify_queue_.pop_front();
+    }
+    for (auto& [done, result] : c) done(std::move(result));
+  }
+}
 
 void RocksEventLog::CommitLoop() {
   while (true) {
@@ -277,7 +320,9 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   if (broken_) {
     absl::Status s = Recover();
     if (!s.ok()) {
-      for (auto& p : group) p->done(s);
+      Completion c;
+      for (auto& p : group) c.emplace_back(std::move(p->done), s);
+      Notify(std::move(c));
       return;
     }
   }
@@ -333,10 +378,13 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
       PublishHead(next - 1);
     }
   }
+  Completion c;
+  c.reserve(group.size());
   for (size_t i = 0; i < group.size(); ++i) {
     if (results[i].ok()) results[i]->head = Head();
-    group[i]->done(std::move(results[i]));
+    c.emplace_back(std::move(group[i]->done), std::move(results[i]));
   }
+  Notify(std::move(c));
 }
 
 void RocksEventLog::PublishHead(uint64_t head) {
