@@ -1,5 +1,8 @@
 #include "services/query/query_service.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,6 +17,16 @@
 
 namespace detente {
 namespace {
+
+// Holds one of the service's computation slots while it lives.
+class ComputeSlot {
+ public:
+  explicit ComputeSlot(std::counting_semaphore<>& s) : s_(s) { s_.acquire(); }
+  ~ComputeSlot() { s_.release(); }
+
+ private:
+  std::counting_semaphore<>& s_;
+};
 
 void FillPoints(const std::vector<SeriesPoint>& points,
                 google::protobuf::RepeatedPtrField<v1::TemperaturePoint>* out) {
@@ -112,7 +125,8 @@ QueryService::QueryService(ProjectionManager& projections,
     : projections_(projections),
       options_(std::move(options)),
       pair_answers_(options_.answer_cache_bytes),
-      group_answers_(options_.answer_cache_bytes) {
+      group_answers_(options_.answer_cache_bytes),
+      compute_slots_(std::max(2u, std::thread::hardware_concurrency())) {
   if (!options_.today) options_.today = &TodayUtc;
 }
 
@@ -136,29 +150,35 @@ absl::Status QueryService::Temperature(const v1::GetTemperatureRequest& req,
     return absl::OkStatus();
   }
   const DayNumber today = options_.today();
-  const bool cacheable =
-      pair_answers_.enabled() && r.query.filter.as_of.value() == 0;
-  std::string key;
-  uint64_t tag = 0;
-  if (cacheable) {
-    key = AnswerKey(r.actors, req.options(), today);
-    // The checkpoint first: a hit is valid at it (a change applied after it
-    // moves the tag past what any cached answer holds).
-    const Position now = store->checkpoint();
-    tag = store->LastChanged(r.query.streams[0]).value();
-    if (auto hit = pair_answers_.Get(key, tag, store.get())) {
-      timer.kind = "cached";
-      resp->CopyFrom(*hit);
-      resp->set_position(now.value());
-      return absl::OkStatus();
-    }
+  auto compute = [&]() -> absl::StatusOr<v1::GetTemperatureResponse> {
+    ComputeSlot slot(compute_slots_);
+    v1::GetTemperatureResponse out;
+    ASSIGN_OR_RETURN(SeriesAnswer a,
+                     ComputeSeriesAnswer(*store->View(), r.query, today));
+    out.set_stream(r.query.streams[0]);
+    out.set_position(a.position.value());
+    FillSpec(r, a, out.mutable_spec());
+    FillPoints(a.points, out.mutable_points());
+    return out;
+  };
+  if (r.query.filter.as_of.value() != 0) {
+    ASSIGN_OR_RETURN(*resp, compute());
+    return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(SeriesAnswer a,
-                   ComputeSeriesAnswer(*store->View(), r.query, today));
-  resp->set_position(a.position.value());
-  FillSpec(r, a, resp->mutable_spec());
-  FillPoints(a.points, resp->mutable_points());
-  if (cacheable) pair_answers_.Put(key, tag, store.get(), *resp);
+  // The checkpoint before the tag (answer_cache.h).
+  const Position now = store->checkpoint();
+  const std::string& stream = r.query.streams[0];
+  ASSIGN_OR_RETURN(
+      auto got,
+      pair_answers_.GetOrCompute(
+          AnswerKey(r.actors, req.options(), today),
+          [&] { return store->LastChanged(stream).value(); }, store.get(),
+          compute));
+  resp->CopyFrom(*got.answer);
+  if (!got.fresh) {
+    timer.kind = "cached";
+    resp->set_position(std::max(now.value(), got.tag));
+  }
   return absl::OkStatus();
 }
 
@@ -176,36 +196,44 @@ absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
     return absl::OkStatus();
   }
   const DayNumber today = options_.today();
-  const bool cacheable =
-      group_answers_.enabled() && r.query.filter.as_of.value() == 0;
-  std::string key;
-  uint64_t tag = 0;
-  if (cacheable) {
-    key = AnswerKey(r.actors, req.options(), today);
-    const Position now = store->checkpoint();  // first, as in Temperature
-    // Positions only grow: the largest last change moves iff any does.
+  auto compute = [&]() -> absl::StatusOr<v1::GetGroupTemperatureResponse> {
+    ComputeSlot slot(compute_slots_);
+    v1::GetGroupTemperatureResponse out;
+    std::unique_ptr<ReadView> view = store->View();
+    ASSIGN_OR_RETURN(SeriesAnswer a,
+                     ComputeSeriesAnswer(*view, r.query, today));
+    out.set_position(a.position.value());
+    FillSpec(r, a, out.mutable_spec());
+    FillPoints(a.points, out.mutable_points());
     for (const std::string& stream : r.query.streams) {
-      tag = std::max(tag, store->LastChanged(stream).value());
+      ASSIGN_OR_RETURN(PairState s,
+                       ComputePairState(*view, stream, a.to, r.query.params,
+                                        r.query.filter.as_of));
+      FillPair(s, out.add_pairs());
     }
-    if (auto hit = group_answers_.Get(key, tag, store.get())) {
-      timer.kind = "cached";
-      resp->CopyFrom(*hit);
-      resp->set_position(now.value());
-      return absl::OkStatus();
+    return out;
+  };
+  if (r.query.filter.as_of.value() != 0) {
+    ASSIGN_OR_RETURN(*resp, compute());
+    return absl::OkStatus();
+  }
+  const Position now = store->checkpoint();  // before the tag
+  // Positions only grow: the largest last change moves iff any does.
+  auto tag = [&] {
+    uint64_t t = 0;
+    for (const std::string& stream : r.query.streams) {
+      t = std::max(t, store->LastChanged(stream).value());
     }
+    return t;
+  };
+  ASSIGN_OR_RETURN(auto got, group_answers_.GetOrCompute(
+                                 AnswerKey(r.actors, req.options(), today), tag,
+                                 store.get(), compute));
+  resp->CopyFrom(*got.answer);
+  if (!got.fresh) {
+    timer.kind = "cached";
+    resp->set_position(std::max(now.value(), got.tag));
   }
-  std::unique_ptr<ReadView> view = store->View();
-  ASSIGN_OR_RETURN(SeriesAnswer a, ComputeSeriesAnswer(*view, r.query, today));
-  resp->set_position(a.position.value());
-  FillSpec(r, a, resp->mutable_spec());
-  FillPoints(a.points, resp->mutable_points());
-  for (const std::string& stream : r.query.streams) {
-    ASSIGN_OR_RETURN(PairState s,
-                     ComputePairState(*view, stream, a.to, r.query.params,
-                                      r.query.filter.as_of));
-    FillPair(s, resp->add_pairs());
-  }
-  if (cacheable) group_answers_.Put(key, tag, store.get(), *resp);
   return absl::OkStatus();
 }
 

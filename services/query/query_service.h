@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <semaphore>
 
 #include "detente/v1/query.grpc.pb.h"
 #include "services/common/security.h"
@@ -76,6 +77,10 @@ class QueryService final : public v1::QueryService::Service {
   std::atomic<bool> stopping_{false};
   AnswerCache<v1::GetTemperatureResponse> pair_answers_;
   AnswerCache<v1::GetGroupTemperatureResponse> group_answers_;
+  // Series computed at once (one per core, at least 2): a poll storm after
+  // a write queues here instead of every handler thread holding a working
+  // set at the same time (memory stayed flat only with a bound).
+  std::counting_semaphore<> compute_slots_;
 };
 
 }  // namespace detente

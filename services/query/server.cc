@@ -85,7 +85,7 @@ int RunQueryServer(const QueryServerOptions& o) {
   // idle pollers) a burst of small requests made it create and end a thread
   // for most calls (copy_process and munmap dominated not-modified polls).
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 16);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 256);
   // Keepalive: dashboards holding Watch streams may ping every 10 s without
   // data; faster pingers get GOAWAY after two strikes.
