@@ -64,7 +64,6 @@ class AnswerCache {
                                       it->second->tag == tag &&
                                       it->second->store == store) {
         lru_.splice(lru_.begin(), lru_, it->second);
-        ++hits_;
         return Result{it->second->answer, false, tag};
       }
       auto f = inflight_.find(key);
@@ -74,7 +73,6 @@ class AnswerCache {
       } else if (f == inflight_.end()) {
         inflight_.emplace(key, InFlight{tag, store, mine.get_future().share()});
       }
-      ++misses_;
     }
     if (wait.valid()) {
       Shared s = wait.get();
@@ -93,15 +91,6 @@ class AnswerCache {
     }
     if (exact) PutLocked(key, tag, store, r->answer);
     return r;
-  }
-
-  uint64_t hits() const {
-    std::lock_guard lock(mu_);
-    return hits_;
-  }
-  uint64_t misses() const {
-    std::lock_guard lock(mu_);
-    return misses_;
   }
 
  private:
@@ -153,8 +142,6 @@ class AnswerCache {
   absl::flat_hash_map<std::string, typename std::list<Entry>::iterator> index_;
   absl::flat_hash_map<std::string, InFlight> inflight_;
   size_t used_ = 0;
-  uint64_t hits_ = 0;
-  uint64_t misses_ = 0;
 };
 
 }  // namespace detente
