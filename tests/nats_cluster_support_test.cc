@@ -12,9 +12,6 @@
 #include <string>
 #include <thread>
 
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -78,31 +75,6 @@ uint64_t PublishAcked(jsCtx* js, const std::string& subject,
   }
 }
 
-// Messages of kStream in node `i`'s own store, from its /jsz (-1: absent).
-int64_t MessagesOnNode(const NatsCluster& c, int i) {
-  HttpGetResult r =
-      HttpGet(c.monitor_port(i), "/jsz?accounts=true&streams=true");
-  if (r.code != 200) return -1;
-  google::protobuf::Struct jsz;
-  google::protobuf::util::JsonParseOptions o;
-  o.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(r.body, &jsz, o).ok()) {
-    return -1;
-  }
-  for (const auto& acc : jsz.fields().at("account_details").list_value().values()) {
-    const auto& af = acc.struct_value().fields();
-    auto sd = af.find("stream_detail");
-    if (sd == af.end()) continue;
-    for (const auto& st : sd->second.list_value().values()) {
-      const auto& sf = st.struct_value().fields();
-      if (sf.at("name").string_value() != kStream) continue;
-      return static_cast<int64_t>(
-          sf.at("state").struct_value().fields().at("messages").number_value());
-    }
-  }
-  return -1;
-}
-
 TEST(NatsClusterSupportTest, KilledNodeRejoinsAndCatchesUp) {
   if (NatsCluster::FindServer().empty()) {
     GTEST_SKIP() << "nats-server is not installed";
@@ -156,6 +128,18 @@ TEST(NatsClusterSupportTest, KilledNodeRejoinsAndCatchesUp) {
                      absl::Seconds(10), &error);
   ASSERT_EQ(seq, 101u) << error;
 
+  // The stream has a leader, each node a full replica.
+  const int stream_leader = nats.StreamLeader(kStream);
+  EXPECT_GE(stream_leader, 0);
+  for (int i = 0; i < 3; ++i) {
+    int64_t n = -1;
+    for (int k = 0; k < 200 && n != 101; ++k) {
+      n = nats.StreamMessagesOn(i, kStream);
+      if (n != 101) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(n, 101) << "node " << i << "'s replica";
+  }
+
   // Kill the meta leader: the two others elect one and go on.
   const int victim = nats.MetaLeaderSeenBy(0);
   ASSERT_GE(victim, 0);
@@ -169,6 +153,7 @@ TEST(NatsClusterSupportTest, KilledNodeRejoinsAndCatchesUp) {
     }
   }
   EXPECT_FALSE(nats.WaitHealthy(absl::Milliseconds(200)).ok());
+  EXPECT_EQ(nats.StreamMessagesOn(victim, kStream), -1);
   for (int i = 0; i < 100; ++i) {
     const uint64_t got = PublishAcked(client.js, "support.b",
                                       absl::StrCat("k", i), absl::Seconds(30),
@@ -184,10 +169,12 @@ TEST(NatsClusterSupportTest, KilledNodeRejoinsAndCatchesUp) {
   ASSERT_TRUE(healthy.ok()) << healthy << "\n" << nats.Describe();
   std::cout << "node " << victim << " rejoined in "
             << absl::FormatDuration(absl::Now() - t1) << "\n";
+  const int new_stream_leader = nats.StreamLeader(kStream);
+  EXPECT_GE(new_stream_leader, 0);
   for (int i = 0; i < 3; ++i) {
     int64_t n = -1;
     for (int k = 0; k < 200 && n != 201; ++k) {
-      n = MessagesOnNode(nats, i);
+      n = nats.StreamMessagesOn(i, kStream);
       if (n != 201) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_EQ(n, 201) << "node " << i << "'s replica";

@@ -87,6 +87,36 @@ MetaView GetMeta(int monitor_port) {
   return view;
 }
 
+// The stream_detail entry of `stream` in /jsz?accounts=true&streams=true of
+// the node on `monitor_port`; false when absent.
+bool GetStreamDetail(int monitor_port, const std::string& stream,
+                     google::protobuf::Struct* out) {
+  HttpGetResult r = HttpGet(monitor_port, "/jsz?accounts=true&streams=true");
+  if (r.code != 200) return false;
+  google::protobuf::Struct jsz;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(r.body, &jsz, opts).ok()) {
+    return false;
+  }
+  auto acc = jsz.fields().find("account_details");
+  if (acc == jsz.fields().end()) return false;
+  for (const auto& a : acc->second.list_value().values()) {
+    const auto& af = a.struct_value().fields();
+    auto sd = af.find("stream_detail");
+    if (sd == af.end()) continue;
+    for (const auto& st : sd->second.list_value().values()) {
+      const auto& sf = st.struct_value().fields();
+      auto name = sf.find("name");
+      if (name != sf.end() && name->second.string_value() == stream) {
+        *out = st.struct_value();
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 HttpGetResult HttpGet(int port, const std::string& target,
@@ -343,6 +373,36 @@ int NatsCluster::MetaLeaderSeenBy(int i) const {
     if (v.leader == name(j)) return j;
   }
   return -1;
+}
+
+int NatsCluster::StreamLeader(const std::string& stream) const {
+  for (int i = 0; i < size(); ++i) {
+    if (!running(i)) continue;
+    google::protobuf::Struct detail;
+    if (!GetStreamDetail(nodes_[i].monitor_port, stream, &detail)) continue;
+    auto cluster = detail.fields().find("cluster");
+    if (cluster == detail.fields().end()) continue;
+    const auto& cf = cluster->second.struct_value().fields();
+    auto leader = cf.find("leader");
+    if (leader == cf.end()) continue;
+    for (int j = 0; j < size(); ++j) {
+      if (leader->second.string_value() == name(j)) return j;
+    }
+  }
+  return -1;
+}
+
+int64_t NatsCluster::StreamMessagesOn(int i, const std::string& stream) const {
+  if (!running(i)) return -1;
+  google::protobuf::Struct detail;
+  if (!GetStreamDetail(nodes_[i].monitor_port, stream, &detail)) return -1;
+  auto state = detail.fields().find("state");
+  if (state == detail.fields().end()) return -1;
+  const auto& sf = state->second.struct_value().fields();
+  auto messages = sf.find("messages");
+  return messages == sf.end()
+             ? -1
+             : static_cast<int64_t>(messages->second.number_value());
 }
 
 std::string NatsCluster::Unhealthy() const {

@@ -85,6 +85,11 @@ class NatsCluster {
   absl::Status WaitForMetaLeader(absl::Duration timeout);
   // The meta leader's index as node `i` sees it (-1: none or unreachable).
   int MetaLeaderSeenBy(int i) const;
+  // The index of the leader of JetStream stream `stream` as the first
+  // running node that knows the stream sees it (-1: unknown).
+  int StreamLeader(const std::string& stream) const;
+  // Messages of `stream` in node i's own store (-1: unknown).
+  int64_t StreamMessagesOn(int i, const std::string& stream) const;
 
   // Node i's log file (stderr and stdout of the server) as text.
   std::string LogText(int i) const;
