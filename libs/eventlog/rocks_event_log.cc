@@ -39,7 +39,11 @@ std::string EntryField(size_t i, absl::string_view field) {
 struct LogState {
   Position head;
   absl::flat_hash_map<std::string, uint64_t> stream_counts;
+  // Cluster mode: the sequence of the last replicated group held.
+  uint64_t replicated_sequence = 0;
 };
+
+constexpr absl::string_view kReplicatedSequence = "replicated_sequence";
 
 rocksdb::Options MakeRocksOptions(const RocksEventLogOptions& options);
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(
@@ -73,11 +77,26 @@ class RocksEventLog final : public EventLog {
         rocks_options_(std::move(rocks_options)),
         db_(std::move(db)),
         stream_counts_(std::move(state.stream_counts)),
+        applied_sequence_(state.replicated_sequence),
         stream_count_(stream_counts_.size()),
         head_(state.head.value()) {
     write_options_.sync = options_.durability == Durability::kSync;
+  }
+
+  // Starts the replicator (cluster mode) and the threads.
+  absl::Status Start() {
+    if (Replicator* r = options_.replicator.get()) {
+      RETURN_IF_ERROR(r->Start(applied_sequence_, [this] {
+        {
+          std::lock_guard lock(queue_mu_);
+          received_ = true;
+        }
+        queue_cv_.notify_one();
+      }));
+    }
     committer_ = std::thread([this] { CommitLoop(); });
     notifier_ = std::thread([this] { NotifyLoop(); });
+    return absl::OkStatus();
   }
 
   ~RocksEventLog() override { Close(); }
@@ -144,7 +163,8 @@ class RocksEventLog final : public EventLog {
     info.head = Head();
     info.entry_count = info.head.value();
     info.stream_count = stream_count_.load();
-    info.durability = DurabilityName(options_.durability);
+    info.durability = options_.replicator ? options_.replicator->durability()
+                                          : DurabilityName(options_.durability);
     info.format_version = keys::kFormatVersion;
     std::error_code ec;
     for (const auto& f :
@@ -163,6 +183,7 @@ class RocksEventLog final : public EventLog {
       closed_ = true;
       closing_ = true;
     }
+    if (options_.replicator) options_.replicator->Stop();
     queue_cv_.notify_all();
     {
       std::lock_guard lock(head_mu_);
@@ -205,9 +226,27 @@ class RocksEventLog final : public EventLog {
   // an error) when the batch is refused.
   static absl::StatusOr<std::unique_ptr<Pending>> Prepare(AppendBatch batch,
                                                           AppendCallback done);
+  // About the size of the batch's records once committed.
+  static size_t EstimatedBytes(const Pending& p);
 
   void CommitLoop();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
+  // Cluster mode: CommitGroup through the replicator.
+  void CommitReplicated(std::vector<std::unique_ptr<Pending>>& group);
+  // Stages every entry of the group; `results` gets one per batch.
+  void StageGroup(std::vector<std::unique_ptr<Pending>>& group,
+                  std::vector<absl::StatusOr<AppendResult>>& results,
+                  GroupOverlay& overlay, GroupWrites& writes, uint64_t& next);
+  // Writes staged entries (and, in cluster mode, `sequence`) in one
+  // RocksDB batch and publishes the new head `next - 1`. On failure the
+  // log is marked broken (reopened before the next commit).
+  absl::Status WriteGroup(GroupWrites& writes, const GroupOverlay& overlay,
+                          uint64_t next, size_t batches,
+                          std::optional<uint64_t> sequence);
+  // Cluster mode: applies the groups other nodes committed.
+  absl::Status ApplyReceived();
+  absl::Status StageReceived(const ReplicatedGroup& g, GroupOverlay& overlay,
+                             GroupWrites& writes, uint64_t& next);
   absl::StatusOr<AppendResult> StageBatch(Pending& pending,
                                           GroupOverlay& overlay,
                                           GroupWrites& writes, uint64_t& next,
@@ -237,10 +276,12 @@ class RocksEventLog final : public EventLog {
   std::condition_variable queue_cv_;
   std::deque<std::unique_ptr<Pending>> queue_;  // guarded by queue_mu_
   bool closed_ = false;         // guarded by queue_mu_
+  bool received_ = false;       // guarded by queue_mu_: groups to apply
   std::atomic<bool> closing_{false};
 
   // Owned by the committer thread.
   absl::flat_hash_map<std::string, uint64_t> stream_counts_;
+  uint64_t applied_sequence_ = 0;  // cluster mode
   // Set after a failed write: the database is reopened (replaying what the
   // write-ahead log really holds) before the next commit. While reopening
   // fails, db_ is a read-only handle so that reads keep working.
@@ -295,28 +336,149 @@ void RocksEventLog::NotifyLoop() {
 }
 
 void RocksEventLog::CommitLoop() {
+  Replicator* const replicator = options_.replicator.get();
+  // Cluster mode: a group travels as one message of the replicated log.
+  const size_t max_group_bytes =
+      replicator ? replicator->max_group_bytes() : SIZE_MAX;
   while (true) {
     std::vector<std::unique_ptr<Pending>> group;
+    std::vector<std::unique_ptr<Pending>> too_large;
+    bool received = false;
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
-      if (queue_.empty()) return;  // closing, and everything is done
+      queue_cv_.wait(lock, [&] {
+        return !queue_.empty() || closing_ || received_;
+      });
+      if (queue_.empty() && !received_) return;  // closing, all done
+      received = std::exchange(received_, false);
       size_t entries = 0;
-      while (!queue_.empty() &&
-             (group.empty() || entries + queue_.front()->batch.entries.size() <=
-                                   options_.max_group_entries)) {
-        entries += queue_.front()->batch.entries.size();
-        group.push_back(std::move(queue_.front()));
+      size_t bytes = 0;
+      while (!queue_.empty()) {
+        const Pending& next = *queue_.front();
+        const size_t next_bytes = EstimatedBytes(next);
+        if (!group.empty() &&
+            (entries + next.batch.entries.size() > options_.max_group_entries ||
+             bytes + next_bytes > max_group_bytes)) {
+          break;
+        }
+        if (next_bytes > max_group_bytes) {
+          too_large.push_back(std::move(queue_.front()));
+        } else {
+          entries += next.batch.entries.size();
+          bytes += next_bytes;
+          group.push_back(std::move(queue_.front()));
+        }
         queue_.pop_front();
       }
     }
-    CommitGroup(group);
+    if (!too_large.empty()) {
+      Completion c;
+      for (auto& p : too_large) {
+        c.emplace_back(
+            std::move(p->done),
+            InvalidArgumentWithViolations(
+                {{"entries",
+                  absl::StrCat("the batch takes about ", EstimatedBytes(*p),
+                               " bytes, more than the ", max_group_bytes,
+                               " bytes of one message of the replicated log; "
+                               "split it")}}));
+      }
+      Notify(std::move(c));
+    }
+    if (replicator) {
+      if (received && group.empty()) {
+        absl::Status s = broken_ ? Recover() : absl::OkStatus();
+        if (s.ok()) {
+          std::shared_lock db_lock(db_mu_);
+          s = ApplyReceived();
+        }
+        if (!s.ok()) {
+          spdlog::warn("event log: applying replicated groups: {}",
+                       s.ToString());
+        }
+      }
+      if (!group.empty()) CommitReplicated(group);
+    } else if (!group.empty()) {
+      CommitGroup(group);
+    }
   }
+}
+
+size_t RocksEventLog::EstimatedBytes(const Pending& p) {
+  size_t n = 16;
+  for (size_t i = 0; i < p.bodies.size(); ++i) {
+    n += p.bodies[i].size() + p.streams[i].size() + 32;
+  }
+  return n;
+}
+
+void RocksEventLog::StageGroup(
+    std::vector<std::unique_ptr<Pending>>& group,
+    std::vector<absl::StatusOr<AppendResult>>& results, GroupOverlay& overlay,
+    GroupWrites& writes, uint64_t& next) {
+  results.clear();
+  results.reserve(group.size());
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  for (auto& p : group) {
+    results.push_back(StageBatch(*p, overlay, writes, next, now));
+  }
+}
+
+absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
+                                       const GroupOverlay& overlay,
+                                       uint64_t next, size_t batches,
+                                       std::optional<uint64_t> sequence) {
+  // Key order: 'e' < 'h' < 'i' < 'm' < 's'. Keys are unique within a group.
+  auto by_key = [](const GroupWrites::KeyValue& a,
+                   const GroupWrites::KeyValue& b) { return a.first < b.first; };
+  std::sort(writes.ids.begin(), writes.ids.end(), by_key);
+  std::sort(writes.streams.begin(), writes.streams.end(), by_key);
+  std::vector<GroupWrites::KeyValue> heads;
+  heads.reserve(overlay.stream_counts.size());
+  for (const auto& [stream, count] : overlay.stream_counts) {
+    std::string value;
+    keys::PutBigEndian64(&value, count);
+    heads.emplace_back(keys::StreamHeadKey(stream), std::move(value));
+  }
+  std::sort(heads.begin(), heads.end(), by_key);
+  std::vector<GroupWrites::KeyValue> meta;
+  if (sequence) {
+    std::string value;
+    keys::PutBigEndian64(&value, *sequence);
+    meta.emplace_back(keys::MetaKey(kReplicatedSequence), std::move(value));
+  }
+  rocksdb::WriteBatch wb(writes.bytes + heads.size() * 64 + 128);
+  for (const auto* range :
+       {&writes.entries, &heads, &writes.ids, &meta, &writes.streams}) {
+    for (const auto& [k, v] : *range) wb.Put(k, v);
+  }
+  const uint64_t entries = next - head_.load() - 1;
+  const absl::Time write_start = absl::Now();
+  rocksdb::Status s = db_->Write(write_options_, &wb);
+  if (!s.ok()) {
+    write_failures_.fetch_add(1);
+    broken_ = true;
+    spdlog::error("event log: write failed, {} entries not written: {}",
+                  entries, s.ToString());
+    return absl::UnavailableError(absl::StrCat(
+        "storage failure, nothing written (retry later): ", s.ToString()));
+  }
+  if (options_.on_commit) {
+    options_.on_commit({.entries = static_cast<size_t>(entries),
+                        .batches = batches,
+                        .write = absl::Now() - write_start});
+  }
+  for (auto& [stream, count] : overlay.stream_counts) {
+    stream_counts_[stream] = count;
+  }
+  stream_count_.store(stream_counts_.size());
+  if (sequence) applied_sequence_ = *sequence;
+  PublishHead(next - 1);
+  return absl::OkStatus();
 }
 
 void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   std::vector<absl::StatusOr<AppendResult>> results;
-  results.reserve(group.size());
   if (broken_) {
     absl::Status s = Recover();
     if (!s.ok()) {
@@ -330,52 +492,14 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   GroupOverlay overlay;
   GroupWrites writes;
   uint64_t next = head_.load() + 1;
-  const int64_t now = absl::ToUnixMicros(absl::Now());
-  for (auto& p : group) {
-    results.push_back(StageBatch(*p, overlay, writes, next, now));
-  }
+  StageGroup(group, results, overlay, writes, next);
   if (!writes.entries.empty()) {
-    // Key order: 'e' < 'h' < 'i' < 's'. Keys are unique within a group.
-    auto by_key = [](const GroupWrites::KeyValue& a,
-                     const GroupWrites::KeyValue& b) { return a.first < b.first; };
-    std::sort(writes.ids.begin(), writes.ids.end(), by_key);
-    std::sort(writes.streams.begin(), writes.streams.end(), by_key);
-    std::vector<GroupWrites::KeyValue> heads;
-    heads.reserve(overlay.stream_counts.size());
-    for (const auto& [stream, count] : overlay.stream_counts) {
-      std::string value;
-      keys::PutBigEndian64(&value, count);
-      heads.emplace_back(keys::StreamHeadKey(stream), std::move(value));
-    }
-    std::sort(heads.begin(), heads.end(), by_key);
-    rocksdb::WriteBatch wb(writes.bytes + heads.size() * 64 + 64);
-    for (const auto* range :
-         {&writes.entries, &heads, &writes.ids, &writes.streams}) {
-      for (const auto& [k, v] : *range) wb.Put(k, v);
-    }
-    const absl::Time write_start = absl::Now();
-    rocksdb::Status s = db_->Write(write_options_, &wb);
-    if (s.ok() && options_.on_commit) {
-      options_.on_commit({.entries = static_cast<size_t>(next - head_.load() - 1),
-                          .batches = group.size(),
-                          .write = absl::Now() - write_start});
-    }
+    absl::Status s =
+        WriteGroup(writes, overlay, next, group.size(), std::nullopt);
     if (!s.ok()) {
-      write_failures_.fetch_add(1);
-      broken_ = true;
-      spdlog::error("event log: write failed, {} entries not written: {}",
-                    next - head_.load() - 1, s.ToString());
-      absl::Status err = absl::UnavailableError(absl::StrCat(
-          "storage failure, nothing written (retry later): ", s.ToString()));
       for (auto& r : results) {
-        if (r.ok()) r = err;
+        if (r.ok()) r = s;
       }
-    } else {
-      for (auto& [stream, count] : overlay.stream_counts) {
-        stream_counts_[stream] = count;
-      }
-      stream_count_.store(stream_counts_.size());
-      PublishHead(next - 1);
     }
   }
   Completion c;
@@ -385,6 +509,148 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     c.emplace_back(std::move(group[i]->done), std::move(results[i]));
   }
   Notify(std::move(c));
+}
+
+// Cluster mode. Staging is the embedded log's; what changes is that the
+// staged group is first stored in the replicated log, at the place right
+// after the last group this copy holds, and written here only then. When
+// another node's group took that place, this copy applies it and restages.
+void RocksEventLog::CommitReplicated(
+    std::vector<std::unique_ptr<Pending>>& group) {
+  Replicator& replicator = *options_.replicator;
+  std::vector<absl::StatusOr<AppendResult>> results;
+  auto answer = [&](std::optional<absl::Status> all) {
+    Completion c;
+    c.reserve(group.size());
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (all) {
+        c.emplace_back(std::move(group[i]->done), *all);
+        continue;
+      }
+      if (results[i].ok()) results[i]->head = Head();
+      c.emplace_back(std::move(group[i]->done), std::move(results[i]));
+    }
+    Notify(std::move(c));
+  };
+  // Contention with other nodes is resolved by retrying; a bound keeps a
+  // pathological case from holding the appends forever.
+  constexpr int kMaxAttempts = 100;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (broken_) {
+      if (absl::Status s = Recover(); !s.ok()) return answer(s);
+    }
+    std::shared_lock db_lock(db_mu_);
+    if (absl::Status s = ApplyReceived(); !s.ok()) return answer(s);
+    GroupOverlay overlay;
+    GroupWrites writes;
+    uint64_t next = head_.load() + 1;
+    StageGroup(group, results, overlay, writes, next);
+    if (writes.entries.empty()) return answer(std::nullopt);
+    ReplicatedGroup g;
+    g.first = Position(head_.load() + 1);
+    g.records.reserve(writes.entries.size());
+    for (const auto& kv : writes.entries) g.records.push_back(kv.second);
+    const uint64_t after = applied_sequence_;
+    absl::StatusOr<uint64_t> seq =
+        replicator.Publish(after, EncodeReplicatedGroup(g));
+    if (seq.ok()) {
+      absl::Status s = WriteGroup(writes, overlay, next, group.size(), *seq);
+      if (!s.ok()) {
+        // Stored in the replicated log but not here: it comes back through
+        // TakeReceived after the reopen. The appends are not acknowledged;
+        // a retry finds them as duplicates.
+        for (auto& r : results) {
+          if (r.ok()) r = s;
+        }
+      }
+      return answer(std::nullopt);
+    }
+    if (seq.status().code() != absl::StatusCode::kAborted) {
+      return answer(seq.status());
+    }
+    db_lock.unlock();
+    // Another node committed first: wait for its groups and restage.
+    if (absl::Status s = replicator.CatchUp(after); !s.ok()) return answer(s);
+    if (closing_) return answer(absl::CancelledError("the event log is closing"));
+  }
+  answer(absl::UnavailableError(absl::StrCat(
+      "the replicated log kept changing under ", kMaxAttempts,
+      " attempts to commit; retry later")));
+}
+
+absl::Status RocksEventLog::ApplyReceived() {
+  while (true) {
+    std::vector<ReplicatedGroup> groups =
+        options_.replicator->TakeReceived(applied_sequence_);
+    if (groups.empty()) return absl::OkStatus();
+    // One RocksDB batch per bounded run of groups.
+    size_t i = 0;
+    while (i < groups.size()) {
+      GroupOverlay overlay;
+      GroupWrites writes;
+      uint64_t next = head_.load() + 1;
+      uint64_t sequence = applied_sequence_;
+      absl::Status s;
+      for (; s.ok() && i < groups.size() && writes.bytes < (32u << 20); ++i) {
+        if (groups[i].sequence != sequence + 1) {
+          s = absl::InternalError(absl::StrCat(
+              "replicated group ", groups[i].sequence, " after ", sequence));
+          break;
+        }
+        s = StageReceived(groups[i], overlay, writes, next);
+        if (s.ok()) sequence = groups[i].sequence;
+      }
+      if (s.ok() && sequence != applied_sequence_) {
+        s = WriteGroup(writes, overlay, next, 0, sequence);
+      }
+      if (!s.ok()) {
+        // What was taken and not written must be received again.
+        options_.replicator->Restart(applied_sequence_);
+        return s;
+      }
+    }
+  }
+}
+
+absl::Status RocksEventLog::StageReceived(const ReplicatedGroup& g,
+                                          GroupOverlay& overlay,
+                                          GroupWrites& writes,
+                                          uint64_t& next) {
+  auto inconsistent = [&](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat(
+        "replicated group ", g.sequence, " does not follow this copy (head ",
+        next - 1, "): ", why));
+  };
+  if (g.first.value() != next) {
+    return inconsistent(absl::StrCat("it starts at ", g.first.value()));
+  }
+  RecordView v;
+  for (const std::string& record : g.records) {
+    RETURN_IF_ERROR(DecodeRecordView(record, &v));
+    absl::StatusOr<Uuid> id = Uuid::FromBytes(v.event_id);
+    if (!id.ok()) return inconsistent("a record without a valid id");
+    const std::string stream(v.stream);
+    uint64_t& count =
+        overlay.stream_counts.try_emplace(stream, StreamCount(stream, overlay))
+            .first->second;
+    if (v.stream_revision != count) {
+      return inconsistent(absl::StrCat("stream ", stream, " revision ",
+                                       v.stream_revision, ", expected ", count));
+    }
+    ++count;
+    const Position p(next++);
+    const auto kind = static_cast<EntryKind>(v.kind);
+    std::string id_value = keys::EncodeIdValue({p, kind, stream});
+    std::string revision;
+    keys::PutBigEndian64(&revision, v.stream_revision);
+    std::string stream_key = keys::StreamKey(stream, p);
+    writes.bytes += record.size() + id_value.size() + stream_key.size() + 64;
+    writes.entries.emplace_back(keys::EntryKey(p), record);
+    writes.ids.emplace_back(keys::IdKey(*id), std::move(id_value));
+    writes.streams.emplace_back(std::move(stream_key), std::move(revision));
+    overlay.ids[*id] = keys::IdValue{p, kind, stream};
+  }
+  return absl::OkStatus();
 }
 
 void RocksEventLog::PublishHead(uint64_t head) {
@@ -423,6 +689,10 @@ absl::Status RocksEventLog::Recover() {
   if (!state.ok()) return unavailable("reloading the log", state.status());
   db_ = *std::move(db);
   stream_counts_ = std::move(state->stream_counts);
+  if (options_.replicator) {
+    applied_sequence_ = state->replicated_sequence;
+    options_.replicator->Restart(applied_sequence_);
+  }
   stream_count_.store(stream_counts_.size());
   if (state->head.value() != head_.load()) {
     spdlog::warn(
@@ -747,7 +1017,9 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     if (result.first.value() == 0) result.first = o.position;
     result.last = o.position;
 
-    std::string record = std::move(pending.bodies[i]);
+    // Cluster mode may stage a batch again (after another node's commit).
+    std::string record = options_.replicator ? pending.bodies[i]
+                                             : std::move(pending.bodies[i]);
     AppendRecordCommit(streams[i], o.stream_revision, now_micros, &record);
     std::string id_value = keys::EncodeIdValue({o.position, e.kind, streams[i]});
     std::string revision;
@@ -961,6 +1233,14 @@ absl::StatusOr<LogState> LoadState(rocksdb::DB& db) {
             .value_or(0);
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "loading stream heads"));
+  std::string sequence;
+  rocksdb::Status s = db.Get(rocksdb::ReadOptions(),
+                             keys::MetaKey(kReplicatedSequence), &sequence);
+  if (s.ok()) {
+    state.replicated_sequence = keys::GetBigEndian64(sequence).value_or(0);
+  } else if (!s.IsNotFound()) {
+    RETURN_IF_ERROR(FromRocks(s, "reading the replicated sequence"));
+  }
   return state;
 }
 
@@ -988,11 +1268,27 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
                    OpenDb(o, options.path, /*read_only=*/false));
   RETURN_IF_ERROR(CheckFormat(*db));
   ASSIGN_OR_RETURN(LogState state, LoadState(*db));
+  const bool copy = state.replicated_sequence > 0;
+  if (options.replicator && !copy && state.head.value() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.path,
+        " holds an embedded log; a cluster node needs an empty directory or "
+        "its own copy of the cluster's log (docs/cluster.md)"));
+  }
+  if (!options.replicator && copy) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.path,
+        " is a cluster node's copy of a replicated log; start the node with "
+        "--log=jetstream, or import its entries into a new log "
+        "(docs/cluster.md)"));
+  }
   spdlog::info("event log: opened {} (head {}, {} streams, durability {})",
                options.path, state.head.value(), state.stream_counts.size(),
                DurabilityName(options.durability));
-  return std::make_unique<RocksEventLog>(options, std::move(o), std::move(db),
-                                         std::move(state));
+  auto log = std::make_unique<RocksEventLog>(options, std::move(o),
+                                            std::move(db), std::move(state));
+  RETURN_IF_ERROR(log->Start());
+  return log;
 }
 
 }  // namespace detente

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "eventlog/event_log.h"
+#include "eventlog/replication.h"
 
 namespace rocksdb {
 class Env;
@@ -52,6 +53,10 @@ struct RocksEventLogOptions {
   // Called on the committer thread after each successful group write; must
   // be quick. Optional.
   std::function<void(const CommitStats&)> on_commit;
+  // Cluster mode (eventlog/replication.h): this log is a node's local copy
+  // of a replicated log, which every commit goes through first. nullptr:
+  // the embedded log.
+  std::shared_ptr<Replicator> replicator;
 };
 
 // Opens (or creates) the log. FAILED_PRECONDITION when the directory holds
