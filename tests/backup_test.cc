@@ -10,13 +10,13 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "support/api.h"
 #include "support/ingest_process.h"
 #include "support/temp_dir.h"
+#include "text_search.h"
 
 namespace detente::itest {
 namespace {
@@ -150,11 +150,9 @@ TEST_F(BackupTest, RestoredCopyServesTheSameHistoryAndHead) {
   ASSERT_FALSE(writer_failed);
   ASSERT_TRUE(cli.status.exited && cli.status.code == 0)
       << cli.status.ToString() << "\n" << cli.out << cli.err;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(cli.out, m,
-                                std::regex(R"(head position:\s+(\d+))")))
-      << cli.out;
-  const uint64_t head = std::stoull(m[1]);
+  const auto m = SearchRegex(cli.out, "head position:[[:space:]]+([0-9]+)");
+  ASSERT_TRUE(m.has_value()) << cli.out;
+  const uint64_t head = std::stoull((*m)[1]);
   EXPECT_THAT(cli.out, HasSubstr(backup_dir));
   EXPECT_THAT(cli.out, HasSubstr("bytes:"));
   EXPECT_THAT(cli.out, HasSubstr("time:"));

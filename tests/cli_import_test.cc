@@ -8,13 +8,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "support/api.h"
 #include "support/ingest_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
+#include "text_search.h"
 
 namespace detente::itest {
 namespace {
@@ -33,17 +33,18 @@ struct Summary {
 };
 
 Summary ParseSummary(const std::string& err) {
-  static const std::regex kLine(
-      R"(read (\d+), appended (\d+), duplicates (\d+), rejected (\d+)(, skipped (\d+))?)");
   Summary s;
-  std::smatch m;
-  if (!std::regex_search(err, m, kLine)) return s;
+  const auto m = SearchRegex(
+      err,
+      "read ([0-9]+), appended ([0-9]+), duplicates ([0-9]+), "
+      "rejected ([0-9]+)(, skipped ([0-9]+))?");
+  if (!m) return s;
   s.parsed = true;
-  s.read = std::stoull(m[1]);
-  s.appended = std::stoull(m[2]);
-  s.duplicates = std::stoull(m[3]);
-  s.rejected = std::stoull(m[4]);
-  if (m[6].matched) s.skipped = std::stoull(m[6]);
+  s.read = std::stoull((*m)[1]);
+  s.appended = std::stoull((*m)[2]);
+  s.duplicates = std::stoull((*m)[3]);
+  s.rejected = std::stoull((*m)[4]);
+  if (!(*m)[6].empty()) s.skipped = std::stoull((*m)[6]);
   return s;
 }
 

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -15,6 +14,7 @@
 #include "support/api.h"
 #include "support/ingest_process.h"
 #include "support/temp_dir.h"
+#include "text_search.h"
 
 namespace detente::itest {
 namespace {
@@ -43,12 +43,9 @@ std::vector<std::string> Lines(const std::string& path) {
 
 // The value of a top-level string field of a JSON line ("source": "KOR").
 std::string JsonField(const std::string& line, const std::string& name) {
-  std::smatch m;
-  if (std::regex_search(line, m,
-                        std::regex("\"" + name + "\"\\s*:\\s*\"([^\"]*)\""))) {
-    return m[1];
-  }
-  return "";
+  const auto m = SearchRegex(
+      line, "\"" + name + "\"[[:space:]]*:[[:space:]]*\"([^\"]*)\"");
+  return m ? (*m)[1] : "";
 }
 
 class CliTest : public ::testing::Test {
@@ -101,8 +98,7 @@ TEST_F(CliTest, IngestSampleThenAgainAsDuplicates) {
   EXPECT_TRUE(first.status.exited && first.status.code == 0)
       << first.status.ToString() << "\n"
       << first.err;
-  EXPECT_TRUE(std::regex_search(
-      first.err, std::regex(absl::StrCat(R"(\bappended )", n, R"(\b)"))))
+  EXPECT_TRUE(ContainsRegex(first.err, absl::StrCat("\\bappended ", n, "\\b")))
       << first.err;
   EXPECT_EQ(Head(), n);
 
@@ -173,10 +169,10 @@ TEST_F(CliTest, ReadPairByDateIsInDateOrder) {
   std::vector<std::string> dates;
   std::istringstream out(r.out);
   std::string line;
-  const std::regex row(R"(^\s*\d+\s+(\d{4}(-\d{2}){0,2})\s)");
+  const std::string row =
+      "^[[:space:]]*[0-9]+[[:space:]]+([0-9]{4}(-[0-9]{2}){0,2})[[:space:]]";
   while (std::getline(out, line)) {
-    std::smatch m;
-    if (std::regex_search(line, m, row)) dates.push_back(m[1]);
+    if (const auto m = SearchRegex(line, row)) dates.push_back((*m)[1]);
   }
   EXPECT_EQ(dates, expected) << r.out;
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(expected.size(), " entries")));
@@ -187,7 +183,7 @@ TEST_F(CliTest, InfoPrintsTheHead) {
   ASSERT_EQ(load.status.code, 1) << load.err;  // two bad lines
   RunResult r = Cli({"info"});
   ASSERT_TRUE(r.status.exited && r.status.code == 0) << r.err;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(head position:\s+5\b)")))
+  EXPECT_TRUE(ContainsRegex(r.out, "head position:[[:space:]]+5\\b"))
       << r.out;
 }
 

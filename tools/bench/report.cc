@@ -10,7 +10,7 @@
 namespace detente::bench {
 namespace {
 
-std::string Num(double v, const char* fmt = "%.0f") {
+std::string Num(double v, const absl::FormatSpec<double>& fmt = "%.0f") {
   return v < 0 ? "-" : absl::StrFormat(fmt, v);
 }
 
