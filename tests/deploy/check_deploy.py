@@ -13,7 +13,13 @@ selectors match labels, Services target existing container ports, references
 (ConfigMaps, Secrets, volumes, the StatefulSet's serviceName, the HPA's
 target) resolve; the Dockerfiles' structure (Debian 12, non-root USER,
 HEALTHCHECK, EXPOSE = default ports, VOLUME = data dir) and their runtime
-package list covers the shared libraries the built binaries link.
+package list covers the shared libraries the built binaries link. Each
+kustomization (deploy/k8s, deploy/k8s/cluster) is checked on its own; in the
+cluster one, nats.conf agrees with the NATS StatefulSet (ports, routes to
+every replica, JetStream on the volume, max_payload >= 8 MiB; `nats-server
+-t` when installed) and DETENTE_NATS names its servers. deploy/**/*.sh pass
+`bash -n` and shellcheck (when installed), and the flags they give the
+binaries exist in --help.
 
 `systemd`: `systemd-analyze verify` of deploy/systemd/*.service in a scratch
 root holding the built binaries at their ExecStart paths; any diagnostic
@@ -130,24 +136,182 @@ def check_env(where, names, known):
                           f"in services/ or tools/cli/")
 
 
-def check_k8s(src, docs, bins, env_known, health):
-    kdir = os.path.join("deploy", "k8s")
+# Each kustomization under deploy/k8s and the workloads it must hold, with
+# their role: "ingest" the single-node log (a StatefulSet of one on a
+# volume), "ingest-cluster" ingest nodes in cluster mode (docs/cluster.md),
+# "nats" the NATS JetStream servers they use, "query" detente-query.
+KUSTOMIZATIONS = {
+    os.path.join("deploy", "k8s"): {
+        ("StatefulSet", "detente-ingest"): "ingest",
+        ("Deployment", "detente-query"): "query",
+    },
+    os.path.join("deploy", "k8s", "cluster"): {
+        ("StatefulSet", "detente-nats"): "nats",
+        ("Deployment", "detente-ingest"): "ingest-cluster",
+        ("Deployment", "detente-query"): "query",
+    },
+}
+# One NATS message carries one committed batch (docs/cluster.md).
+NATS_MIN_PAYLOAD = 8 * 1024 * 1024
+
+
+def check_k8s_dirs(docs):
+    """Every folder of YAML under deploy/k8s is a kustomization we check."""
+    kroot = os.path.join("deploy", "k8s")
+    dirs = {os.path.dirname(r) for r in docs if r == kroot or r.startswith(kroot + os.sep)}
+    for d in sorted(dirs - set(KUSTOMIZATIONS)):
+        problem(f"{d}: YAML that tests/deploy/check_deploy.py does not check (add it to KUSTOMIZATIONS)")
+    for d in KUSTOMIZATIONS:
+        check(os.path.join(d, "kustomization.yaml") in docs, f"{d}/kustomization.yaml is missing")
+
+
+def nats_size(text):
+    """A NATS configuration size ("8MB", "8M", "8388608") in bytes."""
+    m = re.fullmatch(r"(\d+)\s*([a-zA-Z]*)", text.strip().strip('"'))
+    if not m:
+        return None
+    units = {"": 1, "k": 1000, "kb": 1024, "ki": 1024, "kib": 1024,
+             "m": 1000 ** 2, "mb": 1024 ** 2, "mi": 1024 ** 2, "mib": 1024 ** 2,
+             "g": 1000 ** 3, "gb": 1024 ** 3, "gi": 1024 ** 3, "gib": 1024 ** 3}
+    unit = units.get(m.group(2).lower())
+    return int(m.group(1)) * unit if unit else None
+
+
+def nats_block(text, name):
+    """The text inside `name { ... }` (top level) and the text outside it."""
+    m = re.search(r"^\s*%s\s*[:=]?\s*\{" % re.escape(name), text, re.M)
+    if not m:
+        return None, text
+    depth, i = 1, m.end()
+    while i < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+    return text[m.end():i - 1], text[:m.start()] + text[i:]
+
+
+def nats_value(text, key):
+    m = re.search(r"^\s*%s\s*[:=]\s*(\S+)" % re.escape(key), text, re.M)
+    return m.group(1).strip('"') if m else None
+
+
+def check_nats(where, sts, pod, c, pp, configmaps, services, claims, mounts):
+    """The NATS StatefulSet and its nats.conf agree: ports, server names,
+    routes to every replica through the headless Service, JetStream on the
+    volume, max_payload; `nats-server -t` accepts the file when installed."""
+    spec = sts["spec"]
+    name, replicas = sts["metadata"]["name"], spec.get("replicas") or 1
+    check(replicas >= 3 and replicas % 2 == 1, f"{where}: replicas {replicas}, want an odd number >= 3 (a quorum survives one loss)")
+    check(spec.get("podManagementPolicy") == "Parallel",
+          f"{where}: podManagementPolicy is not Parallel (no server is healthy before a quorum runs)")
+    headless = services.get(spec.get("serviceName"), {})
+    check(headless.get("spec", {}).get("publishNotReadyAddresses") is True,
+          f"{where}: the headless Service {spec.get('serviceName')} does not publish not-ready addresses (routes need them)")
+    args = list(c.get("command", [])) + list(c.get("args", []))
+    conf_path = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("--config", "-c")), None)
+    if not check(conf_path, f"{where}: nats-server runs without --config"):
+        return
+    text = None
+    for vol in pod.get("volumes", []):
+        cm = vol.get("configMap", {}).get("name")
+        for m in c.get("volumeMounts", []):
+            if m["name"] == vol["name"] and cm in configmaps and os.path.dirname(conf_path) == m["mountPath"].rstrip("/"):
+                text = configmaps[cm].get("data", {}).get(os.path.basename(conf_path))
+    if not check(text, f"{where}: --config {conf_path} is no key of a mounted ConfigMap"):
+        return
+    cluster, top = nats_block(text, "cluster")
+    js, top = nats_block(top, "jetstream")
+    for key, pname in (("listen", "client"), ("http", "monitor")):
+        v = nats_value(top, key)
+        check(v and pp.get(pname) == port_of(v), f"{where}: nats.conf {key} {v}, container port {pname} is {pp.get(pname)}")
+    sn = nats_value(top, "server_name") or ""
+    envs = {e["name"]: e for e in c.get("env", [])}
+    check(sn.startswith("$") and envs.get(sn[1:], {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name",
+          f"{where}: server_name {sn!r} is not an env var holding the pod name (each server needs its own)")
+    mp = nats_size(nats_value(top, "max_payload") or "0") or 0
+    check(mp >= NATS_MIN_PAYLOAD, f"{where}: max_payload is {mp} bytes, cluster mode needs {NATS_MIN_PAYLOAD} (one message per committed batch)")
+    if check(js is not None, f"{where}: nats.conf has no jetstream block"):
+        sd = nats_value(js, "store_dir") or ""
+        check(any((sd + "/").startswith(mp_.rstrip("/") + "/") and v in claims for mp_, v in mounts.items()),
+              f"{where}: JetStream store_dir {sd!r} is not on a volumeClaimTemplate")
+    if check(cluster is not None, f"{where}: nats.conf has no cluster block"):
+        lv = nats_value(cluster, "listen")
+        check(lv and pp.get("cluster") == port_of(lv), f"{where}: cluster listen {lv}, container port cluster is {pp.get('cluster')}")
+        routes = re.findall(r"nats(?:-route)?://([\w.-]+):(\d+)", cluster)
+        want = {f"{name}-{i}.{spec.get('serviceName')}" for i in range(replicas)}
+        hosts = {h.split(".svc")[0] for h, _ in routes}
+        hosts = {".".join(h.split(".")[:2]) for h in hosts}
+        check(hosts == want, f"{where}: routes go to {sorted(hosts)}, want every replica {sorted(want)}")
+        check(all(int(p) == pp.get("cluster") for _, p in routes), f"{where}: a route's port is not the cluster port")
+    for pr in ("readinessProbe", "livenessProbe", "startupProbe"):
+        hg = (c.get(pr) or {}).get("httpGet")
+        if hg:
+            port = hg["port"]
+            check((pp.get(port) if isinstance(port, str) else port) == pp.get("monitor"),
+                  f"{where}: {pr} is not on the monitoring port")
+    exe = shutil.which("nats-server")
+    if exe:
+        with tempfile.TemporaryDirectory(prefix="detente-nats-") as tmp:
+            path = os.path.join(tmp, "nats.conf")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            env = dict(os.environ)
+            for n, e in envs.items():
+                env[n] = e.get("value") or f"{name}-0"
+            out = subprocess.run([exe, "-c", path, "-t"], capture_output=True, text=True, env=env, timeout=30)
+            check(out.returncode == 0, f"{where}: nats-server -t rejects nats.conf: {(out.stdout + out.stderr).strip()}")
+    else:
+        print("note: nats-server not found, nats.conf not validated by it")
+
+
+def check_nats_urls(where, env, services, workloads, nats_key, nats_pp):
+    """DETENTE_NATS names NATS servers of this kustomization on their client port."""
+    urls = [u.strip() for u in str(env.get("DETENTE_NATS", "")).split(",") if u.strip()]
+    if not check(urls, f"{where}: DETENTE_NATS is not set"):
+        return
+    sts = workloads.get(nats_key)
+    if not check(sts, f"{where}: no NATS StatefulSet to connect to"):
+        return
+    name, replicas = nats_key[1], sts["spec"].get("replicas") or 1
+    headless = sts["spec"].get("serviceName")
+    for u in urls:
+        m = re.fullmatch(r"nats://([\w.-]+):(\d+)", u)
+        if not check(m, f"{where}: DETENTE_NATS entry {u!r} is not nats://HOST:PORT"):
+            continue
+        host, port = m.group(1), int(m.group(2))
+        parts = host.split(".")
+        pod_ok = (len(parts) >= 2 and parts[1] == headless and
+                  parts[0] in {f"{name}-{i}" for i in range(replicas)})
+        svc = services.get(parts[0])
+        svc_ok = svc is not None and svc["spec"].get("selector", {}).items() <= \
+            sts["spec"]["template"]["metadata"].get("labels", {}).items()
+        check(pod_ok or svc_ok, f"{where}: DETENTE_NATS host {host} is neither a NATS pod of {headless} nor a Service of {name}")
+        check(port == nats_pp.get("client"), f"{where}: DETENTE_NATS port {port} is not the NATS client port {nats_pp.get('client')}")
+    reps = env.get("DETENTE_NATS_REPLICAS")
+    if reps is not None:
+        check(str(reps).isdigit() and 1 <= int(reps) <= replicas,
+              f"{where}: DETENTE_NATS_REPLICAS={reps}, but there are {replicas} NATS servers")
+
+
+def check_k8s(docs, bins, env_known, health, kdir, expected):
+    """One kustomization: the files directly in kdir."""
+    here = {rel: ds for rel, ds in docs.items() if os.path.dirname(rel) == kdir}
+    kfile = os.path.join(kdir, "kustomization.yaml")
     objs = []  # (file, obj)
-    for rel, ds in docs.items():
-        if rel.startswith(kdir + os.sep) and not rel.endswith("kustomization.yaml"):
+    for rel, ds in here.items():
+        if rel != kfile:
             for d in ds:
                 if check(isinstance(d, dict) and "kind" in d and "apiVersion" in d
                          and d.get("metadata", {}).get("name"),
                          f"{rel}: a document without kind/apiVersion/metadata.name"):
                     objs.append((rel, d))
 
-    kust = docs.get(os.path.join(kdir, "kustomization.yaml"), [{}])[0]
+    kust = here.get(kfile, [{}])[0]
     listed = set(kust.get("resources", []))
-    files = {os.path.basename(r) for r in docs if r.startswith(kdir + os.sep)} - {"kustomization.yaml"}
-    check(listed == files, f"kustomization.yaml resources {sorted(listed)} != files {sorted(files)}")
+    files = {os.path.basename(r) for r in here} - {"kustomization.yaml"}
+    check(listed == files, f"{kfile} resources {sorted(listed)} != files {sorted(files)}")
     ns = kust.get("namespace")
     namespaces = [o["metadata"]["name"] for _, o in objs if o["kind"] == "Namespace"]
-    check(ns in namespaces, f"kustomization namespace {ns!r} is not a Namespace of the manifests")
+    check(ns in namespaces, f"{kfile}: namespace {ns!r} is not a Namespace of the manifests")
     for rel, o in objs:
         if o["kind"] != "Namespace" and "namespace" in o["metadata"]:
             check(o["metadata"]["namespace"] == ns, f"{rel}: {o['metadata']['name']} in another namespace")
@@ -164,19 +328,30 @@ def check_k8s(src, docs, bins, env_known, health):
     configmaps, secrets, services = named("ConfigMap"), named("Secret"), named("Service")
     workloads = {**{("StatefulSet", n): o for n, o in named("StatefulSet").items()},
                  **{("Deployment", n): o for n, o in named("Deployment").items()}}
-    expect = {  # workload name -> (binary, health name, {port name: port})
-        "detente-ingest": (bins["ingest"], health["ingest"],
-                           {"grpc": bins["ingest"].port("--listen")}),
-        "detente-query": (bins["query"], health["query"],
-                          {"grpc": bins["query"].port("--listen"),
-                           "http": bins["query"].port("--http-listen")}),
+    for key in expected:
+        check(key in workloads, f"{kdir}: no {key[0]} {key[1]}")
+    for key in workloads:
+        check(key in expected, f"{kdir}: {key[0]} {key[1]} is not a workload check_deploy.py knows (KUSTOMIZATIONS)")
+    roles = {key: expected.get(key) for key in workloads}
+    ingest_key = next((k for k, r in roles.items() if r and r.startswith("ingest")), None)
+    nats_key = next((k for k, r in roles.items() if r == "nats"), None)
+    detente = {  # role -> (binary, health name, {port name: port})
+        "ingest": (bins["ingest"], health["ingest"], {"grpc": bins["ingest"].port("--listen")}),
+        "query": (bins["query"], health["query"],
+                  {"grpc": bins["query"].port("--listen"), "http": bins["query"].port("--http-listen")}),
     }
-    check(("StatefulSet", "detente-ingest") in workloads, "no StatefulSet detente-ingest")
-    check(("Deployment", "detente-query") in workloads, "no Deployment detente-query")
+    detente["ingest-cluster"] = detente["ingest"]
 
-    pod_ports = {}  # workload -> {name: port}
-    for (kind, name), w in workloads.items():
-        where = f"{kind} {name}"
+    def container_ports(w):
+        return {p.get("name"): p["containerPort"]
+                for c in w["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])}
+
+    pod_ports = {}  # workload -> (labels, {name: port})
+    # NATS first: the ingest nodes' DETENTE_NATS is checked against it.
+    for key in sorted(workloads, key=lambda k: roles[k] != "nats"):
+        kind, name = key
+        w, role = workloads[key], roles[key]
+        where = f"{kdir}: {kind} {name}"
         spec = w["spec"]
         tmpl = spec["template"]
         labels = tmpl["metadata"].get("labels", {})
@@ -190,9 +365,10 @@ def check_k8s(src, docs, bins, env_known, health):
               f"{where}: runAsUser is not a non-zero uid")
         volumes = {v["name"]: v for v in pod.get("volumes", [])}
         claims = {c["metadata"]["name"] for c in spec.get("volumeClaimTemplates", [])}
-        binary, hname, ports = expect.get(name, (None, None, {}))
+        binary, hname, ports = detente.get(role, (None, None, {}))
         if kind == "StatefulSet":
-            check(spec.get("replicas") == 1, f"{where}: replicas must be 1 (one process per log)")
+            if role == "ingest":
+                check(spec.get("replicas") == 1, f"{where}: replicas must be 1 (one process per log)")
             check(claims, f"{where}: no volumeClaimTemplates")
             sname = spec.get("serviceName")
             check(sname in services and services[sname]["spec"].get("clusterIP") == "None",
@@ -221,7 +397,7 @@ def check_k8s(src, docs, bins, env_known, health):
                     check(ef["secretRef"]["name"] in secrets, f"{cw}: Secret {ef['secretRef']['name']} does not exist")
             for e in c.get("env", []):
                 env[e["name"]] = e.get("value")
-            check_env(cw, env, env_known)
+            check_env(cw, [n for n in env if binary or n.startswith("DETENTE_")], env_known)
             if binary:
                 check_flags_exist(cw, list(c.get("args", [])) + list(c.get("command", [])), binary)
             for flag, var in (("--listen", "LISTEN"), ("--http-listen", "HTTP_LISTEN")):
@@ -247,11 +423,24 @@ def check_k8s(src, docs, bins, env_known, health):
                 if check(svc is not None, f"{cw}: DETENTE_INGEST={env['DETENTE_INGEST']} names no Service"):
                     check(port in [p["port"] for p in svc["spec"]["ports"]],
                           f"{cw}: DETENTE_INGEST port {port} is not a port of Service {host}")
-                    check(svc["spec"]["selector"].items() <= named("StatefulSet").get("detente-ingest", {}).get(
-                        "spec", {}).get("template", {}).get("metadata", {}).get("labels", {}).items(),
-                        f"{cw}: DETENTE_INGEST Service {host} does not select detente-ingest")
+                    ilabels = workloads.get(ingest_key, {}).get("spec", {}).get("template", {}).get(
+                        "metadata", {}).get("labels", {})
+                    check(ingest_key and svc["spec"]["selector"].items() <= ilabels.items(),
+                          f"{cw}: DETENTE_INGEST Service {host} does not select the ingest workload")
+            if role == "ingest-cluster":
+                check(env.get("DETENTE_LOG") == "jetstream", f"{cw}: DETENTE_LOG is {env.get('DETENTE_LOG')!r}, not jetstream")
+                check_nats_urls(cw, env, services, workloads, nats_key,
+                                container_ports(workloads[nats_key]) if nats_key else {})
+                dd = env.get("DETENTE_INGEST_DATA_DIR")
+                check(dd in mounts and "emptyDir" in volumes.get(mounts[dd], {}),
+                      f"{cw}: the local copy {dd} is not an emptyDir (it is scratch, refilled from the stream)")
+            if role == "nats":
+                check_nats(cw, w, pod, c, container_ports(w), configmaps, services, claims, mounts)
             probes = [c.get(p) for p in ("readinessProbe", "livenessProbe", "startupProbe")]
-            check(c.get("readinessProbe", {}).get("grpc"), f"{cw}: readiness is not a gRPC probe")
+            if binary:
+                check(c.get("readinessProbe", {}).get("grpc"), f"{cw}: readiness is not a gRPC probe")
+            else:
+                check(c.get("readinessProbe"), f"{cw}: no readiness probe")
             for pr in probes:
                 if pr and "grpc" in pr:
                     check(pr["grpc"]["port"] == pp.get("grpc"), f"{cw}: gRPC probe on port {pr['grpc']['port']}, not the grpc port")
@@ -263,50 +452,50 @@ def check_k8s(src, docs, bins, env_known, health):
         sel = svc["spec"].get("selector", {})
         targets = [(n, pp) for n, (labels, pp) in pod_ports.items()
                    if sel and all(labels.get(k) == v for k, v in sel.items())]
-        if not check(targets, f"Service {sname}: selector {sel} matches no workload"):
+        if not check(targets, f"{kdir}: Service {sname}: selector {sel} matches no workload"):
             continue
         for p in svc["spec"]["ports"]:
             tp = p.get("targetPort", p["port"])
             for wname, pp in targets:
                 ok = tp in pp if isinstance(tp, str) else tp in pp.values()
-                check(ok, f"Service {sname}: targetPort {tp} is not a port of {wname}")
+                check(ok, f"{kdir}: Service {sname}: targetPort {tp} is not a port of {wname}")
                 if isinstance(tp, str) and tp in pp:
-                    check(p["port"] == pp[tp], f"Service {sname}: port {p['port']} != container port {pp[tp]} ({tp})")
+                    check(p["port"] == pp[tp], f"{kdir}: Service {sname}: port {p['port']} != container port {pp[tp]} ({tp})")
 
     for kind in ("HorizontalPodAutoscaler", "PodDisruptionBudget"):
         for n, o in named(kind).items():
             if kind == "HorizontalPodAutoscaler":
                 ref = o["spec"]["scaleTargetRef"]
-                check((ref["kind"], ref["name"]) in workloads, f"{kind} {n}: target {ref} does not exist")
+                check((ref["kind"], ref["name"]) in workloads, f"{kdir}: {kind} {n}: target {ref} does not exist")
             else:
                 sel = o["spec"]["selector"]["matchLabels"]
                 check(any(all(l.get(k) == v for k, v in sel.items()) for l, _ in pod_ports.values()),
-                      f"{kind} {n}: selector matches no workload")
+                      f"{kdir}: {kind} {n}: selector matches no workload")
 
 
-def check_kustomize_render(src, docs):
+def check_kustomize_render(src, docs, kdir):
     """`kubectl kustomize` (offline; no cluster needed) when kubectl is there:
     the kustomization renders every object into its namespace."""
     import yaml
     kubectl = shutil.which("kubectl")
     if not kubectl:
-        print("note: kubectl not found, kustomization not rendered")
+        print(f"note: kubectl not found, {kdir} not rendered")
         return
-    out = subprocess.run([kubectl, "kustomize", os.path.join(src, "deploy", "k8s")],
+    out = subprocess.run([kubectl, "kustomize", os.path.join(src, kdir)],
                          capture_output=True, text=True, timeout=60)
-    if not check(out.returncode == 0, f"kubectl kustomize deploy/k8s: {out.stderr.strip()}"):
+    if not check(out.returncode == 0, f"kubectl kustomize {kdir}: {out.stderr.strip()}"):
         return
     rendered = [d for d in yaml.safe_load_all(out.stdout) if d]
+    kfile = os.path.join(kdir, "kustomization.yaml")
     want = sum(1 for r, ds in docs.items()
-               if r.startswith(os.path.join("deploy", "k8s") + os.sep)
-               and not r.endswith("kustomization.yaml") for _ in ds)
-    check(len(rendered) == want, f"kubectl kustomize rendered {len(rendered)} objects, the files hold {want}")
-    ns = docs[os.path.join("deploy", "k8s", "kustomization.yaml")][0].get("namespace")
+               if os.path.dirname(r) == kdir and r != kfile for _ in ds)
+    check(len(rendered) == want, f"kubectl kustomize {kdir} rendered {len(rendered)} objects, the files hold {want}")
+    ns = docs[kfile][0].get("namespace")
     for d in rendered:
         if d["kind"] != "Namespace":
             check(d["metadata"].get("namespace") == ns,
-                  f"kubectl kustomize: {d['kind']} {d['metadata']['name']} not in namespace {ns}")
-    print(f"kubectl kustomize: {len(rendered)} objects rendered")
+                  f"kubectl kustomize {kdir}: {d['kind']} {d['metadata']['name']} not in namespace {ns}")
+    print(f"kubectl kustomize {kdir}: {len(rendered)} objects rendered")
 
 
 def check_compose(docs, bins, env_known):
@@ -356,6 +545,33 @@ def check_compose(docs, bins, env_known):
     ing = q.get("environment", {}).get("DETENTE_INGEST", "")
     check(ing == f"ingest:{bins['ingest'].port('--listen')}",
           f"compose: query's DETENTE_INGEST is {ing!r}, want ingest:<ingest port>")
+
+
+# ------------------------------------------------------------------ scripts
+
+def check_scripts(src, bins):
+    """deploy/**/*.sh: `bash -n`, shellcheck (warnings and errors) when
+    installed, and the flags they give the binaries ("$INGEST_BIN" ...,
+    "$QUERY_BIN" ..., continuation lines included) exist in --help."""
+    scripts = sorted(os.path.join(root, f) for root, _, files in os.walk(os.path.join(src, "deploy"))
+                     for f in files if f.endswith(".sh"))
+    shellcheck = shutil.which("shellcheck")
+    if not shellcheck:
+        print("note: shellcheck not found, deploy/**/*.sh only parsed by bash -n")
+    for path in scripts:
+        rel = os.path.relpath(path, src)
+        out = subprocess.run(["bash", "-n", path], capture_output=True, text=True)
+        check(out.returncode == 0, f"{rel}: bash -n: {out.stderr.strip()}")
+        check(os.access(path, os.X_OK), f"{rel}: not executable")
+        if shellcheck:
+            out = subprocess.run([shellcheck, "-S", "warning", path], capture_output=True, text=True)
+            check(out.returncode == 0, f"{rel}: shellcheck:\n{out.stdout.strip()}")
+        text = open(path, encoding="utf-8").read()
+        for var, binary in (("INGEST_BIN", bins["ingest"]), ("QUERY_BIN", bins["query"])):
+            for m in re.finditer(r'"\$%s"((?:[^\n]*\\\n)*[^\n]*)' % var, text):
+                words = re.split(r"\s(?:\||&&|\|\||;)\s", m.group(1))[0]  # this command only
+                check_flags_exist(rel, re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", words), binary)
+    return len(scripts)
 
 
 # -------------------------------------------------------------- Dockerfiles
@@ -558,12 +774,15 @@ def main():
         check("DETENTE_INGEST_LISTEN" in env_known, "found no DETENTE_* names in services/")
         health = health_service_names(src)
         docs = load_all_yaml(src)
-        check_k8s(src, docs, bins, env_known, health)
-        check_kustomize_render(src, docs)
+        check_k8s_dirs(docs)
+        for kdir, expected in KUSTOMIZATIONS.items():
+            check_k8s(docs, bins, env_known, health, kdir, expected)
+            check_kustomize_render(src, docs, kdir)
         check_compose(docs, bins, env_known)
         check_dockerfiles(src, bins, env_known, a.cli_bin or a.ingest_bin)
         check_systemd_static(src, bins, env_known)
-        print(f"checked {len(docs)} YAML files, 2 Dockerfiles, 2 systemd units; "
+        nscripts = check_scripts(src, bins)
+        print(f"checked {len(docs)} YAML files, 2 Dockerfiles, 2 systemd units, {nscripts} scripts; "
               f"code env names: {', '.join(sorted(env_known))}")
     for p in problems:
         print("FAIL:", p)
