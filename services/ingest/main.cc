@@ -3,6 +3,8 @@
 // (docs/configuration.md).
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "services/common/layered_config.h"
 #include "services/ingest/server.h"
 
@@ -25,6 +27,26 @@ int main(int argc, char** argv) {
                  ->check(CLI::IsMember({"sync", "async"}))
                  ->capture_default_str(),
              "durability", "DETENTE_DURABILITY");
+  config.Add(app.add_option("--log", o.log,
+                            "rocksdb: the embedded log in --data-dir; "
+                            "jetstream: cluster mode, the log is a NATS "
+                            "JetStream stream and --data-dir this node's copy")
+                 ->check(CLI::IsMember({"rocksdb", "jetstream"}))
+                 ->capture_default_str(),
+             "log", "DETENTE_LOG");
+  config.Add(app.add_option("--nats", o.nats,
+                            "NATS servers of the cluster, comma-separated "
+                            "(nats://host:4222,...)"),
+             "nats", "DETENTE_NATS");
+  config.Add(app.add_option("--nats-stream", o.nats_stream,
+                            "JetStream stream that holds the log")
+                 ->capture_default_str(),
+             "nats_stream", "DETENTE_NATS_STREAM");
+  config.Add(app.add_option("--nats-replicas", o.nats_replicas,
+                            "Replicas of the stream when this node creates it")
+                 ->check(CLI::Range(1, 5))
+                 ->capture_default_str(),
+             "nats_replicas", "DETENTE_NATS_REPLICAS");
   config.Add(app.add_option("--log-level", o.log_level,
                             "trace|debug|info|warn|error")
                  ->capture_default_str(),
@@ -50,6 +72,10 @@ int main(int argc, char** argv) {
                  "(0 sound, 1 inconsistent, 2 unreadable)");
   if (int code = config.Parse(app, argc, argv); code >= 0) return code;
   if (!verify_dir.empty()) return detente::RunVerify(verify_dir);
+  if (o.log == "jetstream" && o.nats.empty()) {
+    std::cerr << "--log=jetstream needs --nats (the NATS servers)\n";
+    return 2;
+  }
   o.config_explain = config.Explain();
   return detente::RunIngestServer(o);
 }

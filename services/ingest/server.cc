@@ -15,6 +15,8 @@
 #include "services/common/process.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/verify.h"
+#include "jetstream/jetstream_replicator.h"
+#include "absl/strings/str_cat.h"
 #include "services/ingest/ingest_service.h"
 #include "spdlog/spdlog.h"
 
@@ -60,13 +62,20 @@ int RunIngestServer(const IngestServerOptions& o) {
     }
   }
 
-  absl::StatusOr<std::unique_ptr<EventLog>> log = OpenRocksEventLog(
-      {.path = o.data_dir,
-       .durability =
-           o.durability == "async" ? Durability::kAsync : Durability::kSync,
-       .on_commit = [&metrics](const CommitStats& c) {
-         metrics.RecordCommit(c.entries, c.batches, c.write);
-       }});
+  RocksEventLogOptions local{
+      .path = o.data_dir,
+      .durability =
+          o.durability == "async" ? Durability::kAsync : Durability::kSync,
+      .on_commit = [&metrics](const CommitStats& c) {
+        metrics.RecordCommit(c.entries, c.batches, c.write);
+      }};
+  absl::StatusOr<std::unique_ptr<EventLog>> log =
+      o.log == "jetstream"
+          ? OpenJetStreamEventLog({.urls = SplitNatsUrls(o.nats),
+                                   .stream = o.nats_stream,
+                                   .replicas = o.nats_replicas},
+                                  std::move(local))
+          : OpenRocksEventLog(local);
   if (!log.ok()) {
     spdlog::critical("cannot open the event log: {}", log.status().ToString());
     return 1;
@@ -101,7 +110,11 @@ int RunIngestServer(const IngestServerOptions& o) {
       "detente.v1.IngestService", true);
   spdlog::info("detente-ingest listening on {}{} (data {}, durability {}{})",
                o.listen, o.security.tls_cert.empty() ? "" : " with TLS",
-               o.data_dir, o.durability,
+               o.data_dir,
+               o.log == "jetstream"
+                   ? absl::StrCat("cluster: JetStream stream ", o.nats_stream,
+                                  " at ", o.nats)
+                   : o.durability,
                o.metrics_listen.empty() ? "" : ", metrics on " + o.metrics_listen);
 
   std::thread waiter([&] {

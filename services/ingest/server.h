@@ -15,6 +15,13 @@ struct IngestServerOptions {
   std::string listen = "127.0.0.1:7601";
   std::string data_dir = "var/ingest";
   std::string durability = "sync";
+  // "rocksdb": the embedded log in data_dir. "jetstream": cluster mode
+  // (docs/cluster.md), the log is a JetStream stream and data_dir this
+  // node's copy of it.
+  std::string log = "rocksdb";
+  std::string nats;  // NATS URLs, comma-separated (jetstream)
+  std::string nats_stream = "DETENTE";
+  int nats_replicas = 3;  // when this node creates the stream
   std::string log_level = "info";
   bool log_json = false;
   // Prometheus /metrics address; "" (the default) serves none.
