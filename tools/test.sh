@@ -10,7 +10,8 @@
 #      fails the step, also one from a server that a test then killed.
 #   3. Every libFuzzer target for DETENTE_FUZZ_SECONDS (default 30), built in
 #      the same build-asan/.
-#   4. The multi-threaded unit tests (eventlog_test, projections_test,
+#   4. The multi-threaded unit tests (eventlog_test with the cluster-mode
+#      replication tests, projections_test, answer_cache_test,
 #      domain_test) under ThreadSanitizer (build-tsan/).
 #
 # About 40 minutes on 2 cores from a clean clone (docs/reliability.md,
@@ -70,10 +71,11 @@ if [ "$SANITIZERS" != "0" ]; then
   echo "== concurrency tests under TSan"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DDETENTE_TSAN=ON >/dev/null
-  cmake --build build-tsan -j "$JOBS" --target eventlog_test projections_test domain_test
+  cmake --build build-tsan -j "$JOBS" --target eventlog_test projections_test domain_test \
+    answer_cache_test
   # history_size=7: enough history to restore the stack of a race's earlier
   # access, which tools/sanitizers/tsan.supp may need to match.
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$PWD/tools/sanitizers/tsan.supp" \
     ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --no-tests=error \
-      -R "^(eventlog_test|projections_test|domain_test)$"
+      -R "^(eventlog_test|projections_test|domain_test|answer_cache_test)$"
 fi
