@@ -463,7 +463,7 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
     return absl::UnavailableError(absl::StrCat(
         "storage failure, nothing written (retry later): ", s.ToString()));
   }
-  if (options_.on_commit) {
+  if (options_.on_commit && batches > 0) {  // not for other nodes' groups
     options_.on_commit({.entries = static_cast<size_t>(entries),
                         .batches = batches,
                         .write = absl::Now() - write_start});
