@@ -8,6 +8,9 @@
 //       },
 //       [&](Req& q, size_t slot) { ...fill... });
 //   LoopStats s = loop.Run(64, 10.0);
+//
+// The issue function may also take the slot (an IssueOnSlot), e.g. to send
+// each client to one of several servers.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -38,10 +41,17 @@ class ClosedLoop {
   using Done = std::function<void(grpc::Status)>;
   using Issue =
       std::function<void(grpc::ClientContext*, const Req*, Resp*, Done)>;
+  using IssueOnSlot = std::function<void(size_t slot, grpc::ClientContext*,
+                                         const Req*, Resp*, Done)>;
   using Prepare = std::function<void(Req&, size_t slot)>;
   using Check = std::function<void(const Resp&, size_t slot)>;
 
   ClosedLoop(Issue issue, Prepare prepare, Check check = nullptr)
+      : ClosedLoop([issue = std::move(issue)](
+                       size_t, grpc::ClientContext* ctx, const Req* q, Resp* r,
+                       Done done) { issue(ctx, q, r, std::move(done)); },
+                   std::move(prepare), std::move(check)) {}
+  ClosedLoop(IssueOnSlot issue, Prepare prepare, Check check = nullptr)
       : issue_(std::move(issue)),
         prepare_(std::move(prepare)),
         check_(std::move(check)) {}
@@ -87,7 +97,7 @@ class ClosedLoop {
     s.resp.Clear();
     prepare_(s.req, i);
     s.t0 = std::chrono::steady_clock::now();
-    issue_(s.ctx.get(), &s.req, &s.resp, [this, i](grpc::Status st) {
+    issue_(i, s.ctx.get(), &s.req, &s.resp, [this, i](grpc::Status st) {
       Slot& s = slots_[i];
       const auto now = std::chrono::steady_clock::now();
       s.latencies.Add(
@@ -107,7 +117,7 @@ class ClosedLoop {
     });
   }
 
-  Issue issue_;
+  IssueOnSlot issue_;
   Prepare prepare_;
   Check check_;
   std::vector<Slot> slots_;

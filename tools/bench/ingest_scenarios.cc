@@ -9,7 +9,7 @@
 #include "detente/v1/ingest.grpc.pb.h"
 #include "services/common/event_mapping.h"
 #include "tools/bench/closed_loop.h"
-#include "tools/bench/proc_stats.h"
+#include "tools/bench/ingest_nodes.h"
 #include "tools/bench/scenarios.h"
 
 namespace detente::bench {
@@ -221,35 +221,9 @@ uint64_t IngestDiskBytes(const ServiceHandle& s) {
   return Info(s).disk_bytes();
 }
 
-CostMeter::CostMeter(const BenchContext& c) : c_(c) {
-  if (c.ingest.pid > 0) {
-    ingest_cpu_ = SampleProc(c.ingest.pid).cpu_seconds;
-    ResetPeakRss(c.ingest.pid);
-  }
-  if (c.query.pid > 0) {
-    query_cpu_ = SampleProc(c.query.pid).cpu_seconds;
-    ResetPeakRss(c.query.pid);
-  }
-  self_cpu_ = SelfCpuSeconds();
-}
-
-void CostMeter::Finish(Result& r) const {
-  if (c_.ingest.pid > 0) {
-    ProcSample s = SampleProc(c_.ingest.pid);
-    r.ingest_cpu_s = s.cpu_seconds - ingest_cpu_;
-    r.ingest_peak_mib = static_cast<double>(s.peak_bytes) / (1 << 20);
-  }
-  if (c_.query.pid > 0) {
-    ProcSample s = SampleProc(c_.query.pid);
-    r.query_cpu_s = s.cpu_seconds - query_cpu_;
-    r.query_peak_mib = static_cast<double>(s.peak_bytes) / (1 << 20);
-  }
-  r.client_cpu_s = SelfCpuSeconds() - self_cpu_;
-}
-
 void RunBulkLoad(BenchContext& c) {
   WirePool(*c.gen);  // generated before the clock starts
-  auto stub = v1::IngestService::NewStub(c.ingest.channel);
+  const IngestStubList stubs = IngestStubs(c);
   const uint64_t batches = std::max<uint64_t>(c.config.events / 1000, 1);
   const int n = std::max(c.config.load_streams, 1);
   const uint64_t head0 = IngestHead(c.ingest);
@@ -258,8 +232,8 @@ void RunBulkLoad(BenchContext& c) {
   std::vector<std::unique_ptr<LoadStream>> streams;
   for (int i = 0; i < n; ++i) {
     const uint64_t b = batches / n + (static_cast<uint64_t>(i) < batches % n);
-    streams.push_back(
-        std::make_unique<LoadStream>(c, *stub, b, c.config.load_window));
+    streams.push_back(std::make_unique<LoadStream>(c, NodeStub(stubs, i), b,
+                                                   c.config.load_window));
   }
   for (auto& s : streams) s->Start();
   Latencies lat;
@@ -278,13 +252,17 @@ void RunBulkLoad(BenchContext& c) {
   }
   const double secs = Seconds(Clock::now() - start);
   Result r{.scenario = "1 bulk load AppendStream x1000",
-           .system = "detente", .durability = "fsync"};
+           .system = c.system,
+           .durability = c.durability};
   r.rate = static_cast<double>(events) / secs;
   r.SetLatencies(lat);
   meter.Finish(r);
   const uint64_t head = IngestHead(c.ingest);
   r.note = absl::StrCat(n, " streams, window ", c.config.load_window,
                         ", latency per batch; head ", head0, "->", head);
+  if (const std::string nodes = NodesNote(c, "stream"); !nodes.empty()) {
+    absl::StrAppend(&r.note, "; ", nodes);
+  }
   if (errors > 0) absl::StrAppend(&r.note, "; ERRORS ", errors, ": ", first_error);
   if (const Result* f = c.report->Find("0a raw batches")) {
     r.floor_ratio = r.rate / f->rate;
@@ -295,28 +273,34 @@ void RunBulkLoad(BenchContext& c) {
 
 void RunUnaryAppends(BenchContext& c) {
   WirePool(*c.gen);
-  auto stub = v1::IngestService::NewStub(c.ingest.channel);
+  const IngestStubList stubs = IngestStubs(c);
   for (int concurrency : {1, c.config.concurrent_appenders}) {
     CostMeter meter(c);
     ClosedLoop<v1::AppendRequest, v1::AppendResponse> loop(
-        [&](grpc::ClientContext* ctx, const v1::AppendRequest* q,
+        [&](size_t slot, grpc::ClientContext* ctx, const v1::AppendRequest* q,
             v1::AppendResponse* r, std::function<void(grpc::Status)> done) {
-          stub->async()->Append(ctx, q, r, std::move(done));
+          NodeStub(stubs, slot).async()->Append(ctx, q, r, std::move(done));
         },
         [&](v1::AppendRequest& q, size_t) {
           FillBatch(c, c.next_index.fetch_add(1), 1, &q);
         });
     LoopStats s = loop.Run(concurrency, c.config.seconds);
-    Result r{.scenario = absl::StrCat("2", concurrency == 1 ? "a" : "b",
-                                      " unary Append x1, ", concurrency,
-                                      concurrency == 1 ? " client" : " clients"),
-             .system = "detente", .durability = "fsync"};
+    Result r{.scenario = absl::StrCat(
+                 "2", concurrency == 1 ? "a" : "b", " unary Append x1, ",
+                 concurrency, concurrency == 1 ? " client" : " clients"),
+             .system = c.system,
+             .durability = c.durability};
     r.rate = static_cast<double>(s.calls - s.errors) / s.seconds;
     r.SetLatencies(s.latencies);
     meter.Finish(r);
     if (s.errors > 0) r.note = absl::StrCat("ERRORS ", s.errors, ": ", s.first_error);
+    if (const std::string nodes = NodesNote(c, "client"); !nodes.empty()) {
+      absl::StrAppend(&r.note, r.note.empty() ? "" : "; ", nodes);
+    }
     if (concurrency == 1) {
-      if (const Result* f = c.report->Find("0 fsync")) {
+      // (A cluster commit is a JetStream quorum write, not an fsync.)
+      const Result* f = c.report->Find("0 fsync");
+      if (f != nullptr && c.ingest_nodes.size() <= 1) {
         absl::StrAppend(&r.note, r.note.empty() ? "" : "; ",
                         "p50 - fsync p50 = ", static_cast<int>(r.p50_us - f->p50_us),
                         " us");

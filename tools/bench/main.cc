@@ -3,11 +3,16 @@
 //   detente-bench                       # full run, 1M events
 //   detente-bench --events 10000000     # the 10M-event run
 //   detente-bench --smoke               # every scenario for a few seconds
+//   detente-bench --scenarios 1,2 --ingest A1,A2 --ingest-pid P1,P2
+//       --nats-pid N1,N2,N3             # through two cluster-mode nodes
 //
 // Starts detente-ingest and detente-query itself on free loopback ports with
 // temporary data directories, or measures running ones given with --ingest /
-// --query (and their pids for CPU and RSS). Exit code 1 when a scenario saw
-// errors.
+// --query (and their pids for CPU and RSS). --ingest may list several nodes
+// of one cluster: scenarios 1 and 2 then spread their streams and clients
+// over them round-robin, and their rows are labelled "cluster xN" with the
+// CPU and peak RSS of each node (and of the --nats-pid processes). Exit code
+// 1 when a scenario saw errors.
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,7 +22,9 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "tools/bench/ingest_nodes.h"
 #include "tools/bench/rocks_floor.h"
 #include "tools/bench/scenarios.h"
 #include "tools/bench/service_process.h"
@@ -32,22 +39,26 @@ struct Flags {
   std::string work_dir, ingest_bin, query_bin, tsv;
   // Extra arguments for detente-query (repeatable --query-arg).
   std::vector<std::string> query_args;
-  std::string ingest_addr, query_addr;
-  pid_t ingest_pid = -1, query_pid = -1;
+  std::vector<std::string> ingest_addrs;  // --ingest A[,B...]
+  std::vector<pid_t> ingest_pids, nats_pids;
+  std::string query_addr;
+  pid_t query_pid = -1;
   std::string durability = "sync";
   BenchConfig config;
   bool events_set = false;
 };
 
 [[noreturn]] void Usage(const char* msg) {
-  std::fprintf(stderr,
-               "%s\nusage: detente-bench [--smoke] [--events N] [--seconds S]\n"
-               "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,6]\n"
-               "  [--load-streams N] [--load-window N] [--query-concurrency N]\n"
-               "  [--work-dir DIR] [--keep] [--tsv FILE] [--durability sync|async]\n"
-               "  [--ingest-bin PATH] [--query-bin PATH] [--query-arg ARG]...\n"
-               "  [--ingest ADDR --ingest-pid PID] [--query ADDR --query-pid PID]\n",
-               msg);
+  std::fprintf(
+      stderr,
+      "%s\nusage: detente-bench [--smoke] [--events N] [--seconds S]\n"
+      "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,6]\n"
+      "  [--load-streams N] [--load-window N] [--query-concurrency N]\n"
+      "  [--work-dir DIR] [--keep] [--tsv FILE] [--durability sync|async]\n"
+      "  [--ingest-bin PATH] [--query-bin PATH] [--query-arg ARG]...\n"
+      "  [--ingest ADDR[,ADDR...] --ingest-pid PID[,PID...]]\n"
+      "  [--nats-pid PID[,PID...]] [--query ADDR --query-pid PID]\n",
+      msg);
   std::exit(2);
 }
 
@@ -65,6 +76,15 @@ Flags Parse(int argc, char** argv) {
       std::string v = value();
       if (!absl::SimpleAtod(v, &d)) Usage(("bad number " + v).c_str());
       return d;
+    };
+    auto pids = [&]() -> std::vector<pid_t> {
+      std::vector<pid_t> out;
+      for (absl::string_view p : absl::StrSplit(value(), ',')) {
+        int n = 0;
+        if (!absl::SimpleAtoi(p, &n)) Usage(("bad pid in " + a).c_str());
+        out.push_back(static_cast<pid_t>(n));
+      }
+      return out;
     };
     if (a == "--smoke") {
       f.smoke = true;
@@ -105,9 +125,12 @@ Flags Parse(int argc, char** argv) {
     } else if (a == "--query-arg") {
       f.query_args.push_back(value());
     } else if (a == "--ingest") {
-      f.ingest_addr = value();
+      f.ingest_addrs = std::vector<std::string>(
+          absl::StrSplit(value(), ',', absl::SkipEmpty()));
     } else if (a == "--ingest-pid") {
-      f.ingest_pid = static_cast<pid_t>(num());
+      f.ingest_pids = pids();
+    } else if (a == "--nats-pid") {
+      f.nats_pids = pids();
     } else if (a == "--query") {
       f.query_addr = value();
     } else if (a == "--query-pid") {
@@ -115,6 +138,9 @@ Flags Parse(int argc, char** argv) {
     } else {
       Usage(("unknown flag " + a).c_str());
     }
+  }
+  if (!f.ingest_pids.empty() && f.ingest_pids.size() != f.ingest_addrs.size()) {
+    Usage("--ingest-pid needs one pid per --ingest address");
   }
   if (f.smoke) {
     if (!f.events_set) c.events = 20000;
@@ -171,7 +197,7 @@ int Main(int argc, char** argv) {
   }
 
   ChildProcess ingest_proc, query_proc;
-  if (f.ingest_addr.empty()) {
+  if (f.ingest_addrs.empty()) {
     c.ingest.address = FreeLoopbackAddress();
     ingest_proc = ChildProcess::Start(
         f.ingest_bin,
@@ -179,15 +205,34 @@ int Main(int argc, char** argv) {
          "--durability", f.durability, "--log-level", "warn"},
         f.work_dir + "/ingest.log");
     c.ingest.pid = ingest_proc.pid();
+    c.ingest.channel = MakeChannel(c.ingest.address);
+    c.ingest_nodes.push_back(c.ingest);
   } else {
-    c.ingest.address = f.ingest_addr;
-    c.ingest.pid = f.ingest_pid;
+    for (size_t i = 0; i < f.ingest_addrs.size(); ++i) {
+      ServiceHandle node{.address = f.ingest_addrs[i]};
+      if (i < f.ingest_pids.size()) node.pid = f.ingest_pids[i];
+      node.channel = MakeChannel(node.address);
+      c.ingest_nodes.push_back(node);
+    }
+    c.ingest = c.ingest_nodes[0];
   }
-  c.ingest.channel = MakeChannel(c.ingest.address);
-  if (!WaitForIngest(c.ingest, 30)) {
-    std::fprintf(stderr, "detente-ingest at %s does not answer (log: %s)\n",
-                 c.ingest.address.c_str(), (f.work_dir + "/ingest.log").c_str());
-    return 1;
+  for (size_t i = 0; i < f.nats_pids.size(); ++i) {
+    c.side_processes.push_back(
+        {.name = "nats-" + std::to_string(i + 1), .pid = f.nats_pids[i]});
+  }
+  for (const ServiceHandle& node : c.ingest_nodes) {
+    if (!WaitForIngest(node, 30)) {
+      std::fprintf(stderr, "detente-ingest at %s does not answer (log: %s)\n",
+                   node.address.c_str(), (f.work_dir + "/ingest.log").c_str());
+      return 1;
+    }
+  }
+  LabelNodes(c);
+  if (c.ingest_nodes.size() > 1) {
+    std::printf(
+        "# %zu ingest nodes (%s), rows labelled \"%s\", durability %s\n",
+        c.ingest_nodes.size(), absl::StrJoin(f.ingest_addrs, ", ").c_str(),
+        c.system.c_str(), c.durability.c_str());
   }
 
   auto start_query = [&]() -> bool {

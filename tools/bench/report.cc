@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace detente::bench {
@@ -20,6 +21,22 @@ std::string Rate(double v) {
   return absl::StrFormat("%.0f", v);
 }
 
+// "  [in = sum of 2 ingest nodes; per process cpu s/peak MiB: ingest-1
+// 6.1/300 ingest-2 ... nats-1 ...]" for cluster rows, "" otherwise.
+std::string Processes(const Result& r) {
+  if (r.processes.empty()) return "";
+  int nodes = 0;
+  std::string each;
+  for (const Result::Process& p : r.processes) {
+    nodes += p.name.rfind("ingest-", 0) == 0;
+    absl::StrAppend(&each, " ", p.name, " ", Num(p.cpu_s, "%.1f"), "/",
+                    Num(p.peak_mib));
+  }
+  return absl::StrFormat(
+      "  [in = sum of %d ingest nodes; per process cpu s/peak MiB:%s]", nodes,
+      each);
+}
+
 std::string Line(const Result& r) {
   std::string ratio =
       r.floor_ratio > 0
@@ -27,11 +44,12 @@ std::string Line(const Result& r) {
           : "";
   return absl::StrFormat(
       "%-46s %-11s %-8s %9s %-9s %9s %9s %9s  cpu in/q/cl %s/%s/%s s  "
-      "peak in/q %s/%s MiB  %s %s",
-      r.scenario, r.system, r.durability, Rate(r.rate), r.unit,
-      Num(r.p50_us), Num(r.p99_us), Num(r.p999_us), Num(r.ingest_cpu_s, "%.1f"),
+      "peak in/q %s/%s MiB%s  %s %s",
+      r.scenario, r.system, r.durability, Rate(r.rate), r.unit, Num(r.p50_us),
+      Num(r.p99_us), Num(r.p999_us), Num(r.ingest_cpu_s, "%.1f"),
       Num(r.query_cpu_s, "%.1f"), Num(r.client_cpu_s, "%.1f"),
-      Num(r.ingest_peak_mib), Num(r.query_peak_mib), ratio, r.note);
+      Num(r.ingest_peak_mib), Num(r.query_peak_mib), Processes(r), ratio,
+      r.note);
 }
 
 }  // namespace

@@ -20,6 +20,13 @@ struct Result {
   // negative when not measured.
   double ingest_cpu_s = -1, query_cpu_s = -1, client_cpu_s = -1;
   double ingest_peak_mib = -1, query_peak_mib = -1;
+  // Cluster rows: each process's CPU seconds and peak RSS (MiB); the ingest
+  // columns above are then sums over the ingest nodes. Empty for one node.
+  struct Process {
+    std::string name;  // "ingest-1", "nats-2"
+    double cpu_s = -1, peak_mib = -1;
+  };
+  std::vector<Process> processes;
   // Ratio to the floor (raw RocksDB, same run); 0 when none.
   double floor_ratio = 0;
   std::string floor_name;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tools/bench/report.h"
 #include "tools/bench/synth_events.h"
@@ -43,12 +44,28 @@ struct ServiceHandle {
   std::shared_ptr<grpc::Channel> channel;
 };
 
+// A process measured beside the services in cluster rows (a NATS server).
+struct SideProcess {
+  std::string name;  // "nats-1"
+  pid_t pid = -1;
+};
+
 struct BenchContext {
   BenchConfig config;
   const SynthEvents* gen = nullptr;
   // Next event index to generate: unique ids across scenarios.
   std::atomic<uint64_t> next_index{0};
+  // The ingest node that scenarios 3-6 use and the query service follows.
   ServiceHandle ingest;
+  // Every ingest node under test, `ingest` first: one, or several nodes of
+  // one cluster, over which scenarios 1 and 2 spread their load streams and
+  // clients round-robin (ingest_nodes.h).
+  std::vector<ServiceHandle> ingest_nodes;
+  std::vector<SideProcess> side_processes;
+  // How scenarios 1 and 2 label their rows: "detente" and "fsync" for one
+  // node; "cluster x2" and "quorum" for two cluster-mode nodes.
+  std::string system = "detente";
+  std::string durability = "fsync";
   ServiceHandle query;
   Report* report = nullptr;
 };
@@ -82,8 +99,10 @@ void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query);
 void RunTemperatureQueries(BenchContext& c);  // 5
 void RunMixed(BenchContext& c);             // 6
 
-// Samples both services' CPU time and resets their peak RSS; Finish fills
-// a result's cpu and peak fields.
+// Samples the services' CPU time and resets their peak RSS; Finish fills
+// a result's cpu and peak fields (cost_meter.cc). With several ingest nodes
+// the ingest fields are sums over them, and each ingest node and side
+// process also gets its own entry in Result::processes.
 class CostMeter {
  public:
   explicit CostMeter(const BenchContext& c);
@@ -91,7 +110,9 @@ class CostMeter {
 
  private:
   const BenchContext& c_;
-  double ingest_cpu_ = 0, query_cpu_ = 0, self_cpu_ = 0;
+  // CPU seconds at the start, one per ingest node and side process.
+  std::vector<double> ingest_cpu_, side_cpu_;
+  double query_cpu_ = 0, self_cpu_ = 0;
 };
 
 }  // namespace detente::bench

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,9 @@ ChildProcess ChildProcess::Start(const std::string& path,
   ChildProcess p;
   pid_t pid = fork();
   if (pid == 0) {
+    // A service started by the bench ends with it, even when the bench is
+    // killed (e.g. by a script's trap) before it could stop the service.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);

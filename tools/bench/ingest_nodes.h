@@ -1,0 +1,39 @@
+// The ingest nodes under test (BenchContext::ingest_nodes): one, or several
+// nodes of one cluster (docs/cluster.md). Scenarios 1 and 2 spread their
+// load streams and clients over them round-robin: stream or client i talks
+// to node i % n.
+//
+//   auto stubs = IngestStubs(c);
+//   auto& stub = NodeStub(stubs, i);
+//   ...
+//   r.note += NodesNote(c, "client");  // "" for one node
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "detente/v1/ingest.grpc.pb.h"
+#include "tools/bench/scenarios.h"
+
+namespace detente::bench {
+
+using IngestStubList = std::vector<std::unique_ptr<v1::IngestService::Stub>>;
+
+// One stub per ingest node, in order (c.ingest alone when the list is empty).
+IngestStubList IngestStubs(const BenchContext& c);
+v1::IngestService::Stub& NodeStub(const IngestStubList& stubs, size_t i);
+
+// The row labels for several nodes: system "cluster xN", durability from
+// the first node's GetInfo ("quorum" for a replicated log, "fsync" for
+// sync, "no fsync" for async). Leaves one node's labels as they are.
+void LabelNodes(BenchContext& c);
+
+// For several nodes: "client i on ingest-(i mod 2 + 1); heads agree at H
+// after T ms" once every node reports the same head (waiting up to 30 s for
+// the nodes to apply each other's groups), or "...; ERROR heads differ
+// after 30 s: a, b". `what` names the unit spread ("stream", "client").
+// "" for one node.
+std::string NodesNote(const BenchContext& c, const std::string& what);
+
+}  // namespace detente::bench
