@@ -38,17 +38,20 @@ v1::IngestService::Stub& NodeStub(const IngestStubList& stubs, size_t i) {
 }
 
 void LabelNodes(BenchContext& c) {
-  if (c.ingest_nodes.size() <= 1) return;
-  c.system = absl::StrCat("cluster x", c.ingest_nodes.size());
+  if (c.ingest_nodes.empty()) return;
   const std::string d = Info(c.ingest_nodes[0]).durability();
+  const bool replicated = d.rfind("replicated", 0) == 0;
+  if (c.ingest_nodes.size() > 1 || replicated) {
+    c.system = absl::StrCat("cluster x", c.ingest_nodes.size());
+  }
   if (d == "sync") {
     c.durability = "fsync";
   } else if (d == "async") {
     c.durability = "no fsync";
-  } else if (d.rfind("replicated", 0) == 0) {
+  } else if (replicated) {
     c.durability = "quorum";
-  } else {
-    c.durability = d.empty() ? "?" : d.substr(0, 8);
+  } else if (!d.empty()) {
+    c.durability = d.substr(0, 8);
   }
 }
 

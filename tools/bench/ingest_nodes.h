@@ -24,9 +24,10 @@ using IngestStubList = std::vector<std::unique_ptr<v1::IngestService::Stub>>;
 IngestStubList IngestStubs(const BenchContext& c);
 v1::IngestService::Stub& NodeStub(const IngestStubList& stubs, size_t i);
 
-// The row labels for several nodes: system "cluster xN", durability from
-// the first node's GetInfo ("quorum" for a replicated log, "fsync" for
-// sync, "no fsync" for async). Leaves one node's labels as they are.
+// The row labels of scenarios 1 and 2: durability from the first node's
+// GetInfo ("fsync" for sync, "no fsync" for async, "quorum" for a
+// replicated log); system "cluster xN" for several nodes or a cluster-mode
+// one, else "detente".
 void LabelNodes(BenchContext& c);
 
 // For several nodes: "client i on ingest-(i mod 2 + 1); heads agree at H

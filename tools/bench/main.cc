@@ -228,7 +228,7 @@ int Main(int argc, char** argv) {
     }
   }
   LabelNodes(c);
-  if (c.ingest_nodes.size() > 1) {
+  if (c.system != "detente") {
     std::printf(
         "# %zu ingest nodes (%s), rows labelled \"%s\", durability %s\n",
         c.ingest_nodes.size(), absl::StrJoin(f.ingest_addrs, ", ").c_str(),
