@@ -241,7 +241,7 @@ class RocksEventLog final : public EventLog {
   // RocksDB batch and publishes the new head `next - 1`. On failure the
   // log is marked broken (reopened before the next commit).
   absl::Status WriteGroup(GroupWrites& writes, const GroupOverlay& overlay,
-                          uint64_t next, size_t batches,
+                          uint64_t next, CommitStats stats,
                           std::optional<uint64_t> sequence);
   // Cluster mode: applies the groups other nodes committed.
   absl::Status ApplyReceived();
@@ -426,7 +426,7 @@ void RocksEventLog::StageGroup(
 
 absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
                                        const GroupOverlay& overlay,
-                                       uint64_t next, size_t batches,
+                                       uint64_t next, CommitStats stats,
                                        std::optional<uint64_t> sequence) {
   // Key order: 'e' < 'h' < 'i' < 'm' < 's'. Keys are unique within a group.
   auto by_key = [](const GroupWrites::KeyValue& a,
@@ -463,10 +463,10 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
     return absl::UnavailableError(absl::StrCat(
         "storage failure, nothing written (retry later): ", s.ToString()));
   }
-  if (options_.on_commit && batches > 0) {  // not for other nodes' groups
-    options_.on_commit({.entries = static_cast<size_t>(entries),
-                        .batches = batches,
-                        .write = absl::Now() - write_start});
+  if (options_.on_commit && stats.batches > 0) {  // not other nodes' groups
+    stats.entries = static_cast<size_t>(entries);
+    stats.write = absl::Now() - write_start;
+    options_.on_commit(stats);
   }
   for (auto& [stream, count] : overlay.stream_counts) {
     stream_counts_[stream] = count;
@@ -495,7 +495,7 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   StageGroup(group, results, overlay, writes, next);
   if (!writes.entries.empty()) {
     absl::Status s =
-        WriteGroup(writes, overlay, next, group.size(), std::nullopt);
+        WriteGroup(writes, overlay, next, {.batches = group.size()}, std::nullopt);
     if (!s.ok()) {
       for (auto& r : results) {
         if (r.ok()) r = s;
@@ -535,6 +535,7 @@ void RocksEventLog::CommitReplicated(
   // Contention with other nodes is resolved by retrying; a bound keeps a
   // pathological case from holding the appends forever.
   constexpr int kMaxAttempts = 100;
+  size_t lost_races = 0;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (broken_) {
       if (absl::Status s = Recover(); !s.ok()) return answer(s);
@@ -551,10 +552,15 @@ void RocksEventLog::CommitReplicated(
     g.records.reserve(writes.entries.size());
     for (const auto& kv : writes.entries) g.records.push_back(kv.second);
     const uint64_t after = applied_sequence_;
+    const absl::Time publish_start = absl::Now();
     absl::StatusOr<uint64_t> seq =
         replicator.Publish(after, EncodeReplicatedGroup(g));
     if (seq.ok()) {
-      absl::Status s = WriteGroup(writes, overlay, next, group.size(), *seq);
+      absl::Status s = WriteGroup(writes, overlay, next,
+                                  {.batches = group.size(),
+                                   .replicate = absl::Now() - publish_start,
+                                   .lost_races = lost_races},
+                                  *seq);
       if (!s.ok()) {
         // Stored in the replicated log but not here: it comes back through
         // TakeReceived after the reopen. The appends are not acknowledged;
@@ -569,6 +575,7 @@ void RocksEventLog::CommitReplicated(
       return answer(seq.status());
     }
     db_lock.unlock();
+    ++lost_races;
     // Another node committed first: wait for its groups and restage.
     if (absl::Status s = replicator.CatchUp(after); !s.ok()) return answer(s);
     if (closing_) return answer(absl::CancelledError("the event log is closing"));
@@ -601,7 +608,7 @@ absl::Status RocksEventLog::ApplyReceived() {
         if (s.ok()) sequence = groups[i].sequence;
       }
       if (s.ok() && sequence != applied_sequence_) {
-        s = WriteGroup(writes, overlay, next, 0, sequence);
+        s = WriteGroup(writes, overlay, next, {}, sequence);
       }
       if (!s.ok()) {
         // What was taken and not written must be received again.

@@ -37,6 +37,11 @@ struct CommitStats {
   size_t entries = 0;  // entries written
   size_t batches = 0;  // client batches in the group (written or rejected)
   absl::Duration write;  // RocksDB Write, including the fsync in sync mode
+  // Cluster mode: the wait for the replicated log to store the group, and
+  // how many times another node's commit took its place first (each time
+  // the group was staged again).
+  absl::Duration replicate;
+  size_t lost_races = 0;
 };
 
 struct RocksEventLogOptions {

@@ -47,6 +47,21 @@ struct IngestMetrics::Impl {
                           .Register(r)
                           .Add({}, prometheus::Histogram::BucketBoundaries{
                                        1, 2, 4, 8, 16, 32, 64, 128})),
+        publish(prometheus::BuildHistogram()
+                    .Name("detente_cluster_publish_seconds")
+                    .Help("Cluster mode: wait for the JetStream stream to "
+                          "store one group commit (quorum)")
+                    .Register(r)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{
+                                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05, 0.1, 0.25, 1})),
+        lost_races(prometheus::BuildCounter()
+                       .Name("detente_cluster_lost_races_total")
+                       .Help("Cluster mode: commits that another node's "
+                             "commit beat to the stream's next sequence "
+                             "(each one staged again)")
+                       .Register(r)
+                       .Add({})),
         head(prometheus::BuildGauge()
                  .Name("detente_log_head_position")
                  .Help("Position of the last committed entry")
@@ -64,6 +79,8 @@ struct IngestMetrics::Impl {
   prometheus::Histogram& latency;
   prometheus::Histogram& commit_write;
   prometheus::Histogram& group_batches;
+  prometheus::Histogram& publish;
+  prometheus::Counter& lost_races;
   prometheus::Gauge& head;
   prometheus::Gauge& subscribers;
 };
@@ -93,6 +110,12 @@ void IngestMetrics::RecordAppend(const absl::Status& status, size_t entries,
 void IngestMetrics::RecordCommit(size_t, size_t batches, absl::Duration write) {
   impl_->commit_write.Observe(absl::ToDoubleSeconds(write));
   impl_->group_batches.Observe(double(batches));
+}
+
+void IngestMetrics::RecordReplication(absl::Duration publish,
+                                      size_t lost_races) {
+  impl_->publish.Observe(absl::ToDoubleSeconds(publish));
+  impl_->lost_races.Increment(double(lost_races));
 }
 
 void IngestMetrics::SetHead(uint64_t head) { impl_->head.Set(double(head)); }

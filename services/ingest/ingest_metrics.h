@@ -25,6 +25,9 @@ class IngestMetrics {
   // One group commit of the log: its size and the time of its write (and
   // fsync, in sync durability).
   void RecordCommit(size_t entries, size_t batches, absl::Duration write);
+  // Cluster mode: the publish of one group commit to the stream, and the
+  // races with other nodes it lost first.
+  void RecordReplication(absl::Duration publish, size_t lost_races);
   void SetHead(uint64_t head);
   void SubscriberStarted();
   void SubscriberEnded();

@@ -66,8 +66,10 @@ int RunIngestServer(const IngestServerOptions& o) {
       .path = o.data_dir,
       .durability =
           o.durability == "async" ? Durability::kAsync : Durability::kSync,
-      .on_commit = [&metrics](const CommitStats& c) {
+      .on_commit = [&metrics, cluster = o.log == "jetstream"](
+                       const CommitStats& c) {
         metrics.RecordCommit(c.entries, c.batches, c.write);
+        if (cluster) metrics.RecordReplication(c.replicate, c.lost_races);
       }};
   absl::StatusOr<std::unique_ptr<EventLog>> log =
       o.log == "jetstream"
