@@ -28,7 +28,10 @@
 //
 // Skipped when nats-server is not installed; fails when detente-ingest has
 // no --log option. DETENTE_SEED reproduces the ids and batches (printed),
-// DETENTE_CLUSTER_ROUNDS sets the conflict rounds (default 40).
+// DETENTE_CLUSTER_ROUNDS sets the conflict rounds (default 100);
+// DETENTE_CLUSTER_VERBOSE=1 prints the load's timeline (acknowledged events
+// and failed calls per node, both heads, every 500 ms) as it goes; it is
+// printed at the end of the load anyway.
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -260,7 +263,7 @@ class ClusterTest : public ::testing::Test {
 
   std::unique_ptr<IngestNode> StartIngest(int i) {
     auto node = std::make_unique<IngestNode>(
-        absl::StrCat("ingest-", i), dir_.Sub(absl::StrCat("ingest-", i)),
+        absl::StrCat("cluster-ingest-", i), dir_.Sub(absl::StrCat("ingest-", i)),
         dir_.path(),
         std::vector<std::string>{"--log=jetstream",
                                  "--nats=" + nats_->urls(),
@@ -305,6 +308,7 @@ struct Load {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> acked[2] = {0, 0};  // events acknowledged via node i
   std::atomic<uint64_t> answered_batches{0};
+  std::atomic<uint64_t> failed_calls[2] = {0, 0};  // errors via node i
   std::mutex mu;
   std::map<std::string, int> errors;  // "node i CODE" -> count
   std::map<std::string, std::string> first_error;
@@ -323,6 +327,7 @@ struct Load {
                         c == grpc::StatusCode::UNIMPLEMENTED ||
                         c == grpc::StatusCode::PERMISSION_DENIED ||
                         c == grpc::StatusCode::UNAUTHENTICATED;
+    ++failed_calls[node];
     std::lock_guard<std::mutex> lock(mu);
     const std::string key = absl::StrCat("node ", node, " code ", code);
     ++errors[key];
@@ -493,23 +498,24 @@ class Writer {
   }
 
   // Up to three batches in flight on an AppendStream to one node. A batch
-  // the stream does not acknowledge is retried by unary Append; a broken
-  // stream without progress moves the writer to the other node; every 25
-  // acknowledged batches the stream is closed and reopened at home.
+  // the stream rejects or leaves unanswered is retried by unary Append
+  // (alternating nodes); a rejection ends the stream (no new batches on it),
+  // and a stream that acknowledged nothing moves the writer to the other
+  // node. After 25 batches a stream is closed and reopened at home.
   void RunStream(Load& load) {
     int target = home_;
     while (!load.stop) {
       grpc::ClientContext ctx;
-      ctx.set_deadline(In(120));
+      ctx.set_deadline(In(30));
       auto stream = load.nodes[target]->stub().AppendStream(&ctx);
       std::deque<size_t> in_flight;
       std::vector<size_t> retry;
       bool broken = false;
-      int acked_here = 0;
+      int sent = 0, acked_here = 0;
       while (!broken) {
-        while (!load.stop &&
-               static_cast<size_t>(acked_here) + in_flight.size() < 25 &&
+        while (!load.stop && retry.empty() && sent < 25 &&
                in_flight.size() < 3) {
+          ++sent;
           batches_.push_back(NewBatch());
           Batch& b = batches_.back();
           ++b.attempts;
@@ -556,10 +562,10 @@ class Writer {
       for (size_t i : retry) {
         if (!batches_[i].acked) SendUntilAcked(batches_[i], load, nullptr);
       }
-      if (broken && acked_here == 0) {
+      if (acked_here == 0) {
         target = 1 - target;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      } else if (!broken) {
+      } else {
         target = home_;
       }
     }
@@ -696,6 +702,7 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
   for (int i = 0; i < 4; ++i) {
     writers.push_back(std::make_unique<Writer>(i, i / 2, i % 2 == 1, rng()));
   }
+  std::vector<std::string> timeline;  // written by a thread of `threads`
   std::vector<std::thread> threads;
   auto join = [&] {
     load.stop = true;
@@ -707,9 +714,38 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
     std::function<void()> f;
     ~Joiner() { f(); }
   } joiner{join};
+  const absl::Time load_start = absl::Now();
+  auto at = [&] {
+    return absl::StrFormat("%5.1f s: ",
+                           absl::ToDoubleSeconds(absl::Now() - load_start));
+  };
   for (auto& w : writers) {
     threads.emplace_back([&load, w = w.get()] { w->Run(load); });
   }
+  // A timeline of the load, printed at the end: events acknowledged via
+  // each node and each node's head, every 500 ms.
+  threads.emplace_back([&] {
+    while (!load.stop) {
+      std::string line = absl::StrFormat(
+          "%sacknowledged via ingest-0 %6d, via ingest-1 %6d; failed "
+          "calls %5d %5d; heads",
+          at(), load.acked[0].load(),
+          load.acked[1].load(), load.failed_calls[0].load(),
+          load.failed_calls[1].load());
+      for (IngestNode* n : load.nodes) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(In(0.2));
+        v1::GetInfoResponse info;
+        grpc::Status s = n->stub().GetInfo(&ctx, {}, &info);
+        absl::StrAppend(&line, " ", s.ok() ? absl::StrCat(info.head_position()) : "-");
+      }
+      if (EnvOr("DETENTE_CLUSTER_VERBOSE", 0) != 0) std::cout << line << std::endl;
+      timeline.push_back(std::move(line));
+      for (int i = 0; i < 50 && !load.stop; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  });
   auto context = [&]() -> std::string {
     std::lock_guard<std::mutex> lock(load.mu);
     std::string out = absl::StrCat("acknowledged via node 0: ", load.acked[0].load(),
@@ -719,19 +755,19 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
     }
     return out + AllLogs();
   };
-  const absl::Duration step = absl::Seconds(45);
+  const absl::Duration step = absl::Seconds(60);
 
   // 1. Load on a healthy cluster; then SIGKILL the stream's leader.
   ASSERT_TRUE(WaitUntil([&] { return load.total() >= 1500; }, step,
                         "1500 events acknowledged on the healthy cluster",
                         context));
   int victim = nats_->StreamLeader(kJetStream);
-  std::cout << "JetStream stream leader: node " << victim << "\n";
+  std::cout << at() << "JetStream stream leader: node " << victim << "\n";
   if (victim < 0) victim = 1;
   const absl::Time t_nats_kill = absl::Now();
   nats_->Kill(victim);
   const uint64_t at_nats_kill = load.total();
-  std::cout << "killed nats-server " << victim << " at " << at_nats_kill
+  std::cout << at() << "killed nats-server " << victim << " at " << at_nats_kill
             << " acknowledged events\n";
 
   // 2. Two NATS servers of three keep acknowledging; then SIGKILL ingest 0.
@@ -739,12 +775,12 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
                         step,
                         "1000 more events acknowledged with a NATS server down",
                         context));
-  std::cout << "1000 more acknowledged "
+  std::cout << at() << "1000 more acknowledged "
             << absl::FormatDuration(absl::Now() - t_nats_kill)
             << " after the NATS kill\n";
   a.Kill();
   const uint64_t b_at_kill = load.acked[1];
-  std::cout << "killed ingest-0 at " << load.total() << " acknowledged events\n";
+  std::cout << at() << "killed ingest-0 at " << load.total() << " acknowledged events\n";
 
   // 3. Node 1 alone takes the load (its writers and node 0's).
   ASSERT_TRUE(WaitUntil([&] { return load.acked[1] >= b_at_kill + 800; }, step,
@@ -759,7 +795,7 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
   const absl::Time t_back = absl::Now();
   restarted = a.Start();
   ASSERT_TRUE(restarted.ok()) << restarted;
-  std::cout << "ingest-0 answered " << absl::FormatDuration(absl::Now() - t_back)
+  std::cout << at() << "ingest-0 answered " << absl::FormatDuration(absl::Now() - t_back)
             << " after its restart\n";
   const uint64_t a_at_restart = load.acked[0];
   ASSERT_TRUE(WaitUntil([&] { return load.acked[0] >= a_at_restart + 800; },
@@ -767,7 +803,8 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
                         "800 events acknowledged via the restarted ingest-0",
                         context));
   join();
-  std::cout << "load over after " << absl::FormatDuration(absl::Now() - t0)
+  for (const std::string& line : timeline) std::cout << line << "\n";
+  std::cout << at() << "load over after " << absl::FormatDuration(absl::Now() - t0)
             << ": " << load.answered_batches << " answers, "
             << load.total() << " events acknowledged\n";
 
@@ -915,7 +952,12 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
   ASSERT_TRUE(qs.WaitFor(*head, 90));
   ExpectSameAnswers(qa.stub(), qs.stub(), *head, "cluster vs single node");
 
-  // The cluster's ingest nodes shut down cleanly.
+  // The cluster's ingest nodes shut down cleanly (their followers first:
+  // a graceful shutdown waits for open Subscribe calls).
+  for (QueryProc* q : {&qa, &qb}) {
+    q->process().Kill(SIGTERM);
+    EXPECT_TRUE(q->process().WaitFor(absl::Seconds(20)).has_value());
+  }
   for (IngestNode* node : {&a, &b}) {
     std::optional<ExitStatus> exit = node->Stop();
     ASSERT_TRUE(exit.has_value()) << node->name() << " ignored SIGTERM";
@@ -936,7 +978,7 @@ TEST_F(ClusterTest, ExactlyOneOfConflictingAppendsWins) {
   ASSERT_NE(ingest_[0], nullptr);
   ASSERT_NE(ingest_[1], nullptr);
   IngestNode* nodes[2] = {ingest_[0].get(), ingest_[1].get()};
-  const int rounds = static_cast<int>(EnvOr("DETENTE_CLUSTER_ROUNDS", 40));
+  const int rounds = static_cast<int>(EnvOr("DETENTE_CLUSTER_ROUNDS", 100));
   std::mt19937_64 rng(seed_);
 
   // Appends to other streams through both nodes all along, so that the
