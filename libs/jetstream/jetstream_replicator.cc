@@ -18,10 +18,14 @@ namespace {
 
 // What NATS said, for a status message.
 std::string NatsError(natsStatus s, jsErrCode js_error = static_cast<jsErrCode>(0)) {
-  natsStatus ignored;
-  const char* last = nats_GetLastError(&ignored);
+  // The thread's last error may be an older one (the client does not clear
+  // it): only its text of this very status is added.
+  natsStatus last_status = NATS_OK;
+  const char* last = nats_GetLastError(&last_status);
   std::string text = natsStatus_GetText(s);
-  if (last != nullptr && *last != '\0') absl::StrAppend(&text, ": ", last);
+  if (last != nullptr && *last != '\0' && last_status == s) {
+    absl::StrAppend(&text, ": ", last);
+  }
   if (js_error != 0) absl::StrAppend(&text, " (JetStream error ", js_error, ")");
   return text;
 }
