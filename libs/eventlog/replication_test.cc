@@ -77,6 +77,8 @@ class MemoryReplicator : public Replicator {
     std::vector<ReplicatedGroup> out;
     uint64_t seq = after;
     for (std::string& bytes : log_->After(after)) {
+      // A lagging node receives only what CatchUp released.
+      if (lagging_ && seq >= released_.load()) break;
       absl::StatusOr<ReplicatedGroup> g = DecodeReplicatedGroup(bytes, ++seq);
       EXPECT_TRUE(g.ok()) << g.status();
       out.push_back(*std::move(g));
@@ -96,7 +98,11 @@ class MemoryReplicator : public Replicator {
     }
     return after + 1;
   }
-  absl::Status CatchUp(uint64_t) override { return absl::OkStatus(); }
+  absl::Status CatchUp(uint64_t) override {
+    catch_ups_.fetch_add(1);
+    released_ = log_->size();
+    return absl::OkStatus();
+  }
   size_t max_group_bytes() const override { return max_group_bytes_; }
   void Stop() override { log_->Unsubscribe(this); }
   std::string durability() const override { return "replicated (memory)"; }
@@ -106,6 +112,10 @@ class MemoryReplicator : public Replicator {
   std::atomic<int> conflicts_{0};
   std::atomic<int> restarts_{0};
   std::atomic<bool> lose_next_ack_{false};
+  // Lagging: other nodes' groups arrive only when CatchUp asks for them.
+  std::atomic<bool> lagging_{false};
+  std::atomic<uint64_t> released_{0};
+  std::atomic<int> catch_ups_{0};
   size_t max_group_bytes_ = 8u << 20;
 
  private:
@@ -270,6 +280,36 @@ TEST_F(ReplicationTest, DuplicatesAndSubjectsAreDecidedAcrossNodes) {
   auto bad = a.log->Append({{MakeRetraction(fix.event_id)}});
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Settle(a, Position(2)), Position(2));
+}
+
+// A node whose copy has not received another node's acknowledged group yet
+// must not refuse what that group makes valid: with nothing to publish, no
+// compare-and-set would have caught the stale state.
+TEST_F(ReplicationTest, ALaggingNodeCatchesUpBeforeItRefuses) {
+  Node& a = AddNode();
+  Node& b = AddNode();
+  b.replicator->lagging_ = true;
+  Entry e = MakeEvent("KOR", "JPN");
+  auto first = a.log->Append({{e}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(b.log->Head(), Position(0));  // it lags
+  // Its correction names an event b has not received.
+  Entry fix = MakeCorrection(e.event_id, MakeEvent("KOR", "JPN", "2021-05-04"));
+  auto corrected = b.log->Append({{fix}});
+  ASSERT_TRUE(corrected.ok()) << corrected.status();
+  EXPECT_EQ(corrected->outcomes[0].position, Position(2));
+  // An expected revision that only a's latest group makes true.
+  ASSERT_TRUE(a.log->Append({{MakeEvent("JPN", "KOR")}}).ok());
+  auto next = b.log->Append(
+      {{MakeEvent("KOR", "JPN")},
+       ExpectedRevision{ExpectedRevision::Kind::kExact, StreamRevision(2)}});
+  ASSERT_TRUE(next.ok()) << next.status();
+  // A refusal that stays a refusal once caught up is still answered.
+  auto wrong = b.log->Append(
+      {{MakeEvent("KOR", "JPN")},
+       ExpectedRevision{ExpectedRevision::Kind::kExact, StreamRevision(0)}});
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_GT(b.replicator->catch_ups_.load(), 0);
 }
 
 TEST_F(ReplicationTest, ExactlyOneOfTwoConflictingExpectedRevisionsWins) {

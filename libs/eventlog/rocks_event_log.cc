@@ -546,7 +546,23 @@ void RocksEventLog::CommitReplicated(
     GroupWrites writes;
     uint64_t next = head_.load() + 1;
     StageGroup(group, results, overlay, writes, next);
-    if (writes.entries.empty()) return answer(std::nullopt);
+    if (writes.entries.empty()) {
+      // Nothing to publish, so no compare-and-set proves this copy current.
+      // Duplicates are certain (the ids are in the log), but a refusal
+      // (subject not in the log, expected revision) may only mean that
+      // another node's acknowledged group has not arrived yet: catch up to
+      // the stream as it is now, and stage again if anything came.
+      const bool refused = std::any_of(results.begin(), results.end(),
+                                       [](const auto& r) { return !r.ok(); });
+      if (!refused) return answer(std::nullopt);
+      const uint64_t before = applied_sequence_;
+      db_lock.unlock();
+      if (absl::Status s = replicator.CatchUp(before); !s.ok()) return answer(s);
+      db_lock.lock();
+      if (absl::Status s = ApplyReceived(); !s.ok()) return answer(s);
+      if (applied_sequence_ == before) return answer(std::nullopt);
+      continue;
+    }
     ReplicatedGroup g;
     g.first = Position(head_.load() + 1);
     g.records.reserve(writes.entries.size());

@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -138,10 +139,23 @@ class JetStreamReplicator final : public Replicator {
     absl::StatusOr<uint64_t> last = LastSequence();
     if (!last.ok()) return last.status();
     if (*last <= after) return absl::OkStatus();
+    const absl::Time deadline = absl::Now() + options_.catch_up_timeout;
     std::unique_lock lock(mu_);
-    const bool caught_up = cv_.wait_until(
-        lock, absl::ToChronoTime(absl::Now() + options_.catch_up_timeout),
-        [&] { return stopped_ || !follow_error_.ok() || last_received_ >= *last; });
+    auto done = [&] {
+      return stopped_ || !follow_error_.ok() || last_received_ >= *last;
+    };
+    bool caught_up = false;
+    while (!(caught_up = done()) && absl::Now() < deadline) {
+      // Nothing arrived for a while although the stream is ahead: the
+      // consumer may be gone with the NATS server that held it, which the
+      // client notices only after missed heartbeats. Subscribe again.
+      const uint64_t received = last_received_;
+      const absl::Time slice = std::min(deadline, absl::Now() + kStallAfter);
+      cv_.wait_until(lock, absl::ToChronoTime(slice), done);
+      if (!done() && last_received_ == received && absl::Now() >= slice) {
+        ResubscribeLocked("catching up");
+      }
+    }
     if (!follow_error_.ok()) return follow_error_;
     if (stopped_) return absl::CancelledError("the event log is closing");
     if (!caught_up) {
@@ -194,6 +208,19 @@ class JetStreamReplicator final : public Replicator {
   }
 
  private:
+  // How long a consumer may deliver nothing while the stream is ahead of it
+  // before it is replaced.
+  static constexpr absl::Duration kStallAfter = absl::Seconds(2);
+
+  void ResubscribeLocked(absl::string_view why) {
+    spdlog::warn("jetstream: nothing received from {} after group {} while "
+                 "{}; subscribing again",
+                 subject_, last_received_, std::string(why));
+    subscribe_from_ = last_received_ + 1;
+    ++generation_;
+    cv_.notify_all();
+  }
+
   static size_t Bytes(const ReplicatedGroup& g) {
     size_t n = 64;
     for (const std::string& r : g.records) n += r.size() + 32;
@@ -206,6 +233,7 @@ class JetStreamReplicator final : public Replicator {
   void FollowLoop() {
     natsSubscription* sub = nullptr;
     uint64_t generation = 0;
+    absl::Time last_progress = absl::Now();
     while (true) {
       uint64_t from;
       {
@@ -226,6 +254,9 @@ class JetStreamReplicator final : public Replicator {
         so.Ordered = true;
         so.Config.DeliverPolicy = js_DeliverByStartSequence;
         so.Config.OptStartSeq = from;
+        // Heartbeats every second: the client replaces an ordered consumer
+        // that missed them (its NATS server gone) within seconds.
+        so.Config.Heartbeat = absl::ToInt64Nanoseconds(absl::Seconds(1));
         jsErrCode js_error = static_cast<jsErrCode>(0);
         natsStatus s = js_SubscribeSync(&sub, js_, subject_.c_str(), nullptr,
                                         &so, &js_error);
@@ -242,7 +273,17 @@ class JetStreamReplicator final : public Replicator {
       }
       natsMsg* msg = nullptr;
       natsStatus s = natsSubscription_NextMsg(&msg, sub, 200);
-      if (s == NATS_TIMEOUT) continue;
+      if (s == NATS_TIMEOUT) {
+        // Idle: now and then make sure the stream is not ahead of us.
+        if (absl::Now() - last_progress >= 2 * kStallAfter) {
+          absl::StatusOr<uint64_t> last = LastSequence();
+          std::lock_guard lock(mu_);
+          if (last.ok() && *last > last_received_) ResubscribeLocked("idle");
+          last_progress = absl::Now();
+        }
+        continue;
+      }
+      last_progress = absl::Now();
       if (s != NATS_OK) {
         spdlog::warn("jetstream: receiving from {}: {}; resubscribing",
                      subject_, NatsError(s));
