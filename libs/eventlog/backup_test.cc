@@ -40,18 +40,7 @@ class BackupTest : public ::testing::Test {
   }
 
   static std::vector<RecordedEntry> ReadAll(EventLog& log, Position to = {}) {
-    std::vector<RecordedEntry> all;
-    ReadRequest req;
-    req.to = to;
-    while (true) {
-      auto page = log.Read(req);
-      EXPECT_TRUE(page.ok()) << page.status();
-      if (!page.ok()) break;
-      for (auto& e : page->entries) all.push_back(std::move(e));
-      if (page->end) break;
-      req.from = page->next;
-    }
-    return all;
+    return testing::ReadAllEntries(log, {.to = to});
   }
 
   // The stored form of each entry: equal bytes, equal entries.

@@ -160,19 +160,6 @@ class ReplicationTest : public ::testing::Test {
     }
     return n.log->Head();
   }
-  static std::vector<RecordedEntry> ReadAll(EventLog& log) {
-    std::vector<RecordedEntry> all;
-    ReadRequest req;
-    while (true) {
-      auto page = log.Read(req);
-      EXPECT_TRUE(page.ok()) << page.status();
-      if (!page.ok()) break;
-      for (auto& e : page->entries) all.push_back(std::move(e));
-      if (page->end) break;
-      req.from = page->next;
-    }
-    return all;
-  }
 
   MemoryReplicatedLog shared_;
   std::deque<Node> nodes_;
@@ -236,8 +223,8 @@ TEST_F(ReplicationTest, TwoNodesShareOneGaplessLog) {
   const Position head(acked.size());
   EXPECT_EQ(Settle(a, head), head);
   EXPECT_EQ(Settle(b, head), head);
-  std::vector<RecordedEntry> in_a = ReadAll(*a.log);
-  std::vector<RecordedEntry> in_b = ReadAll(*b.log);
+  std::vector<RecordedEntry> in_a = testing::ReadAllEntries(*a.log);
+  std::vector<RecordedEntry> in_b = testing::ReadAllEntries(*b.log);
   ASSERT_EQ(in_a.size(), acked.size());
   ASSERT_EQ(in_b.size(), acked.size());
   std::set<Uuid> seen;

@@ -45,16 +45,7 @@ class RocksEventLogTest : public ::testing::Test {
     return r.ok() ? *r : AppendResult{};
   }
   std::vector<RecordedEntry> ReadAll(ReadRequest req = {}) {
-    std::vector<RecordedEntry> all;
-    while (true) {
-      auto page = log_->Read(req);
-      EXPECT_TRUE(page.ok()) << page.status();
-      if (!page.ok()) break;
-      for (auto& e : page->entries) all.push_back(std::move(e));
-      if (page->end) break;
-      req.from = page->next;
-    }
-    return all;
+    return testing::ReadAllEntries(*log_, req);
   }
 
   std::filesystem::path dir_;

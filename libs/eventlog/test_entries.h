@@ -1,9 +1,14 @@
-// Helpers for eventlog tests: build valid entries without the wire format.
+// Helpers for eventlog tests: build valid entries without the wire format,
+// read a whole log.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
+#include <vector>
 
 #include "domain/entry.h"
+#include "eventlog/event_log.h"
 
 namespace detente::testing {
 
@@ -34,6 +39,21 @@ inline Entry MakeRetraction(const Uuid& subject) {
   e.subject_event_id = subject;
   e.data.summary = "withdrawn";
   return e;
+}
+
+// Every entry `req` selects, page after page.
+inline std::vector<RecordedEntry> ReadAllEntries(EventLog& log,
+                                                 ReadRequest req = {}) {
+  std::vector<RecordedEntry> all;
+  while (true) {
+    auto page = log.Read(req);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    for (auto& e : page->entries) all.push_back(std::move(e));
+    if (page->end) break;
+    req.from = page->next;
+  }
+  return all;
 }
 
 }  // namespace detente::testing
