@@ -18,18 +18,23 @@ size_t EncodedGroupSize(Position first,
   return n;
 }
 
-std::string EncodeReplicatedGroup(const ReplicatedGroup& group) {
+std::string EncodeReplicatedGroup(
+    Position first, const std::vector<absl::string_view>& records) {
   std::vector<size_t> sizes;
-  sizes.reserve(group.records.size());
-  for (const std::string& r : group.records) sizes.push_back(r.size());
+  sizes.reserve(records.size());
+  for (absl::string_view r : records) sizes.push_back(r.size());
   std::string out;
-  out.reserve(EncodedGroupSize(group.first, sizes));
-  wire::PutVarintField(&out, kFirstPosition, group.first.value());
-  wire::PutVarintField(&out, kCount, group.records.size());
-  for (const std::string& r : group.records) {
-    wire::PutString(&out, kRecords, r);
-  }
+  out.reserve(EncodedGroupSize(first, sizes));
+  wire::PutVarintField(&out, kFirstPosition, first.value());
+  wire::PutVarintField(&out, kCount, records.size());
+  for (absl::string_view r : records) wire::PutString(&out, kRecords, r);
   return out;
+}
+
+std::string EncodeReplicatedGroup(const ReplicatedGroup& group) {
+  return EncodeReplicatedGroup(
+      group.first, std::vector<absl::string_view>(group.records.begin(),
+                                                  group.records.end()));
 }
 
 absl::StatusOr<ReplicatedGroup> DecodeReplicatedGroup(absl::string_view bytes,

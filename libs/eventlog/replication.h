@@ -48,6 +48,9 @@ struct ReplicatedGroup {
 // The message that carries a group (docs/storage-format.md, "Replicated
 // groups"): a protobuf-encoded ReplicatedGroup of storage.proto.
 std::string EncodeReplicatedGroup(const ReplicatedGroup& group);
+// The same from views of the records (no copies of them first).
+std::string EncodeReplicatedGroup(Position first,
+                                  const std::vector<absl::string_view>& records);
 // DATA_LOSS when `bytes` is not a well-formed group (no records, a count
 // that disagrees with the records, no first position).
 absl::StatusOr<ReplicatedGroup> DecodeReplicatedGroup(absl::string_view bytes,

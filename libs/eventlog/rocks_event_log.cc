@@ -563,14 +563,14 @@ void RocksEventLog::CommitReplicated(
       if (applied_sequence_ == before) return answer(std::nullopt);
       continue;
     }
-    ReplicatedGroup g;
-    g.first = Position(head_.load() + 1);
-    g.records.reserve(writes.entries.size());
-    for (const auto& kv : writes.entries) g.records.push_back(kv.second);
+    std::vector<absl::string_view> records;
+    records.reserve(writes.entries.size());
+    for (const auto& kv : writes.entries) records.emplace_back(kv.second);
+    const std::string encoded =
+        EncodeReplicatedGroup(Position(head_.load() + 1), records);
     const uint64_t after = applied_sequence_;
     const absl::Time publish_start = absl::Now();
-    absl::StatusOr<uint64_t> seq =
-        replicator.Publish(after, EncodeReplicatedGroup(g));
+    absl::StatusOr<uint64_t> seq = replicator.Publish(after, encoded);
     if (seq.ok()) {
       absl::Status s = WriteGroup(writes, overlay, next,
                                   {.batches = group.size(),
