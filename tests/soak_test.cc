@@ -250,7 +250,10 @@ TEST(SoakTest, EverythingAtOnceStaysCorrectAndFlat) {
                          std::pair{"detente-query", &rss_query}}) {
     const uint64_t first = MaxOf(*v, warm, warm + third);
     const uint64_t last = MaxOf(*v, n - third, n);
-    const uint64_t margin = std::max<uint64_t>(48 * 1024, first / 4);
+    // Legitimate growth while the log grows: a RocksDB memtable fills up to
+    // its write buffer (64 MiB, RocksDB's default, which both services keep)
+    // before it is flushed. More than that is growth we do not explain.
+    const uint64_t margin = std::max<uint64_t>(64 * 1024, first / 4);
     std::cout << name << " RSS (MiB): start " << (*v)[0] / 1024
               << ", first third max " << first / 1024 << ", last third max "
               << last / 1024 << ", allowed " << (first + margin) / 1024 << "\n";
