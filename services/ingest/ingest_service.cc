@@ -283,14 +283,20 @@ class IngestService::AppendStreamReactor final
         MaybeReadLocked(act);  // read the next request while this one commits
       }
     }
-    Run(act);
-    if (!parsed) return;
+    if (!parsed) {
+      Run(act);
+      return;
+    }
+    // The next read starts only once this batch is queued in the log, so
+    // that a stream's batches commit in request order (a batch may correct
+    // an event of the one before it); it still overlaps this one's commit.
     const size_t entries = req.batch().entries_size();
     const absl::Time start = absl::Now();
     absl::StatusOr<AppendBatch> batch = service_.PrepareBatch(req.batch());
     if (!batch.ok()) {
       service_.Record(batch.status(), entries, start);
       Complete(slot, batch.status());
+      Run(act);
       return;
     }
     service_.log_.AppendAsync(
@@ -299,6 +305,7 @@ class IngestService::AppendStreamReactor final
           service_.Record(r, entries, start);
           Complete(slot, std::move(r));
         });
+    Run(act);
   }
 
   void OnWriteDone(bool ok) override {
