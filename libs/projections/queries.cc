@@ -12,13 +12,16 @@ namespace {
 constexpr DayNumber kFirstDay{-719162};  // 0001-01-01
 constexpr DayNumber kLastDay{2932896};   // 9999-12-31
 
+// The stream is "A-B" (sorted); not reversed means A is the source.
+bool SourceIsFirst(const std::string& stream, const std::string& source) {
+  return stream.compare(0, source.size(), source) == 0;
+}
+
 bool Passes(const PairVersion& v, const VersionFilter& f,
             const std::string& stream) {
-  if (!f.directed_source.empty()) {
-    // The stream is "A-B" (sorted); not reversed means A is the source.
-    const bool source_is_first =
-        stream.compare(0, f.directed_source.size(), f.directed_source) == 0;
-    if (source_is_first == v.reversed) return false;
+  if (!f.directed_source.empty() &&
+      SourceIsFirst(stream, f.directed_source) == v.reversed) {
+    return false;
   }
   if (!f.quads.empty() &&
       std::find(f.quads.begin(), f.quads.end(), v.quad) == f.quads.end()) {
@@ -63,21 +66,64 @@ absl::StatusOr<std::vector<Contribution>> CollectContributions(
   return out;
 }
 
+bool DayTotalsAnswer(const ReadView& view, const VersionFilter& filter) {
+  return filter.tags.empty() && filter.quads.empty() &&
+         EffectivePosition(view, filter.as_of) == view.position();
+}
+
+absl::StatusOr<std::vector<DayTotals>> CollectDayTotals(
+    const ReadView& view, const std::vector<std::string>& streams,
+    const VersionFilter& filter) {
+  if (!DayTotalsAnswer(view, filter)) {
+    ASSIGN_OR_RETURN(std::vector<Contribution> events,
+                     CollectContributions(view, streams, filter));
+    return TotalsByDay(events);
+  }
+  std::vector<DayTotals> out;
+  for (const std::string& stream : streams) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<PairDay>> days,
+                     view.Days(stream));
+    const int only = filter.directed_source.empty()                   ? -1
+                     : SourceIsFirst(stream, filter.directed_source) ? 0
+                                                                      : 1;
+    for (const PairDay& d : *days) {
+      DayTotals t = d.way[only == 1 ? 1 : 0];
+      if (only == -1) t.Add(d.way[1]);
+      if (t.events != 0) out.push_back(t);
+    }
+  }
+  if (streams.size() > 1) {
+    std::stable_sort(
+        out.begin(), out.end(),
+        [](const DayTotals& a, const DayTotals& b) { return a.day < b.day; });
+    size_t kept = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (kept > 0 && out[kept - 1].day == out[i].day) {
+        out[kept - 1].Add(out[i]);
+      } else {
+        out[kept++] = out[i];
+      }
+    }
+    out.resize(kept);
+  }
+  return out;
+}
+
 absl::StatusOr<SeriesAnswer> ComputeSeriesAnswer(const ReadView& view,
                                                  const SeriesQuery& q,
                                                  DayNumber today) {
   SeriesAnswer answer;
   answer.position = EffectivePosition(view, q.filter.as_of);
-  ASSIGN_OR_RETURN(std::vector<Contribution> events,
-                   CollectContributions(view, q.streams, q.filter));
+  ASSIGN_OR_RETURN(std::vector<DayTotals> days,
+                   CollectDayTotals(view, q.streams, q.filter));
   answer.to = q.to.value_or(today);
   answer.from = q.from ? *q.from
-                : events.empty() ? answer.to
-                                 : std::min(events.front().day, answer.to);
+                : days.empty() ? answer.to
+                               : std::min(days.front().day, answer.to);
   ASSIGN_OR_RETURN(std::vector<Period> periods,
                    PeriodsOverlapping(answer.from, answer.to, q.resolution,
                                       kMaxSeriesPoints));
-  answer.points = ComputeSeries(events, periods, q.params);
+  answer.points = ComputeSeries(days, periods, q.params);
   return answer;
 }
 
@@ -88,15 +134,15 @@ absl::StatusOr<PairState> ComputePairState(const ReadView& view,
                                            Position as_of) {
   VersionFilter filter;
   filter.as_of = as_of;
-  ASSIGN_OR_RETURN(std::vector<Contribution> events,
-                   CollectContributions(view, {stream}, filter));
+  ASSIGN_OR_RETURN(std::vector<DayTotals> days,
+                   CollectDayTotals(view, {stream}, filter));
   PairState state;
   state.stream = stream;
-  state.at = ComputeAt(events, day, params);
-  for (const Contribution& c : events) {
-    if (c.day > day) break;
-    ++state.events;
-    state.last_event = c.day;
+  state.at = ComputeAt(days, day, params);
+  for (const DayTotals& d : days) {
+    if (d.day > day) break;
+    state.events += d.events;
+    state.last_event = d.day;
   }
   return state;
 }
@@ -168,11 +214,11 @@ absl::StatusOr<MoversAnswer> ComputeMovers(
   filter.as_of = as_of;
   std::vector<Mover> all;
   for (const std::string& stream : streams) {
-    ASSIGN_OR_RETURN(std::vector<Contribution> events,
-                     CollectContributions(view, {stream}, filter));
-    if (events.empty() || events.front().day > to) continue;
-    TemperatureAt a = ComputeAt(events, from, params);
-    TemperatureAt b = ComputeAt(events, to, params);
+    ASSIGN_OR_RETURN(std::vector<DayTotals> days,
+                     CollectDayTotals(view, {stream}, filter));
+    if (days.empty() || days.front().day > to) continue;
+    TemperatureAt a = ComputeAt(days, from, params);
+    TemperatureAt b = ComputeAt(days, to, params);
     if (b.heat < min_heat) continue;
     all.push_back({stream, a.temperature, b.temperature, b.heat});
   }

@@ -25,8 +25,20 @@ struct VersionFilter {
 // The position an answer reflects: as_of capped by the view.
 Position EffectivePosition(const ReadView& view, Position as_of);
 
-// The live contributions of the streams (merged, sorted by day).
+// The live contributions of the streams (merged, sorted by day), from their
+// versions: O(versions of the streams).
 absl::StatusOr<std::vector<Contribution>> CollectContributions(
+    const ReadView& view, const std::vector<std::string>& streams,
+    const VersionFilter& filter);
+
+// Whether the store's per-day totals answer the filter: no tag or quad
+// filter, and as of the view's own position (directed or not).
+bool DayTotalsAnswer(const ReadView& view, const VersionFilter& filter);
+
+// The per-day totals of the live events of the streams that pass the filter,
+// merged, in day order: from the store's day totals when they answer the
+// filter (O(days of the streams)), else from the versions.
+absl::StatusOr<std::vector<DayTotals>> CollectDayTotals(
     const ReadView& view, const std::vector<std::string>& streams,
     const VersionFilter& filter);
 

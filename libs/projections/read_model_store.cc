@@ -28,6 +28,7 @@ namespace {
 // Key layout (docs/projections.md):
 //   'm' name                               -> metadata
 //   'v' len stream be32(day+bias) be64(pos) -> PairVersion value
+//   'a' len stream be32(day+bias)          -> PairDay value (day totals)
 //   'd' be64(pos)                          -> the entry (eventlog codec)
 //   'x' uuid                               -> be64(orig) be32(day+bias) be64(ver) u8 retracted stream
 //   'c' stream                             -> be64(last changed position)
@@ -52,16 +53,22 @@ DayNumber UnbiasDay(uint32_t v) {
   return DayNumber(static_cast<int32_t>(int64_t{v} - kDayBias));
 }
 
-std::string VersionPrefix(absl::string_view stream) {
-  std::string k(1, 'v');
+// 'v' or 'a', then the stream with its length.
+std::string StreamPrefix(char kind, absl::string_view stream) {
+  std::string k(1, kind);
   k.push_back(static_cast<char>(stream.size()));
   k.append(stream.data(), stream.size());
   return k;
 }
 std::string VersionKey(absl::string_view stream, DayNumber day, Position pos) {
-  std::string k = VersionPrefix(stream);
+  std::string k = StreamPrefix('v', stream);
   PutBe32(&k, BiasDay(day));
   keys::PutBigEndian64(&k, pos.value());
+  return k;
+}
+std::string DayKey(absl::string_view stream, DayNumber day) {
+  std::string k = StreamPrefix('a', stream);
+  PutBe32(&k, BiasDay(day));
   return k;
 }
 std::string DetailKey(Position pos) {
@@ -122,22 +129,26 @@ PairVersion VersionOf(const RecordedEntry& e, Position original) {
   return v;
 }
 
-// Decoded versions of whole streams, kept in memory so that a query does
-// not re-read and re-decode a pair's versions from RocksDB each time. An
-// entry is tagged with the stream's last-changed position; it is valid for
-// a view whose snapshot holds exactly that last change (see Lookup). Bounded
-// by an estimate of its bytes; when full, arbitrary entries are dropped.
-class VersionCache {
+// Decoded read models of whole streams (their versions, or their day
+// totals), kept in memory so that a query does not re-read and re-decode
+// them from RocksDB each time. An entry is tagged with the stream's
+// last-changed position; it is valid for a view whose snapshot holds exactly
+// that last change (see Cacheable). Bounded by an estimate of its bytes;
+// when full, arbitrary entries are dropped. A stream too big to keep (more
+// than a quarter of the bound) is remembered as such, so that readers scan
+// only the range they need instead of the whole stream.
+template <typename T>
+class StreamCache {
  public:
-  struct Versions {
+  struct Items {
     Position last_changed;
-    std::vector<PairVersion> versions;  // (day, version position) order
+    std::vector<T> items;  // key order
     size_t bytes = 0;
   };
-  explicit VersionCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit StreamCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  std::shared_ptr<const Versions> Find(const std::string& stream,
-                                       Position last_changed) const {
+  std::shared_ptr<const Items> Find(const std::string& stream,
+                                    Position last_changed) const {
     std::lock_guard lock(mu_);
     auto it = map_.find(stream);
     if (it == map_.end() || it->second->last_changed != last_changed) {
@@ -146,9 +157,19 @@ class VersionCache {
     return it->second;
   }
 
-  void Insert(const std::string& stream, std::shared_ptr<Versions> v) {
-    if (v->bytes > max_bytes_ / 4) return;  // one pair may not crowd out all
+  bool TooBig(const std::string& stream, Position last_changed) const {
     std::lock_guard lock(mu_);
+    auto it = too_big_.find(stream);
+    return it != too_big_.end() && it->second == last_changed;
+  }
+
+  void Insert(const std::string& stream, std::shared_ptr<const Items> v) {
+    std::lock_guard lock(mu_);
+    if (v->bytes > max_bytes_ / 4) {  // one stream may not crowd out all
+      too_big_[stream] = v->last_changed;
+      return;
+    }
+    too_big_.erase(stream);
     if (auto it = map_.find(stream); it != map_.end()) {
       bytes_ -= it->second->bytes;
       map_.erase(it);
@@ -164,11 +185,14 @@ class VersionCache {
  private:
   const size_t max_bytes_;
   mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const Versions>> map_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Items>> map_;
+  absl::flat_hash_map<std::string, Position> too_big_;
   size_t bytes_ = 0;  // guarded by mu_
 };
+using VersionCache = StreamCache<PairVersion>;
+using DayCache = StreamCache<PairDay>;
 
-// What a view needs from its store to use the cache: the stream's last
+// What a view needs from its store to use the caches: the stream's last
 // change and the checkpoint, read together (Apply updates both together,
 // after its write).
 class VersionSource {
@@ -176,7 +200,8 @@ class VersionSource {
   virtual ~VersionSource() = default;
   virtual std::pair<Position, Position> LastChangedAndCheckpoint(
       const std::string& stream) const = 0;
-  virtual VersionCache& cache() const = 0;
+  virtual VersionCache& versions() const = 0;
+  virtual DayCache& days() const = 0;
 };
 
 class RocksReadView final : public ReadView {
@@ -197,36 +222,30 @@ class RocksReadView final : public ReadView {
   absl::Status ForEachVersion(
       const std::string& stream, DayNumber from, DayNumber to,
       const std::function<bool(const PairVersion&)>& fn) const override {
-    // The snapshot holds exactly the stream's versions as of its last
-    // change L when the store, read after the snapshot was taken, has
-    // published a checkpoint >= ours and still reports L <= ours: no change
-    // of the stream lies in (L, position_].
-    const auto [last_changed, published] =
-        source_->LastChangedAndCheckpoint(stream);
-    const bool cacheable = last_changed.value() != 0 &&
-                           position_ <= published &&
-                           last_changed <= position_;
-    if (!cacheable) return Scan(stream, from, to, fn);
-    VersionCache& cache = source_->cache();
-    std::shared_ptr<const VersionCache::Versions> cached =
-        cache.Find(stream, last_changed);
+    const std::optional<Position> last_changed = Cacheable(stream);
+    VersionCache& cache = source_->versions();
+    if (!last_changed || cache.TooBig(stream, *last_changed)) {
+      return Scan(stream, from, to, fn);
+    }
+    std::shared_ptr<const VersionCache::Items> cached =
+        cache.Find(stream, *last_changed);
     if (cached == nullptr) {
-      auto fresh = std::make_shared<VersionCache::Versions>();
-      fresh->last_changed = last_changed;
+      auto fresh = std::make_shared<VersionCache::Items>();
+      fresh->last_changed = *last_changed;
       RETURN_IF_ERROR(Scan(stream, DayNumber(kMinDay), DayNumber(kMaxDay),
                            [&](const PairVersion& v) {
                              fresh->bytes += sizeof(PairVersion) + 16;
                              for (const std::string& t : v.tags) {
                                fresh->bytes += sizeof(std::string) + t.size();
                              }
-                             fresh->versions.push_back(v);
+                             fresh->items.push_back(v);
                              return true;
                            }));
-      fresh->bytes += sizeof(VersionCache::Versions) + stream.size() + 64;
+      fresh->bytes += sizeof(VersionCache::Items) + stream.size() + 64;
       cached = fresh;
       cache.Insert(stream, std::move(fresh));
     }
-    const std::vector<PairVersion>& all = cached->versions;
+    const std::vector<PairVersion>& all = cached->items;
     auto it = std::lower_bound(
         all.begin(), all.end(), from,
         [](const PairVersion& v, DayNumber d) { return v.day < d; });
@@ -234,6 +253,27 @@ class RocksReadView final : public ReadView {
       if (!fn(*it)) break;
     }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::shared_ptr<const std::vector<PairDay>>> Days(
+      const std::string& stream) const override {
+    const std::optional<Position> last_changed = Cacheable(stream);
+    DayCache& cache = source_->days();
+    if (last_changed) {
+      if (auto cached = cache.Find(stream, *last_changed)) {
+        return std::shared_ptr<const std::vector<PairDay>>(cached,
+                                                           &cached->items);
+      }
+    }
+    auto fresh = std::make_shared<DayCache::Items>();
+    RETURN_IF_ERROR(ScanDays(stream, &fresh->items));
+    fresh->bytes = sizeof(DayCache::Items) + stream.size() + 64 +
+                   fresh->items.size() * sizeof(PairDay);
+    if (last_changed) {
+      fresh->last_changed = *last_changed;
+      cache.Insert(stream, fresh);
+    }
+    return std::shared_ptr<const std::vector<PairDay>>(fresh, &fresh->items);
   }
 
   absl::StatusOr<RecordedEntry> Entry(Position version) const override {
@@ -250,9 +290,23 @@ class RocksReadView final : public ReadView {
   static constexpr int32_t kMinDay = -719162;  // 0001-01-01
   static constexpr int32_t kMaxDay = 2932896;  // 9999-12-31
 
+  // The stream's last change L when the snapshot holds exactly the stream's
+  // read models as of L: the store, read after the snapshot was taken, has
+  // published a checkpoint >= ours and still reports L <= ours, so no change
+  // of the stream lies in (L, position_]. None: read the snapshot itself.
+  std::optional<Position> Cacheable(const std::string& stream) const {
+    const auto [last_changed, published] =
+        source_->LastChangedAndCheckpoint(stream);
+    if (last_changed.value() != 0 && position_ <= published &&
+        last_changed <= position_) {
+      return last_changed;
+    }
+    return std::nullopt;
+  }
+
   absl::Status Scan(const std::string& stream, DayNumber from, DayNumber to,
                     const std::function<bool(const PairVersion&)>& fn) const {
-    const std::string prefix = VersionPrefix(stream);
+    const std::string prefix = StreamPrefix('v', stream);
     std::string lower = prefix, upper = prefix;
     PutBe32(&lower, BiasDay(from));
     PutBe32(&upper, BiasDay(to) + 1);
@@ -278,6 +332,32 @@ class RocksReadView final : public ReadView {
       if (!fn(v)) break;
     }
     return FromRocks(it->status(), "reading versions");
+  }
+
+  absl::Status ScanDays(const std::string& stream,
+                        std::vector<PairDay>* out) const {
+    const std::string prefix = StreamPrefix('a', stream);
+    // Keys are the prefix and 4 bytes: five 0xff bytes bound them all.
+    const std::string upper = prefix + std::string(5, '\xff');
+    rocksdb::Slice lo(prefix), hi(upper);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.iterate_lower_bound = &lo;
+    ro.iterate_upper_bound = &hi;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      if (key.size() != prefix.size() + 4) {
+        return absl::DataLossError("malformed day key");
+      }
+      PairDay d;
+      d.day = UnbiasDay(GetBe32(key.substr(prefix.size())));
+      if (!DecodePairDayValue({it->value().data(), it->value().size()}, &d)) {
+        return absl::DataLossError("malformed day totals");
+      }
+      out->push_back(d);
+    }
+    return FromRocks(it->status(), "reading day totals");
   }
 
   rocksdb::DB* db_;
@@ -367,7 +447,8 @@ class RocksReadModelStore final : public ReadModelStore,
     auto it = changed_.find(stream);
     return {it == changed_.end() ? Position() : it->second, checkpoint_};
   }
-  VersionCache& cache() const override { return cache_; }
+  VersionCache& versions() const override { return versions_; }
+  DayCache& days() const override { return days_; }
 
   // Requires mu_ (or construction).
   void Touch(const std::string& stream, Position pos) {
@@ -384,30 +465,49 @@ class RocksReadModelStore final : public ReadModelStore,
 
   // A batch being applied: the writes, plus the values it staged for the
   // keys that later entries of the same batch may read back (ids and
-  // versions, for corrections and retractions). The puts are written in key
-  // order at the end (Write()), so that consecutive memtable inserts land
+  // versions, for corrections and retractions), plus the day totals it
+  // changed (read once, then counted in entry order, so that the totals are
+  // the same sums whatever the batch sizes). The puts are written in key
+  // order at the end (Build()), so that consecutive memtable inserts land
   // next to each other and the skiplist's insert splice is reused: in entry
   // order the 'v', 'd' and 'x' keys of each entry interleave and every
   // insert was a full search (half of catch-up's CPU).
   struct Staging {
     std::vector<std::pair<std::string, std::string>> puts;
     absl::flat_hash_map<std::string, std::string> readable;
+    absl::flat_hash_map<std::string, PairDay> days;
     absl::Status Put(std::string key, std::string value, bool read_back) {
       if (read_back) readable.insert_or_assign(key, value);
       puts.emplace_back(std::move(key), std::move(value));
       return absl::OkStatus();
     }
-    // The batch in key order; of a key put twice, the later value.
+    // The batch in key order; of a key put twice, the later value. Days
+    // left without events are deleted.
     absl::Status Build(rocksdb::WriteBatch* wb) {
+      std::vector<std::string> emptied;
+      for (auto& [key, day] : days) {
+        if (day.empty()) {
+          emptied.push_back(key);
+        } else {
+          puts.emplace_back(key, EncodePairDayValue(day));
+        }
+      }
       std::stable_sort(puts.begin(), puts.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
       for (size_t i = 0; i < puts.size(); ++i) {
         if (i + 1 < puts.size() && puts[i + 1].first == puts[i].first) continue;
         RETURN_IF_ERROR(FromRocks(wb->Put(puts[i].first, puts[i].second), "staging"));
       }
+      std::sort(emptied.begin(), emptied.end());
+      for (const std::string& key : emptied) {
+        RETURN_IF_ERROR(FromRocks(wb->Delete(key), "staging"));
+      }
       return absl::OkStatus();
     }
   };
+  // Counts a version's event in (sign +1) or out of (sign -1) its day.
+  absl::Status CountDay(Staging& wb, const std::string& stream,
+                        const PairVersion& v, int sign);
   absl::Status ApplyOne(Staging& wb, const RecordedEntry& e,
                         absl::flat_hash_map<std::string, Position>& touched);
   absl::StatusOr<std::optional<std::string>> Get(Staging& wb,
@@ -420,8 +520,9 @@ class RocksReadModelStore final : public ReadModelStore,
   bool woken_ = false;   // guarded by mu_
   absl::flat_hash_map<std::string, Position> changed_;  // guarded by mu_
   absl::flat_hash_map<std::string, std::set<std::string>> by_actor_;
-  // Decoded versions per stream: 128 MiB at most.
-  mutable VersionCache cache_{128u << 20};
+  // Decoded versions per stream: 128 MiB at most; day totals: 64 MiB.
+  mutable VersionCache versions_{128u << 20};
+  mutable DayCache days_{64u << 20};
 };
 
 absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
@@ -436,6 +537,29 @@ absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
   return value;
 }
 
+absl::Status RocksReadModelStore::CountDay(Staging& wb,
+                                          const std::string& stream,
+                                          const PairVersion& v, int sign) {
+  std::string key = DayKey(stream, v.day);
+  auto it = wb.days.find(key);
+  if (it == wb.days.end()) {
+    PairDay day;
+    day.day = v.day;
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+    if (s.ok()) {
+      if (!DecodePairDayValue(value, &day)) {
+        return absl::DataLossError("read models: malformed day totals");
+      }
+    } else if (!s.IsNotFound()) {
+      RETURN_IF_ERROR(FromRocks(s, "reading the read models"));
+    }
+    it = wb.days.emplace(std::move(key), day).first;
+  }
+  it->second.Count(v, sign);
+  return absl::OkStatus();
+}
+
 absl::Status RocksReadModelStore::ApplyOne(
     Staging& wb, const RecordedEntry& e,
     absl::flat_hash_map<std::string, Position>& touched) {
@@ -445,6 +569,7 @@ absl::Status RocksReadModelStore::ApplyOne(
     RETURN_IF_ERROR(wb.Put(VersionKey(e.stream, v.day, e.position),
                            EncodePairVersionValue(v), true));
     RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
+    RETURN_IF_ERROR(CountDay(wb, e.stream, v, +1));
     RETURN_IF_ERROR(wb.Put(
         IdKey(entry.event_id),
         EncodeCurrent({e.position, v.day, e.position, false, e.stream}), true));
@@ -470,9 +595,11 @@ absl::Status RocksReadModelStore::ApplyOne(
         absl::StrCat("read models: missing version of the event at position ",
                      current->original.value()));
   }
+  old.day = current->day;
   old.superseded_at = e.position;
   old.retracted_end = entry.kind == EntryKind::kRetraction;
   RETURN_IF_ERROR(wb.Put(old_key, EncodePairVersionValue(old), true));
+  RETURN_IF_ERROR(CountDay(wb, current->stream, old, -1));
   if (entry.kind == EntryKind::kRetraction) {
     current->retracted = true;
   } else {
@@ -480,6 +607,7 @@ absl::Status RocksReadModelStore::ApplyOne(
     RETURN_IF_ERROR(wb.Put(VersionKey(current->stream, v.day, e.position),
                            EncodePairVersionValue(v), true));
     RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
+    RETURN_IF_ERROR(CountDay(wb, current->stream, v, +1));
     current->day = v.day;
     current->version = e.position;
   }

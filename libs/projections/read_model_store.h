@@ -21,13 +21,15 @@
 #include "absl/time/time.h"
 #include "common/strong_types.h"
 #include "domain/entry.h"
+#include "projections/pair_day.h"
 #include "projections/pair_version.h"
 
 namespace detente {
 
 // Bump when the read models' layout or meaning changes: a store of another
 // version is discarded and rebuilt from the log.
-inline constexpr uint32_t kProjectionVersion = 1;
+// 2: per-pair, per-day totals ('a' keys).
+inline constexpr uint32_t kProjectionVersion = 2;
 
 struct ReadModelStoreOptions {
   std::string path;  // created when missing
@@ -45,6 +47,11 @@ class ReadView {
   virtual absl::Status ForEachVersion(
       const std::string& stream, DayNumber from, DayNumber to,
       const std::function<bool(const PairVersion&)>& fn) const = 0;
+  // The totals of every day of the stream with live events as of the view's
+  // position (never as of an earlier one), in day order. Shared: kept in
+  // memory while the stream does not change.
+  virtual absl::StatusOr<std::shared_ptr<const std::vector<PairDay>>> Days(
+      const std::string& stream) const = 0;
   // The full entry that wrote a version.
   virtual absl::StatusOr<RecordedEntry> Entry(Position version) const = 0;
 };

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <random>
 
 #include "domain/date.h"
 #include "projections/queries.h"
@@ -14,55 +13,12 @@
 namespace detente {
 namespace {
 
-testing::History RandomHistory(std::mt19937_64& rng, int n) {
-  const char* actors[] = {"KOR", "JPN", "USA", "CHN", "PRK"};
-  const char* codes[] = {"036", "040", "057", "111", "163", "172", "190",
-                         "0311"};
-  const char* tags[] = {"security", "economy", "history"};
-  testing::History h;
-  std::vector<RecordedEntry> events;
-  auto pick = [&](int k) { return int(rng() % k); };
-  auto date = [&] {
-    int y = 1965 + pick(58), m = 1 + pick(12), d = 1 + pick(28);
-    char buf[16];
-    switch (pick(5)) {
-      case 0:
-        snprintf(buf, sizeof buf, "%04d", y);
-        break;
-      case 1:
-        snprintf(buf, sizeof buf, "%04d-%02d", y, m);
-        break;
-      default:
-        snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    }
-    return std::string(buf);
-  };
-  for (int i = 0; i < n; ++i) {
-    const int roll = pick(100);
-    if (roll < 12 && !events.empty()) {
-      const RecordedEntry& s = events[pick(int(events.size()))];
-      const bool swap = pick(2) == 0;
-      h.Correction(s, swap ? s.entry.data.target : s.entry.data.source,
-                   swap ? s.entry.data.source : s.entry.data.target, date(),
-                   codes[pick(8)]);
-    } else if (roll < 20 && !events.empty()) {
-      h.Retraction(events[pick(int(events.size()))]);
-    } else {
-      int a = pick(5), b = (a + 1 + pick(4)) % 5;
-      std::vector<std::string> t;
-      if (pick(2)) t.push_back(tags[pick(3)]);
-      events.push_back(h.Event(actors[a], actors[b], date(), codes[pick(8)], t));
-    }
-  }
-  return h;
-}
-
 TEST(RebuildEqualityTest, IncrementalEqualsRebuild) {
   const uint64_t seed = std::random_device()();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
   for (int round = 0; round < 5; ++round) {
-    testing::History h = RandomHistory(rng, 1500);
+    testing::History h = testing::RandomHistory(rng, 1500);
     const std::string full_path = testing::TempPath("rebuild-full");
     const std::string inc_path = testing::TempPath("rebuild-inc");
     auto full = ReadModelStore::Open({.path = full_path});

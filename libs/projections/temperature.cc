@@ -20,10 +20,10 @@ class DecayedSums {
     now_ = day;
     started_ = true;
   }
-  void Add(const Contribution& c) {
-    AdvanceTo(c.day);
-    heat_ += c.weight;
-    warmth_ += c.weight * c.goldstein;
+  void Add(const DayTotals& d) {
+    AdvanceTo(d.day);
+    heat_ += d.weight_sum;
+    warmth_ += d.goldstein_sum;
   }
   double heat() const { return heat_; }
   double temperature() const {
@@ -42,31 +42,61 @@ class DecayedSums {
 
 }  // namespace
 
-std::vector<SeriesPoint> ComputeSeries(std::span<const Contribution> events,
+void DayTotals::Count(double weight, double goldstein, QuadClass quad,
+                      int sign) {
+  events += sign;
+  weight_sum += sign * weight;
+  goldstein_sum += sign * (weight * goldstein);
+  const int q = static_cast<int>(quad);
+  if (q >= 1 && q <= 4) quad_counts[q - 1] += sign;
+  if (events == 0) {
+    // Exactly nothing, not the rounding left by adding and removing.
+    weight_sum = goldstein_sum = 0;
+  }
+}
+
+void DayTotals::Add(const DayTotals& other) {
+  events += other.events;
+  weight_sum += other.weight_sum;
+  goldstein_sum += other.goldstein_sum;
+  for (int q = 0; q < 4; ++q) quad_counts[q] += other.quad_counts[q];
+}
+
+std::vector<DayTotals> TotalsByDay(std::span<const Contribution> events) {
+  std::vector<DayTotals> out;
+  for (const Contribution& c : events) {
+    if (out.empty() || out.back().day != c.day) {
+      out.emplace_back();
+      out.back().day = c.day;
+    }
+    out.back().Count(c.weight, c.goldstein, c.quad, +1);
+  }
+  return out;
+}
+
+std::vector<SeriesPoint> ComputeSeries(std::span<const DayTotals> days,
                                        std::span<const Period> periods,
                                        const KernelParams& params) {
   std::vector<SeriesPoint> out;
   out.reserve(periods.size());
   DecayedSums sums(params);
-  size_t next = 0;  // first event not yet added to the sums
-  size_t in_period = 0;  // first event that may fall in the current period
+  size_t next = 0;       // first day not yet added to the sums
+  size_t in_period = 0;  // first day that may fall in the current period
   for (const Period& p : periods) {
     SeriesPoint point;
     point.period = p;
-    while (next < events.size() && events[next].day <= p.end) {
-      sums.Add(events[next++]);
+    while (next < days.size() && days[next].day <= p.end) {
+      sums.Add(days[next++]);
     }
-    while (in_period < events.size() && events[in_period].day < p.start) {
+    while (in_period < days.size() && days[in_period].day < p.start) {
       ++in_period;
     }
-    for (size_t i = in_period; i < events.size() && events[i].day <= p.end;
-         ++i) {
-      const Contribution& c = events[i];
-      ++point.events;
-      point.weight_sum += c.weight;
-      point.goldstein_sum += c.weight * c.goldstein;
-      const int q = static_cast<int>(c.quad);
-      if (q >= 1 && q <= 4) ++point.quad_counts[q - 1];
+    for (size_t i = in_period; i < days.size() && days[i].day <= p.end; ++i) {
+      const DayTotals& d = days[i];
+      point.events += d.events;
+      point.weight_sum += d.weight_sum;
+      point.goldstein_sum += d.goldstein_sum;
+      for (int q = 0; q < 4; ++q) point.quad_counts[q] += d.quad_counts[q];
     }
     if (sums.started()) {
       sums.AdvanceTo(p.end);
@@ -78,16 +108,27 @@ std::vector<SeriesPoint> ComputeSeries(std::span<const Contribution> events,
   return out;
 }
 
-TemperatureAt ComputeAt(std::span<const Contribution> events, DayNumber t,
+std::vector<SeriesPoint> ComputeSeries(std::span<const Contribution> events,
+                                       std::span<const Period> periods,
+                                       const KernelParams& params) {
+  return ComputeSeries(TotalsByDay(events), periods, params);
+}
+
+TemperatureAt ComputeAt(std::span<const DayTotals> days, DayNumber t,
                         const KernelParams& params) {
   DecayedSums sums(params);
-  for (const Contribution& c : events) {
-    if (c.day > t) break;
-    sums.Add(c);
+  for (const DayTotals& d : days) {
+    if (d.day > t) break;
+    sums.Add(d);
   }
   if (!sums.started()) return {};
   sums.AdvanceTo(t);
   return {sums.temperature(), sums.heat()};
+}
+
+TemperatureAt ComputeAt(std::span<const Contribution> events, DayNumber t,
+                        const KernelParams& params) {
+  return ComputeAt(TotalsByDay(events), t, params);
 }
 
 }  // namespace detente

@@ -7,8 +7,13 @@
 //   heat(t)        = sum_i w_i * k_i(t)
 //   temperature(t) = sum_i w_i * g_i * k_i(t) / (c + heat(t))
 //
-//   std::vector<Contribution> events = ...;   // sorted by day
-//   std::vector<SeriesPoint> s = ComputeSeries(events, periods, {.half_life = 90});
+// Events on the same day decay alike, so the kernel works on per-day totals
+// (DayTotals): the read models keep them per pair and day, and a series costs
+// O(days with events + periods) whatever the number of events.
+//
+//   std::vector<DayTotals> days = TotalsByDay(events);  // or from the store
+//   std::vector<SeriesPoint> s = ComputeSeries(days, periods, {.half_life =
+//   90});
 #pragma once
 
 #include <span>
@@ -27,6 +32,24 @@ struct Contribution {
   QuadClass quad = QuadClass::kUnspecified;
 };
 
+// The events of one day, summed: all the kernel needs of them.
+struct DayTotals {
+  DayNumber day;
+  uint32_t events = 0;
+  double weight_sum = 0;
+  double goldstein_sum = 0;                // sum of w * g
+  uint32_t quad_counts[4] = {0, 0, 0, 0};  // verbal coop .. material conflict
+
+  // Adds (sign +1) or removes (sign -1) one event of this day.
+  void Count(double weight, double goldstein, QuadClass quad, int sign);
+  // Adds another day's totals (same day).
+  void Add(const DayTotals& other);
+};
+
+// Per-day totals of events sorted by day, in day order (days without events
+// left out).
+std::vector<DayTotals> TotalsByDay(std::span<const Contribution> events);
+
 struct KernelParams {
   double half_life = 90;  // days, > 0
   double prior = 1;       // >= 0
@@ -38,13 +61,17 @@ struct SeriesPoint {
   double heat = 0;
   uint32_t events = 0;
   double weight_sum = 0;
-  double goldstein_sum = 0;  // sum of w * g
+  double goldstein_sum = 0;                // sum of w * g
   uint32_t quad_counts[4] = {0, 0, 0, 0};  // verbal coop .. material conflict
 };
 
-// One point per period, evaluated at each period's last day. `events` must
-// be sorted by day; events before the first period count through decay.
-// O(events + periods).
+// One point per period, evaluated at each period's last day. `days` must be
+// sorted by day, one entry per day; days before the first period count
+// through decay. O(days + periods).
+std::vector<SeriesPoint> ComputeSeries(std::span<const DayTotals> days,
+                                       std::span<const Period> periods,
+                                       const KernelParams& params);
+// The same from single events sorted by day (their per-day totals).
 std::vector<SeriesPoint> ComputeSeries(std::span<const Contribution> events,
                                        std::span<const Period> periods,
                                        const KernelParams& params);
@@ -55,6 +82,8 @@ struct TemperatureAt {
 };
 
 // The temperature and heat at day t (events after t do not count).
+TemperatureAt ComputeAt(std::span<const DayTotals> days, DayNumber t,
+                        const KernelParams& params);
 TemperatureAt ComputeAt(std::span<const Contribution> events, DayNumber t,
                         const KernelParams& params);
 

@@ -1,0 +1,178 @@
+// The per-day totals the store maintains on apply ('a' keys) against the
+// totals recomputed from the versions, which the hand-computed fixtures of
+// queries_test.cc check: equal for every pair, both ways and each way,
+// groups and series, after every batch of random histories with weights,
+// Goldstein overrides, corrections that move or reverse events, and
+// retractions. Plus the value codec and the removal of emptied days.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "domain/date.h"
+#include "projections/pair_day.h"
+#include "projections/queries.h"
+#include "projections/test_history.h"
+
+namespace detente {
+namespace {
+
+void ExpectSameTotals(const std::vector<DayTotals>& fast,
+                      const std::vector<DayTotals>& slow,
+                      const std::string& what) {
+  ASSERT_EQ(fast.size(), slow.size()) << what;
+  for (size_t i = 0; i < fast.size(); ++i) {
+    const DayTotals& a = fast[i];
+    const DayTotals& b = slow[i];
+    ASSERT_EQ(a.day, b.day) << what << " #" << i;
+    EXPECT_EQ(a.events, b.events) << what << " #" << i;
+    EXPECT_EQ(a.weight_sum, b.weight_sum) << what << " #" << i;  // integers
+    EXPECT_NEAR(a.goldstein_sum, b.goldstein_sum, 1e-9) << what << " #" << i;
+    for (int q = 0; q < 4; ++q) {
+      EXPECT_EQ(a.quad_counts[q], b.quad_counts[q]) << what << " #" << i;
+    }
+  }
+}
+
+// The versions' totals: the path taken for as-of and filtered questions.
+std::vector<DayTotals> FromVersions(const ReadView& view,
+                                    const std::vector<std::string>& streams,
+                                    const VersionFilter& filter) {
+  auto events = CollectContributions(view, streams, filter);
+  EXPECT_TRUE(events.ok()) << events.status();
+  return events.ok() ? TotalsByDay(*events) : std::vector<DayTotals>{};
+}
+
+void CheckStore(const ReadModelStore& store) {
+  std::unique_ptr<ReadView> view = store.View();
+  const std::vector<std::string> streams = store.Streams();
+  for (const std::string& stream : streams) {
+    const std::string first = stream.substr(0, 3), second = stream.substr(4);
+    for (const std::string& source : {std::string(), first, second}) {
+      VersionFilter f;
+      f.directed_source = source;
+      ASSERT_TRUE(DayTotalsAnswer(*view, f));
+      auto fast = CollectDayTotals(*view, {stream}, f);
+      ASSERT_TRUE(fast.ok()) << fast.status();
+      ExpectSameTotals(*fast, FromVersions(*view, {stream}, f),
+                       stream + " from " + source);
+    }
+  }
+  // A group: every pair pooled.
+  auto fast = CollectDayTotals(*view, streams, {});
+  ASSERT_TRUE(fast.ok());
+  ExpectSameTotals(*fast, FromVersions(*view, streams, {}), "group");
+
+  // Series: the answer (day totals) against the kernel on the versions.
+  SeriesQuery q;
+  q.streams = {streams.front()};
+  q.from = ToDayNumber({1965, 1, 1});
+  q.to = ToDayNumber({1968, 12, 31});
+  q.resolution = Resolution::kWeek;
+  auto answer = ComputeSeriesAnswer(*view, q, *q.to);
+  ASSERT_TRUE(answer.ok());
+  auto periods = PeriodsOverlapping(*q.from, *q.to, q.resolution, 1000);
+  ASSERT_TRUE(periods.ok());
+  const std::vector<SeriesPoint> slow =
+      ComputeSeries(FromVersions(*view, q.streams, {}), *periods, q.params);
+  ASSERT_EQ(answer->points.size(), slow.size());
+  for (size_t i = 0; i < slow.size(); ++i) {
+    EXPECT_NEAR(answer->points[i].temperature, slow[i].temperature, 1e-9);
+    EXPECT_NEAR(answer->points[i].heat, slow[i].heat, 1e-9);
+    EXPECT_EQ(answer->points[i].events, slow[i].events);
+  }
+}
+
+TEST(DayTotalsTest, EqualTheVersionsAfterEveryBatch) {
+  const uint64_t seed = std::random_device()();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 3; ++round) {
+    // Three years: many events share a day, and corrections move them.
+    testing::History h = testing::RandomHistory(rng, 1200, 3);
+    const std::string path = testing::TempPath("day-totals");
+    auto store = ReadModelStore::Open({.path = path});
+    ASSERT_TRUE(store.ok());
+    size_t at = 0;
+    int checks = 0;
+    while (at < h.all.size()) {
+      const size_t end = std::min(h.all.size(), at + 1 + rng() % 150);
+      std::vector<RecordedEntry> batch(h.all.begin() + at, h.all.begin() + end);
+      ASSERT_TRUE((*store)->Apply(batch, Position(end)).ok());
+      at = end;
+      if (rng() % 3 == 0 || at == h.all.size()) {
+        CheckStore(**store);
+        ++checks;
+      }
+      if (::testing::Test::HasFailure()) return;
+    }
+    EXPECT_GT(checks, 1);
+    store->reset();
+    std::filesystem::remove_all(path);
+  }
+}
+
+TEST(DayTotalsTest, ARetractedDayLeavesNoTotals) {
+  const std::string path = testing::TempPath("day-totals-empty");
+  auto store = ReadModelStore::Open({.path = path});
+  ASSERT_TRUE(store.ok());
+  testing::History h;
+  RecordedEntry a = h.Event("KOR", "JPN", "2019-07-04", "172", {}, 3, -4.7);
+  RecordedEntry b = h.Event("JPN", "KOR", "2019-07-04", "036");
+  ASSERT_TRUE((*store)->Apply(h.all, Position(2)).ok());
+  auto days = (*store)->View()->Days("JPN-KOR");
+  ASSERT_TRUE(days.ok());
+  ASSERT_EQ((*days)->size(), 1u);
+  const PairDay& d = (*days)->front();
+  EXPECT_EQ(d.day, ToDayNumber({2019, 7, 4}));
+  // JPN-KOR: JPN is the first actor, so JPN->KOR is way 0.
+  EXPECT_EQ(d.way[0].events, 1u);
+  EXPECT_EQ(d.way[0].goldstein_sum, 4.0);  // CAMEO 036: +4
+  EXPECT_EQ(d.way[1].events, 1u);
+  EXPECT_EQ(d.way[1].weight_sum, 3.0);
+  EXPECT_DOUBLE_EQ(d.way[1].goldstein_sum, 3 * -4.7);
+
+  h.Retraction(a);
+  h.Retraction(b);
+  ASSERT_TRUE((*store)->Apply({h.all[2], h.all[3]}, Position(4)).ok());
+  days = (*store)->View()->Days("JPN-KOR");
+  ASSERT_TRUE(days.ok());
+  EXPECT_TRUE((*days)->empty());
+  for (const auto& [key, value] : (*store)->DumpForTest()) {
+    EXPECT_NE(key[0], 'a') << "day totals left after every event was retracted";
+  }
+  store->reset();
+  std::filesystem::remove_all(path);
+}
+
+TEST(DayTotalsTest, ValueCodecRoundTrips) {
+  PairDay d;
+  d.day = DayNumber(123);
+  d.way[0].Count(2, -3.25, QuadClass::kMaterialConflict, +1);
+  d.way[1].Count(1, 7.5, QuadClass::kVerbalCooperation, +1);
+  d.way[1].Count(4, 0.1, QuadClass::kVerbalCooperation, +1);
+  const std::string value = EncodePairDayValue(d);
+  PairDay back;
+  back.day = DayNumber(123);
+  ASSERT_TRUE(DecodePairDayValue(value, &back));
+  for (int w = 0; w < 2; ++w) {
+    EXPECT_EQ(back.way[w].day, DayNumber(123));
+    EXPECT_EQ(back.way[w].events, d.way[w].events);
+    EXPECT_EQ(back.way[w].weight_sum, d.way[w].weight_sum);
+    EXPECT_EQ(back.way[w].goldstein_sum, d.way[w].goldstein_sum);
+    for (int q = 0; q < 4; ++q) {
+      EXPECT_EQ(back.way[w].quad_counts[q], d.way[w].quad_counts[q]);
+    }
+  }
+  EXPECT_EQ(back.way[1].events, 2u);
+  EXPECT_EQ(back.way[1].quad_counts[0], 2u);
+  EXPECT_FALSE(DecodePairDayValue(value.substr(1), &back));
+  // Removing every event leaves exactly zero, not rounding.
+  d.way[1].Count(1, 7.5, QuadClass::kVerbalCooperation, -1);
+  d.way[1].Count(4, 0.1, QuadClass::kVerbalCooperation, -1);
+  EXPECT_EQ(d.way[1].goldstein_sum, 0.0);
+  EXPECT_EQ(d.way[1].weight_sum, 0.0);
+}
+
+}  // namespace
+}  // namespace detente
