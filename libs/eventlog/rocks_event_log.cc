@@ -2,13 +2,16 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <future>
@@ -61,11 +64,26 @@ struct GroupOverlay {
 // in key order, so that consecutive memtable inserts land next to each
 // other and the skiplist's insert splice is reused (four interleaved key
 // ranges per entry made every insert a full search).
+// The 'i' and 's' puts are kept as plain fields and encoded only when the
+// batch is built (no strings per key to allocate, sort and free); their
+// streams are views of strings that outlive the write (the batch's
+// Pending::streams, or the received group's records).
 struct GroupWrites {
   using KeyValue = std::pair<std::string, std::string>;
-  std::vector<KeyValue> entries;  // 'e': already ascending
-  std::vector<KeyValue> ids;      // 'i'
-  std::vector<KeyValue> streams;  // 's'
+  struct IdWrite {
+    Uuid id;
+    uint64_t position;
+    EntryKind kind;
+    absl::string_view stream;
+  };
+  struct StreamWrite {
+    absl::string_view stream;
+    uint64_t position;
+    uint64_t revision;
+  };
+  std::vector<KeyValue> entries;     // 'e': already ascending
+  std::vector<IdWrite> ids;          // 'i'
+  std::vector<StreamWrite> streams;  // 's'
   size_t bytes = 0;
 };
 
@@ -431,8 +449,21 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   // Key order: 'e' < 'h' < 'i' < 'm' < 's'. Keys are unique within a group.
   auto by_key = [](const GroupWrites::KeyValue& a,
                    const GroupWrites::KeyValue& b) { return a.first < b.first; };
-  std::sort(writes.ids.begin(), writes.ids.end(), by_key);
-  std::sort(writes.streams.begin(), writes.streams.end(), by_key);
+  // 'i' uuid: the ids' byte order.
+  std::sort(writes.ids.begin(), writes.ids.end(),
+            [](const GroupWrites::IdWrite& a, const GroupWrites::IdWrite& b) {
+              return a.id < b.id;
+            });
+  // 's' len(1) stream be64(position): length, then bytes, then position.
+  std::sort(
+      writes.streams.begin(), writes.streams.end(),
+      [](const GroupWrites::StreamWrite& a, const GroupWrites::StreamWrite& b) {
+        if (a.stream.size() != b.stream.size()) {
+          return a.stream.size() < b.stream.size();
+        }
+        if (int c = a.stream.compare(b.stream); c != 0) return c < 0;
+        return a.position < b.position;
+      });
   std::vector<GroupWrites::KeyValue> heads;
   heads.reserve(overlay.stream_counts.size());
   for (const auto& [stream, count] : overlay.stream_counts) {
@@ -448,9 +479,28 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
     meta.emplace_back(keys::MetaKey(kReplicatedSequence), std::move(value));
   }
   rocksdb::WriteBatch wb(writes.bytes + heads.size() * 64 + 128);
-  for (const auto* range :
-       {&writes.entries, &heads, &writes.ids, &meta, &writes.streams}) {
-    for (const auto& [k, v] : *range) wb.Put(k, v);
+  for (const auto& [k, v] : writes.entries) wb.Put(k, v);
+  for (const auto& [k, v] : heads) wb.Put(k, v);
+  std::string key;
+  std::string value;
+  for (const GroupWrites::IdWrite& w : writes.ids) {
+    key.assign(1, keys::kIdTag);
+    key.append(reinterpret_cast<const char*>(w.id.bytes().data()), 16);
+    value.clear();
+    keys::PutBigEndian64(&value, w.position);
+    value.push_back(static_cast<char>(w.kind));
+    value.append(w.stream.data(), w.stream.size());
+    wb.Put(key, value);
+  }
+  for (const auto& [k, v] : meta) wb.Put(k, v);
+  for (const GroupWrites::StreamWrite& w : writes.streams) {
+    key.assign(1, keys::kStreamTag);
+    key.push_back(static_cast<char>(w.stream.size()));
+    key.append(w.stream.data(), w.stream.size());
+    keys::PutBigEndian64(&key, w.position);
+    value.clear();
+    keys::PutBigEndian64(&value, w.revision);
+    wb.Put(key, value);
   }
   const uint64_t entries = next - head_.load() - 1;
   const absl::Time write_start = absl::Now();
@@ -652,7 +702,9 @@ absl::Status RocksEventLog::StageReceived(const ReplicatedGroup& g,
     RETURN_IF_ERROR(DecodeRecordView(record, &v));
     absl::StatusOr<Uuid> id = Uuid::FromBytes(v.event_id);
     if (!id.ok()) return inconsistent("a record without a valid id");
-    const std::string stream(v.stream);
+    // A view of `record`, which outlives the write.
+    const absl::string_view stream_view = v.stream;
+    const std::string stream(stream_view);
     uint64_t& count =
         overlay.stream_counts.try_emplace(stream, StreamCount(stream, overlay))
             .first->second;
@@ -663,14 +715,10 @@ absl::Status RocksEventLog::StageReceived(const ReplicatedGroup& g,
     ++count;
     const Position p(next++);
     const auto kind = static_cast<EntryKind>(v.kind);
-    std::string id_value = keys::EncodeIdValue({p, kind, stream});
-    std::string revision;
-    keys::PutBigEndian64(&revision, v.stream_revision);
-    std::string stream_key = keys::StreamKey(stream, p);
-    writes.bytes += record.size() + id_value.size() + stream_key.size() + 64;
+    writes.bytes += record.size() + 2 * stream.size() + 100;
     writes.entries.emplace_back(keys::EntryKey(p), record);
-    writes.ids.emplace_back(keys::IdKey(*id), std::move(id_value));
-    writes.streams.emplace_back(std::move(stream_key), std::move(revision));
+    writes.ids.push_back({*id, p.value(), kind, stream_view});
+    writes.streams.push_back({stream_view, p.value(), v.stream_revision});
     overlay.ids[*id] = keys::IdValue{p, kind, stream};
   }
   return absl::OkStatus();
@@ -812,21 +860,33 @@ absl::Status RocksEventLog::LookupIds(
     std::vector<std::optional<keys::IdValue>>& out) {
   const size_t n = entries.size();
   out.assign(n, std::nullopt);
-  std::vector<std::pair<std::string, size_t>> misses;
-  misses.reserve(n);
+  // The 'i' keys of the misses, in key (= id byte) order.
+  struct Miss {
+    std::array<char, 17> key;
+    size_t index;
+  };
+  std::vector<std::pair<Uuid, size_t>> ids;
+  ids.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     if (auto it = overlay.ids.find(entries[i].event_id);
         it != overlay.ids.end()) {
       out[i] = it->second;
     } else {
-      misses.emplace_back(keys::IdKey(entries[i].event_id), i);
+      ids.emplace_back(entries[i].event_id, i);
     }
   }
-  if (misses.empty()) return absl::OkStatus();
-  std::sort(misses.begin(), misses.end());
+  if (ids.empty()) return absl::OkStatus();
+  std::sort(ids.begin(), ids.end());
+  std::vector<Miss> misses(ids.size());
   std::vector<rocksdb::Slice> key_slices;
   key_slices.reserve(misses.size());
-  for (const auto& m : misses) key_slices.emplace_back(m.first);
+  for (size_t j = 0; j < ids.size(); ++j) {
+    Miss& m = misses[j];
+    m.key[0] = keys::kIdTag;
+    std::memcpy(m.key.data() + 1, ids[j].first.bytes().data(), 16);
+    m.index = ids[j].second;
+    key_slices.emplace_back(m.key.data(), m.key.size());
+  }
   std::vector<rocksdb::PinnableSlice> values(misses.size());
   std::vector<rocksdb::Status> statuses(misses.size());
   db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
@@ -838,7 +898,7 @@ absl::Status RocksEventLog::LookupIds(
     std::optional<keys::IdValue> v =
         keys::DecodeIdValue({values[j].data(), values[j].size()});
     if (!v) return absl::DataLossError("corrupt id index entry");
-    out[misses[j].second] = std::move(v);
+    out[misses[j].index] = std::move(v);
   }
   return absl::OkStatus();
 }
@@ -888,7 +948,7 @@ absl::StatusOr<std::unique_ptr<RocksEventLog::Pending>> RocksEventLog::Prepare(
   p->bodies.reserve(n);
   p->streams.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    const Entry& e = entries[i];
+    Entry& e = entries[i];
     double goldstein = 0;
     QuadClass quad = QuadClass::kUnspecified;
     if (e.kind != EntryKind::kRetraction) {
@@ -897,6 +957,9 @@ absl::StatusOr<std::unique_ptr<RocksEventLog::Pending>> RocksEventLog::Prepare(
       quad = QuadClassOfRoot(CameoRoot(e.data.event_code));
     }
     p->bodies.push_back(EncodeRecordBody(e, goldstein, quad));
+    // The committer needs only the ids and kinds: the texts are freed here,
+    // on the caller's thread that allocated them, not on the committer's.
+    e.data = EventData();
   }
   p->batch = std::move(batch);
   p->done = std::move(done);
@@ -1044,14 +1107,11 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     std::string record = options_.replicator ? pending.bodies[i]
                                              : std::move(pending.bodies[i]);
     AppendRecordCommit(streams[i], o.stream_revision, now_micros, &record);
-    std::string id_value = keys::EncodeIdValue({o.position, e.kind, streams[i]});
-    std::string revision;
-    keys::PutBigEndian64(&revision, o.stream_revision.value());
-    std::string stream_key = keys::StreamKey(streams[i], o.position);
-    writes.bytes += record.size() + id_value.size() + stream_key.size() + 64;
+    writes.bytes += record.size() + 2 * streams[i].size() + 100;
     writes.entries.emplace_back(keys::EntryKey(o.position), std::move(record));
-    writes.ids.emplace_back(keys::IdKey(e.event_id), std::move(id_value));
-    writes.streams.emplace_back(std::move(stream_key), std::move(revision));
+    writes.ids.push_back({e.event_id, o.position.value(), e.kind, streams[i]});
+    writes.streams.push_back(
+        {streams[i], o.position.value(), o.stream_revision.value()});
     overlay.ids[e.event_id] = keys::IdValue{o.position, e.kind, streams[i]};
   }
   // Revisions of duplicates, for the answer.
@@ -1204,8 +1264,31 @@ absl::Status CheckFormat(rocksdb::DB& db) {
   return absl::OkStatus();
 }
 
+// The key range of a key for the memtable's insert hints: the tag, and for
+// stream index keys the stream too ('s' len stream), so that each stream's
+// next key is inserted from where that stream's last one went.
+class InsertHintPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "detente.InsertHintPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    if (key.size() >= 2 && key[0] == keys::kStreamTag) {
+      const size_t n = 2 + static_cast<unsigned char>(key[1]);
+      if (n <= key.size()) return rocksdb::Slice(key.data(), n);
+    }
+    return rocksdb::Slice(key.data(), 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return !key.empty();
+  }
+};
+
 rocksdb::Options MakeRocksOptions(const RocksEventLogOptions& options) {
   rocksdb::Options o;
+  // Memory only (not persisted, the files are unchanged): each key range
+  // (and each stream's index keys) continues its memtable inserts from
+  // where its last insert went instead of from the last key written.
+  o.memtable_insert_with_hint_prefix_extractor =
+      std::make_shared<InsertHintPrefix>();
   o.create_if_missing = true;
   if (options.env != nullptr) o.env = options.env;
   o.info_log = MakeRocksLogger();
