@@ -128,6 +128,31 @@ DayNumber EventDate::last_day() const {
 }
 
 std::string EventDate::ToString() const {
+  // By hand for the usual years (this runs for every append); the same text
+  // as the formats below.
+  if (year_ >= 0 && year_ <= 9999 && month_ >= 1 && month_ <= 99 && day_ >= 1 &&
+      day_ <= 99) {
+    char buf[10];
+    auto two = [](char* p, int v) {
+      p[0] = static_cast<char>('0' + v / 10);
+      p[1] = static_cast<char>('0' + v % 10);
+    };
+    two(buf, year_ / 100);
+    two(buf + 2, year_ % 100);
+    buf[4] = '-';
+    two(buf + 5, month_);
+    buf[7] = '-';
+    two(buf + 8, day_);
+    switch (precision_) {
+      case DatePrecision::kYear:
+        return std::string(buf, 4);
+      case DatePrecision::kMonth:
+        return std::string(buf, 7);
+      case DatePrecision::kDay:
+        break;
+    }
+    return std::string(buf, 10);
+  }
   switch (precision_) {
     case DatePrecision::kYear:
       return absl::StrFormat("%04d", year_);

@@ -1,5 +1,6 @@
 #include "domain/date.h"
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -79,6 +80,23 @@ TEST(DateTest, ParsePrecisions) {
   EXPECT_TRUE(EventDate::Parse("9999-12-31").ok());
   EXPECT_TRUE(EventDate::Parse("2000-02-29").ok());
   EXPECT_EQ(EventDate::Parse("0042")->ToString(), "0042");
+}
+
+TEST(DateTest, ToStringIsTheParsedText) {
+  for (int year : {0, 1, 9, 10, 99, 100, 999, 1000, 1956, 2021, 9999}) {
+    for (int month : {1, 9, 10, 12}) {
+      for (int day : {1, 9, 10, 28}) {
+        const std::string y = absl::StrFormat("%04d", year);
+        const std::string m = absl::StrFormat("%s-%02d", y, month);
+        const std::string d = absl::StrFormat("%s-%02d", m, day);
+        for (const std::string& text : {y, m, d}) {
+          absl::StatusOr<EventDate> parsed = EventDate::Parse(text);
+          if (!parsed.ok()) continue;  // year 0 may be out of range
+          EXPECT_EQ(parsed->ToString(), text);
+        }
+      }
+    }
+  }
 }
 
 TEST(DateTest, RejectsNonDates) {

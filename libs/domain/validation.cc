@@ -1,6 +1,8 @@
 #include "domain/validation.h"
 
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -286,13 +288,10 @@ void CheckEventData(Checker& c, const RawEntry& raw,
   out.weight = raw.weight == 0 ? 1 : raw.weight;
 
   CheckTags(c, raw.tags);
-  out.tags = raw.tags;
   c.Text("title", raw.title, kMaxTitleChars);
-  out.title = raw.title;
   c.Text("source_name", raw.source_name, kMaxSourceNameChars);
-  out.source_name = raw.source_name;
   CheckUrl(c, raw.source_url);
-  out.source_url = raw.source_url;
+  // The texts themselves are taken by ValidateEntryImpl once all is valid.
 }
 
 // A retraction carries no payload but its reason (summary).
@@ -318,10 +317,19 @@ void CheckRetractionData(Checker& c, const RawEntry& raw) {
   must_be_empty("source_url", !raw.source_url.empty());
 }
 
-}  // namespace
-
-absl::StatusOr<Entry> ValidateEntry(const RawEntry& raw,
-                                    const ValidationContext& ctx) {
+// Raw is `const RawEntry&` (the texts are copied) or `RawEntry&` (moved).
+template <typename Raw>
+absl::StatusOr<Entry> ValidateEntryImpl(Raw& raw,
+                                        const ValidationContext& ctx) {
+  constexpr bool kMove = !std::is_const_v<Raw>;
+  auto take = [](auto& field) -> decltype(auto) {
+    if constexpr (kMove) {
+      return std::move(field);
+    } else {
+      return static_cast<const std::remove_reference_t<decltype(field)>&>(
+          field);
+    }
+  };
   Checker c;
   Entry out;
   out.kind = raw.kind;
@@ -340,12 +348,30 @@ absl::StatusOr<Entry> ValidateEntry(const RawEntry& raw,
     CheckEventData(c, raw, ctx, out.data);
   }
   c.Text("summary", raw.summary, kMaxSummaryChars);
-  out.data.summary = raw.summary;
 
   if (!c.violations().empty()) {
     return InvalidArgumentWithViolations(std::move(c.violations()));
   }
+  out.data.summary = take(raw.summary);
+  if (raw.kind != EntryKind::kRetraction) {
+    out.data.tags = take(raw.tags);
+    out.data.title = take(raw.title);
+    out.data.source_name = take(raw.source_name);
+    out.data.source_url = take(raw.source_url);
+  }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Entry> ValidateEntry(const RawEntry& raw,
+                                    const ValidationContext& ctx) {
+  return ValidateEntryImpl(raw, ctx);
+}
+
+absl::StatusOr<Entry> ValidateEntry(RawEntry&& raw,
+                                    const ValidationContext& ctx) {
+  return ValidateEntryImpl(raw, ctx);
 }
 
 double EffectiveGoldstein(const EventData& data) {
@@ -357,6 +383,14 @@ double EffectiveGoldstein(const EventData& data) {
 bool IsValidUtf8(absl::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
+    // ASCII runs, eight bytes at a time.
+    while (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if ((word & 0x8080808080808080ull) != 0) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       ++i;

@@ -61,6 +61,10 @@ struct ValidationContext {
 // lower-case UUIDs, weight defaulted). event_id stays nil when absent.
 absl::StatusOr<Entry> ValidateEntry(const RawEntry& raw,
                                     const ValidationContext& ctx);
+// The same, taking the texts of `raw` instead of copying them (what is left
+// in `raw` is unspecified).
+absl::StatusOr<Entry> ValidateEntry(RawEntry&& raw,
+                                    const ValidationContext& ctx);
 
 // Effective Goldstein score: the override, or the CAMEO table's score.
 double EffectiveGoldstein(const EventData& data);

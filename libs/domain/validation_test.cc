@@ -418,6 +418,14 @@ TEST(Utf8Test, Validity) {
   EXPECT_FALSE(IsValidUtf8("\x80"));
   EXPECT_FALSE(IsValidUtf8("\xe2\x82"));  // truncated
   EXPECT_FALSE(IsValidUtf8("a\xc3("));
+  // Past the eight-byte ASCII runs, at every offset.
+  for (size_t pad = 0; pad < 20; ++pad) {
+    const std::string ascii(pad, 'x');
+    EXPECT_TRUE(IsValidUtf8(ascii + "\xed\x95\x9c" + ascii)) << pad;
+    EXPECT_FALSE(IsValidUtf8(ascii + "\xed\xa0\x80" + ascii)) << pad;
+    EXPECT_FALSE(IsValidUtf8(ascii + "\xe2\x82")) << pad;
+    EXPECT_FALSE(IsValidUtf8(ascii + "\x80" + ascii)) << pad;
+  }
   EXPECT_EQ(Utf8Length("\xed\x95\x9c\xea\xb5\xad"), 2u);
   EXPECT_EQ(Utf8Length("a\xf0\x9f\x98\x80z"), 3u);
 }
