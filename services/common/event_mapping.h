@@ -54,6 +54,30 @@ RawEntry RawEntryFrom(const EventMessage& e) {
   r.source_url = e.source_url();
   return r;
 }
+// The same, taking the texts out of `e` instead of copying them (what is
+// left in `e` is unspecified). On an arena too: the strings' characters are
+// still their own heap blocks, which move.
+template <typename EventMessage>
+RawEntry TakeRawEntry(EventMessage& e) {
+  RawEntry r;
+  r.event_id = std::move(*e.mutable_event_id());
+  r.kind = EntryKindFromWire(static_cast<int>(e.kind()));
+  r.subject_event_id = std::move(*e.mutable_subject_event_id());
+  r.occurred_on = std::move(*e.mutable_occurred_on());
+  r.source = std::move(*e.mutable_source());
+  r.target = std::move(*e.mutable_target());
+  r.event_code = std::move(*e.mutable_event_code());
+  if (e.has_goldstein()) r.goldstein = e.goldstein();
+  r.weight = e.weight();
+  if (e.has_tone()) r.tone = e.tone();
+  r.tags.reserve(e.tags_size());
+  for (std::string& t : *e.mutable_tags()) r.tags.push_back(std::move(t));
+  r.title = std::move(*e.mutable_title());
+  r.summary = std::move(*e.mutable_summary());
+  r.source_name = std::move(*e.mutable_source_name());
+  r.source_url = std::move(*e.mutable_source_url());
+  return r;
+}
 RawEntry FromProto(const v1::Event& e);
 // The inverse for tools that build requests from domain entries.
 void ToProto(const RawEntry& raw, v1::Event* out);

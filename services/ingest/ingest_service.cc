@@ -1,5 +1,8 @@
 #include "services/ingest/ingest_service.h"
 
+#include <google/protobuf/arena.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -102,16 +105,23 @@ grpc::Status TooManyStreams() {
                       "server; retry later");
 }
 
+// Parses straight from the buffer's slices (no copy of the message first).
 bool ParseBuffer(const grpc::ByteBuffer& buffer,
                  google::protobuf::Message* out) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return false;
-  std::string bytes;
-  bytes.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return out->ParseFromString(bytes);
+  grpc::ByteBuffer view(buffer);  // shares the slices
+  grpc::ProtoBufferReader reader(&view);
+  if (!reader.status().ok()) return false;
+  return out->ParseFromZeroCopyStream(&reader);
+}
+
+// The arena an append request is parsed onto: the message, its events and
+// their string objects come from a few blocks instead of one malloc each
+// (a batch of 1000 events is ~11,000 objects).
+google::protobuf::ArenaOptions AppendArenaOptions() {
+  google::protobuf::ArenaOptions o;
+  o.start_block_size = 64 << 10;
+  o.max_block_size = 1 << 20;
+  return o;
 }
 
 void ToBuffer(const google::protobuf::Message& m, grpc::ByteBuffer* out) {
@@ -165,7 +175,7 @@ void IngestService::Record(const absl::StatusOr<AppendResult>& r,
 }
 
 template <typename Request>
-absl::StatusOr<AppendBatch> IngestService::PrepareBatch(const Request& req) {
+absl::StatusOr<AppendBatch> IngestService::PrepareBatch(Request& req) {
   const int n = req.entries_size();
   if (n == 0 || n > kMaxBatchEntries) {
     return InvalidArgumentWithViolations(
@@ -179,7 +189,8 @@ absl::StatusOr<AppendBatch> IngestService::PrepareBatch(const Request& req) {
   std::vector<FieldViolation> violations;
   const ValidationContext ctx{.today = options_.today()};
   for (int i = 0; i < n; ++i) {
-    absl::StatusOr<Entry> e = ValidateEntry(RawEntryFrom(req.entries(i)), ctx);
+    absl::StatusOr<Entry> e =
+        ValidateEntry(TakeRawEntry(*req.mutable_entries(i)), ctx);
     if (e.ok()) {
       batch.entries.push_back(*std::move(e));
       continue;
@@ -204,7 +215,10 @@ grpc::ServerUnaryReactor* IngestService::Append(
     reactor->Finish(ToGrpcStatus(a));
     return reactor;
   }
-  ingest::lenient::AppendRequest req;
+  google::protobuf::Arena arena(AppendArenaOptions());
+  auto& req =
+      *google::protobuf::Arena::CreateMessage<ingest::lenient::AppendRequest>(
+          &arena);
   if (!ParseBuffer(*request, &req)) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, kNotAnAppend));
     return reactor;
@@ -264,7 +278,9 @@ class IngestService::AppendStreamReactor final
       Run(act);
       return;
     }
-    ingest::lenient::AppendStreamRequest req;
+    google::protobuf::Arena arena(AppendArenaOptions());
+    auto& req = *google::protobuf::Arena::CreateMessage<
+        ingest::lenient::AppendStreamRequest>(&arena);
     const bool parsed = ParseBuffer(in_, &req);
     Slot* slot = nullptr;
     {
@@ -292,7 +308,8 @@ class IngestService::AppendStreamReactor final
     // an event of the one before it); it still overlaps this one's commit.
     const size_t entries = req.batch().entries_size();
     const absl::Time start = absl::Now();
-    absl::StatusOr<AppendBatch> batch = service_.PrepareBatch(req.batch());
+    absl::StatusOr<AppendBatch> batch =
+        service_.PrepareBatch(*req.mutable_batch());
     if (!batch.ok()) {
       service_.Record(batch.status(), entries, start);
       Complete(slot, batch.status());

@@ -82,7 +82,7 @@ class IngestService final : public IngestServiceBase {
  private:
   class AppendStreamReactor;
   template <typename Request>
-  absl::StatusOr<AppendBatch> PrepareBatch(const Request& req);
+  absl::StatusOr<AppendBatch> PrepareBatch(Request& req);
   absl::Status Authorize(const grpc::ServerContextBase& ctx, Role role) const;
   // Completes an append: metrics, then the caller's answer.
   void Record(const absl::StatusOr<AppendResult>& r, size_t entries,
