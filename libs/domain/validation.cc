@@ -87,6 +87,8 @@ class Checker {
       Add(std::string(field), "is not valid UTF-8");
       return;
     }
+    // Code points <= bytes: only a long text needs counting.
+    if (text.size() <= static_cast<size_t>(max_chars)) return;
     const size_t n = Utf8Length(text);
     if (n > static_cast<size_t>(max_chars)) {
       Add(std::string(field),
@@ -177,17 +179,16 @@ void CheckTags(Checker& c, const std::vector<std::string>& tags) {
     c.Add("tags", absl::StrFormat("has %d tags; at most %d are allowed",
                                   tags.size(), kMaxTags));
   }
-  absl::flat_hash_map<absl::string_view, size_t> seen;
   for (size_t i = 0; i < tags.size(); ++i) {
-    const std::string field = absl::StrCat("tags[", i, "]");
+    auto field = [i] { return absl::StrCat("tags[", i, "]"); };
     const std::string& tag = tags[i];
     if (tag.empty()) {
-      c.Add(field, "must not be empty");
+      c.Add(field(), "must not be empty");
       continue;
     }
     const size_t length = IsValidUtf8(tag) ? Utf8Length(tag) : tag.size();
     if (length > static_cast<size_t>(kMaxTagLength)) {
-      c.Add(field,
+      c.Add(field(),
             absl::StrFormat("is %d characters long; at most %d are allowed",
                             length, kMaxTagLength));
       continue;
@@ -198,14 +199,16 @@ void CheckTags(Checker& c, const std::vector<std::string>& tags) {
            (absl::ascii_islower(ch) || absl::ascii_isdigit(ch) || ch == '-');
     }
     if (!ok) {
-      c.Add(field,
+      c.Add(field(),
             absl::StrCat(Quote(tag), " may contain only a-z, 0-9 and '-'"));
       continue;
     }
-    auto [it, inserted] = seen.emplace(tag, i);
-    if (!inserted) {
-      c.Add(field,
-            absl::StrFormat("duplicates tags[%d] (\"%s\")", it->second, tag));
+    // The first earlier copy (a few tags per entry: a scan, no hash map).
+    for (size_t j = 0; j < i; ++j) {
+      if (tags[j] == tag) {
+        c.Add(field(), absl::StrFormat("duplicates tags[%d] (\"%s\")", j, tag));
+        break;
+      }
     }
   }
 }
