@@ -3,7 +3,8 @@
 // queries_test.cc check: equal for every pair, both ways and each way,
 // groups and series, after every batch of random histories with weights,
 // Goldstein overrides, corrections that move or reverse events, and
-// retractions. Plus the value codec and the removal of emptied days.
+// retractions. Plus the codecs of values and merge operands, and days whose
+// events were all retracted.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -112,7 +113,7 @@ TEST(DayTotalsTest, EqualTheVersionsAfterEveryBatch) {
   }
 }
 
-TEST(DayTotalsTest, ARetractedDayLeavesNoTotals) {
+TEST(DayTotalsTest, ARetractedDayHasNoTotalsLeft) {
   const std::string path = testing::TempPath("day-totals-empty");
   auto store = ReadModelStore::Open({.path = path});
   ASSERT_TRUE(store.ok());
@@ -138,9 +139,17 @@ TEST(DayTotalsTest, ARetractedDayLeavesNoTotals) {
   days = (*store)->View()->Days("JPN-KOR");
   ASSERT_TRUE(days.ok());
   EXPECT_TRUE((*days)->empty());
+  int day_keys = 0;
   for (const auto& [key, value] : (*store)->DumpForTest()) {
-    EXPECT_NE(key[0], 'a') << "day totals left after every event was retracted";
+    if (key[0] != 'a') continue;
+    ++day_keys;
+    PairDay left;
+    ASSERT_TRUE(DecodePairDayValue(value, &left));
+    EXPECT_TRUE(left.empty());
+    EXPECT_EQ(left.way[1].goldstein_sum, 0.0);  // exactly, not rounding
+    EXPECT_EQ(left.way[1].weight_sum, 0.0);
   }
+  EXPECT_EQ(day_keys, 1);
   store->reset();
   std::filesystem::remove_all(path);
 }
@@ -167,6 +176,24 @@ TEST(DayTotalsTest, ValueCodecRoundTrips) {
   EXPECT_EQ(back.way[1].events, 2u);
   EXPECT_EQ(back.way[1].quad_counts[0], 2u);
   EXPECT_FALSE(DecodePairDayValue(value.substr(1), &back));
+
+  // Merge operands: deltas counted in order.
+  PairVersion v;
+  v.reversed = true;
+  v.weight = 4;
+  v.goldstein = 0.1;
+  v.quad = QuadClass::kVerbalCooperation;
+  std::string operand;
+  AppendDayDelta(&operand, v, +1);
+  AppendDayDelta(&operand, v, +1);
+  AppendDayDelta(&operand, v, -1);
+  PairDay merged;
+  ASSERT_TRUE(ApplyDayDeltas(operand, &merged));
+  EXPECT_EQ(merged.way[0].events, 0u);
+  EXPECT_EQ(merged.way[1].events, 1u);
+  EXPECT_EQ(merged.way[1].weight_sum, 4.0);
+  EXPECT_EQ(merged.way[1].quad_counts[0], 1u);
+  EXPECT_FALSE(ApplyDayDeltas(operand.substr(1), &merged));
   // Removing every event leaves exactly zero, not rounding.
   d.way[1].Count(1, 7.5, QuadClass::kVerbalCooperation, -1);
   d.way[1].Count(4, 0.1, QuadClass::kVerbalCooperation, -1);

@@ -59,4 +59,26 @@ bool DecodePairDayValue(absl::string_view in, PairDay* d) {
   return true;
 }
 
+void AppendDayDelta(std::string* operand, const PairVersion& v, int sign) {
+  operand->push_back(static_cast<char>((v.reversed ? 1 : 0) |
+                                       (sign < 0 ? 2 : 0) |
+                                       (static_cast<int>(v.quad) << 2)));
+  PutBe32(operand, v.weight);
+  PutDouble(operand, v.goldstein);
+}
+
+bool ApplyDayDeltas(absl::string_view operand, PairDay* d) {
+  constexpr size_t kDeltaBytes = 1 + 4 + 8;
+  if (operand.size() % kDeltaBytes != 0) return false;
+  for (; !operand.empty(); operand.remove_prefix(kDeltaBytes)) {
+    const uint8_t flags = static_cast<uint8_t>(operand[0]);
+    const uint32_t weight = GetBe32(operand.data() + 1);
+    const double goldstein = GetDouble(operand.substr(5));
+    d->way[flags & 1].Count(double(weight), goldstein,
+                            static_cast<QuadClass>((flags >> 2) & 7),
+                            (flags & 2) ? -1 : +1);
+  }
+  return true;
+}
+
 }  // namespace detente

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -86,6 +87,28 @@ std::string ChangedKey(absl::string_view stream) {
   k.append(stream.data(), stream.size());
   return k;
 }
+
+// Adds the deltas of 'a' merge operands to the day totals, in order and one
+// by one (pair_day.h). No partial merge: combining operands first would sum
+// in another order, and the totals would depend on when RocksDB compacts.
+class DayTotalsMerge final : public rocksdb::MergeOperator {
+ public:
+  bool FullMergeV2(const MergeOperationInput& in,
+                   MergeOperationOutput* out) const override {
+    PairDay d;
+    if (in.existing_value != nullptr &&
+        !DecodePairDayValue(
+            {in.existing_value->data(), in.existing_value->size()}, &d)) {
+      return false;  // RocksDB reports corruption
+    }
+    for (const rocksdb::Slice& operand : in.operand_list) {
+      if (!ApplyDayDeltas({operand.data(), operand.size()}, &d)) return false;
+    }
+    out->new_value = EncodePairDayValue(d);
+    return true;
+  }
+  const char* Name() const override { return "detente.DayTotals"; }
+};
 
 // Where an original event's current version lives.
 struct Current {
@@ -355,7 +378,7 @@ class RocksReadView final : public ReadView {
       if (!DecodePairDayValue({it->value().data(), it->value().size()}, &d)) {
         return absl::DataLossError("malformed day totals");
       }
-      out->push_back(d);
+      if (!d.empty()) out->push_back(d);
     }
     return FromRocks(it->status(), "reading day totals");
   }
@@ -465,49 +488,42 @@ class RocksReadModelStore final : public ReadModelStore,
 
   // A batch being applied: the writes, plus the values it staged for the
   // keys that later entries of the same batch may read back (ids and
-  // versions, for corrections and retractions), plus the day totals it
-  // changed (read once, then counted in entry order, so that the totals are
-  // the same sums whatever the batch sizes). The puts are written in key
-  // order at the end (Build()), so that consecutive memtable inserts land
-  // next to each other and the skiplist's insert splice is reused: in entry
-  // order the 'v', 'd' and 'x' keys of each entry interleave and every
-  // insert was a full search (half of catch-up's CPU).
+  // versions, for corrections and retractions), plus one merge operand per
+  // day whose totals it changes (the deltas in entry order: pair_day.h).
+  // The writes go in key order at the end (Build()), so that consecutive
+  // memtable inserts land next to each other and the skiplist's insert
+  // splice is reused: in entry order the 'v', 'd' and 'x' keys of each entry
+  // interleave and every insert was a full search (half of catch-up's CPU).
   struct Staging {
     std::vector<std::pair<std::string, std::string>> puts;
     absl::flat_hash_map<std::string, std::string> readable;
-    absl::flat_hash_map<std::string, PairDay> days;
+    absl::flat_hash_map<std::string, std::string> day_deltas;
     absl::Status Put(std::string key, std::string value, bool read_back) {
       if (read_back) readable.insert_or_assign(key, value);
       puts.emplace_back(std::move(key), std::move(value));
       return absl::OkStatus();
     }
-    // The batch in key order; of a key put twice, the later value. Days
-    // left without events are deleted.
+    // Counts a version's event in (sign +1) or out of (sign -1) its day.
+    void CountDay(const std::string& stream, const PairVersion& v, int sign) {
+      AppendDayDelta(&day_deltas[DayKey(stream, v.day)], v, sign);
+    }
+    // The batch in key order; of a key put twice, the later value.
     absl::Status Build(rocksdb::WriteBatch* wb) {
-      std::vector<std::string> emptied;
-      for (auto& [key, day] : days) {
-        if (day.empty()) {
-          emptied.push_back(key);
-        } else {
-          puts.emplace_back(key, EncodePairDayValue(day));
-        }
-      }
       std::stable_sort(puts.begin(), puts.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
       for (size_t i = 0; i < puts.size(); ++i) {
         if (i + 1 < puts.size() && puts[i + 1].first == puts[i].first) continue;
         RETURN_IF_ERROR(FromRocks(wb->Put(puts[i].first, puts[i].second), "staging"));
       }
-      std::sort(emptied.begin(), emptied.end());
-      for (const std::string& key : emptied) {
-        RETURN_IF_ERROR(FromRocks(wb->Delete(key), "staging"));
+      std::vector<std::pair<std::string, std::string>> merges(
+          day_deltas.begin(), day_deltas.end());
+      std::sort(merges.begin(), merges.end());
+      for (const auto& [key, operand] : merges) {
+        RETURN_IF_ERROR(FromRocks(wb->Merge(key, operand), "staging"));
       }
       return absl::OkStatus();
     }
   };
-  // Counts a version's event in (sign +1) or out of (sign -1) its day.
-  absl::Status CountDay(Staging& wb, const std::string& stream,
-                        const PairVersion& v, int sign);
   absl::Status ApplyOne(Staging& wb, const RecordedEntry& e,
                         absl::flat_hash_map<std::string, Position>& touched);
   absl::StatusOr<std::optional<std::string>> Get(Staging& wb,
@@ -537,29 +553,6 @@ absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
   return value;
 }
 
-absl::Status RocksReadModelStore::CountDay(Staging& wb,
-                                          const std::string& stream,
-                                          const PairVersion& v, int sign) {
-  std::string key = DayKey(stream, v.day);
-  auto it = wb.days.find(key);
-  if (it == wb.days.end()) {
-    PairDay day;
-    day.day = v.day;
-    std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
-    if (s.ok()) {
-      if (!DecodePairDayValue(value, &day)) {
-        return absl::DataLossError("read models: malformed day totals");
-      }
-    } else if (!s.IsNotFound()) {
-      RETURN_IF_ERROR(FromRocks(s, "reading the read models"));
-    }
-    it = wb.days.emplace(std::move(key), day).first;
-  }
-  it->second.Count(v, sign);
-  return absl::OkStatus();
-}
-
 absl::Status RocksReadModelStore::ApplyOne(
     Staging& wb, const RecordedEntry& e,
     absl::flat_hash_map<std::string, Position>& touched) {
@@ -569,7 +562,7 @@ absl::Status RocksReadModelStore::ApplyOne(
     RETURN_IF_ERROR(wb.Put(VersionKey(e.stream, v.day, e.position),
                            EncodePairVersionValue(v), true));
     RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
-    RETURN_IF_ERROR(CountDay(wb, e.stream, v, +1));
+    wb.CountDay(e.stream, v, +1);
     RETURN_IF_ERROR(wb.Put(
         IdKey(entry.event_id),
         EncodeCurrent({e.position, v.day, e.position, false, e.stream}), true));
@@ -599,7 +592,7 @@ absl::Status RocksReadModelStore::ApplyOne(
   old.superseded_at = e.position;
   old.retracted_end = entry.kind == EntryKind::kRetraction;
   RETURN_IF_ERROR(wb.Put(old_key, EncodePairVersionValue(old), true));
-  RETURN_IF_ERROR(CountDay(wb, current->stream, old, -1));
+  wb.CountDay(current->stream, old, -1);
   if (entry.kind == EntryKind::kRetraction) {
     current->retracted = true;
   } else {
@@ -607,7 +600,7 @@ absl::Status RocksReadModelStore::ApplyOne(
     RETURN_IF_ERROR(wb.Put(VersionKey(current->stream, v.day, e.position),
                            EncodePairVersionValue(v), true));
     RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
-    RETURN_IF_ERROR(CountDay(wb, current->stream, v, +1));
+    wb.CountDay(current->stream, v, +1);
     current->day = v.day;
     current->version = e.position;
   }
@@ -661,6 +654,7 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   o.create_if_missing = true;
   o.info_log = MakeRocksLogger();
   o.IncreaseParallelism(2);
+  o.merge_operator = std::make_shared<DayTotalsMerge>();
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
