@@ -1,5 +1,7 @@
 #include "eventlog/record_codec.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "common/wire.h"
 
@@ -36,36 +38,113 @@ absl::string_view Bytes(const Uuid& id) {
 
 }  // namespace
 
+namespace {
+
+// EncodeRecordBody runs twice over the fields: with a Sizer for the exact
+// size, then with a Writer into a buffer of that size (no append per field).
+class Sizer {
+ public:
+  void Varint(uint64_t v) { n_ += wire::VarintSize(v); }
+  void Bytes(absl::string_view s) { n_ += s.size(); }
+  void Fixed64(uint64_t) { n_ += 8; }
+  size_t size() const { return n_; }
+
+ private:
+  size_t n_ = 0;
+};
+
+class Writer {
+ public:
+  explicit Writer(char* p) : p_(p) {}
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      *p_++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p_++ = static_cast<char>(v);
+  }
+  void Bytes(absl::string_view s) {
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void Fixed64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(v >> (8 * i));
+  }
+  const char* end() const { return p_; }
+
+ private:
+  char* p_;
+};
+
+// The same bytes as wire::PutString etc. (common/wire.h).
+template <typename Sink>
+void PutVarintField(Sink& s, uint32_t field, uint64_t v) {
+  if (v == 0) return;
+  s.Varint((static_cast<uint64_t>(field) << 3) | wire::kVarint);
+  s.Varint(v);
+}
+template <typename Sink>
+void PutString(Sink& s, uint32_t field, absl::string_view v) {
+  s.Varint((static_cast<uint64_t>(field) << 3) | wire::kLen);
+  s.Varint(v.size());
+  s.Bytes(v);
+}
+template <typename Sink>
+void PutStringIfSet(Sink& s, uint32_t field, absl::string_view v) {
+  if (!v.empty()) PutString(s, field, v);
+}
+template <typename Sink>
+void PutDouble(Sink& s, uint32_t field, double d) {
+  s.Varint((static_cast<uint64_t>(field) << 3) | wire::kFixed64);
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  s.Fixed64(bits);
+}
+
+template <typename Sink>
+void EncodeBody(Sink& s, const Entry& entry, absl::string_view occurred_on,
+                double goldstein, QuadClass quad_class) {
+  const EventData& d = entry.data;
+  PutString(s, kEventId, Bytes(entry.event_id));
+  PutVarintField(s, kKind, static_cast<uint32_t>(entry.kind));
+  if (!entry.subject_event_id.is_nil()) {
+    PutString(s, kSubjectEventId, Bytes(entry.subject_event_id));
+  }
+  if (entry.kind != EntryKind::kRetraction) {
+    PutStringIfSet(s, kOccurredOn, occurred_on);
+    PutStringIfSet(s, kSource, d.source);
+    PutStringIfSet(s, kTarget, d.target);
+    PutStringIfSet(s, kEventCode, d.event_code);
+    if (d.goldstein) PutDouble(s, kGoldsteinOverride, *d.goldstein);
+    if (goldstein != 0) PutDouble(s, kGoldstein, goldstein);
+    PutVarintField(s, kWeight, d.weight);
+    if (d.tone) PutDouble(s, kTone, *d.tone);
+    for (const std::string& t : d.tags) PutString(s, kTags, t);
+    PutStringIfSet(s, kTitle, d.title);
+  }
+  PutStringIfSet(s, kSummary, d.summary);
+  if (entry.kind != EntryKind::kRetraction) {
+    PutStringIfSet(s, kSourceName, d.source_name);
+    PutStringIfSet(s, kSourceUrl, d.source_url);
+  }
+  PutVarintField(s, kQuadClass, static_cast<uint32_t>(quad_class));
+}
+
+}  // namespace
+
 std::string EncodeRecordBody(const Entry& entry, double goldstein,
                              QuadClass quad_class) {
-  const EventData& d = entry.data;
+  const std::string occurred_on = entry.kind != EntryKind::kRetraction
+                                      ? entry.data.occurred_on.ToString()
+                                      : std::string();
+  Sizer sizer;
+  EncodeBody(sizer, entry, occurred_on, goldstein, quad_class);
   std::string out;
-  out.reserve(128 + d.title.size() + d.summary.size() + d.source_name.size() +
-              d.source_url.size());
-  wire::PutString(&out, kEventId, Bytes(entry.event_id));
-  wire::PutVarintFieldIfSet(&out, kKind, static_cast<uint32_t>(entry.kind));
-  if (!entry.subject_event_id.is_nil()) {
-    wire::PutString(&out, kSubjectEventId, Bytes(entry.subject_event_id));
-  }
-  if (entry.kind != EntryKind::kRetraction) {
-    wire::PutStringIfSet(&out, kOccurredOn, d.occurred_on.ToString());
-    wire::PutStringIfSet(&out, kSource, d.source);
-    wire::PutStringIfSet(&out, kTarget, d.target);
-    wire::PutStringIfSet(&out, kEventCode, d.event_code);
-    if (d.goldstein) wire::PutDouble(&out, kGoldsteinOverride, *d.goldstein);
-    if (goldstein != 0) wire::PutDouble(&out, kGoldstein, goldstein);
-    wire::PutVarintFieldIfSet(&out, kWeight, d.weight);
-    if (d.tone) wire::PutDouble(&out, kTone, *d.tone);
-    for (const std::string& t : d.tags) wire::PutString(&out, kTags, t);
-    wire::PutStringIfSet(&out, kTitle, d.title);
-  }
-  wire::PutStringIfSet(&out, kSummary, d.summary);
-  if (entry.kind != EntryKind::kRetraction) {
-    wire::PutStringIfSet(&out, kSourceName, d.source_name);
-    wire::PutStringIfSet(&out, kSourceUrl, d.source_url);
-  }
-  wire::PutVarintFieldIfSet(&out, kQuadClass,
-                            static_cast<uint32_t>(quad_class));
+  // Room for what AppendRecordCommit adds (stream, revision, time).
+  out.reserve(sizer.size() + 48);
+  out.resize(sizer.size());
+  Writer writer(out.data());
+  EncodeBody(writer, entry, occurred_on, goldstein, quad_class);
   return out;
 }
 
