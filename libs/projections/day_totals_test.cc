@@ -92,7 +92,9 @@ TEST(DayTotalsTest, EqualTheVersionsAfterEveryBatch) {
     // Three years: many events share a day, and corrections move them.
     testing::History h = testing::RandomHistory(rng, 1200, 3);
     const std::string path = testing::TempPath("day-totals");
-    auto store = ReadModelStore::Open({.path = path});
+    // Background compactions of the totals every few batches.
+    auto store = ReadModelStore::Open(
+        {.path = path, .first_day_totals_compaction = 50});
     ASSERT_TRUE(store.ok());
     size_t at = 0;
     int checks = 0;

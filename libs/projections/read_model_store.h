@@ -34,6 +34,9 @@ inline constexpr uint32_t kProjectionVersion = 2;
 struct ReadModelStoreOptions {
   std::string path;  // created when missing
   size_t block_cache_bytes = 64u << 20;
+  // Day-total merge operands written before the first background compaction
+  // of the day totals (then each time the count doubles).
+  uint64_t first_day_totals_compaction = 1u << 20;
 };
 
 // A consistent read-only view (a RocksDB snapshot) of the store.
