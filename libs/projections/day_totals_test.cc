@@ -93,8 +93,8 @@ TEST(DayTotalsTest, EqualTheVersionsAfterEveryBatch) {
     testing::History h = testing::RandomHistory(rng, 1200, 3);
     const std::string path = testing::TempPath("day-totals");
     // Background compactions of the totals every few batches.
-    auto store = ReadModelStore::Open(
-        {.path = path, .first_day_totals_compaction = 50});
+    auto store =
+        ReadModelStore::Open({.path = path, .first_day_totals_compaction = 50});
     ASSERT_TRUE(store.ok());
     size_t at = 0;
     int checks = 0;
