@@ -253,6 +253,10 @@ int Main(int argc, char** argv) {
     return c.query.pid > 0 || !f.query_addr.empty();
   };
 
+  // Synthetic events are numbered: continue after what the log holds, so
+  // that appends against a log loaded earlier (--ingest, or a kept work dir)
+  // are new events, not duplicates of the ones already there.
+  c.next_index = IngestHead(c.ingest);
   if (f.scenarios.count(1)) RunBulkLoad(c);
   if (f.scenarios.count(2)) RunUnaryAppends(c);
   if (f.scenarios.count(3)) RunReplay(c);
