@@ -32,9 +32,15 @@ std::optional<Position> DecodeEntryKey(absl::string_view key) {
   return Position(*GetBigEndian64(key.substr(1)));
 }
 
+void SetIdKey(std::string* out, const Uuid& id) {
+  out->assign(1, kIdTag);
+  out->append(reinterpret_cast<const char*>(id.bytes().data()),
+              id.bytes().size());
+}
+
 std::string IdKey(const Uuid& id) {
-  std::string k(1, kIdTag);
-  k.append(id.AsBytes());
+  std::string k;
+  SetIdKey(&k, id);
   return k;
 }
 
@@ -45,9 +51,16 @@ std::string StreamPrefix(absl::string_view stream) {
   return k;
 }
 
+void SetStreamKey(std::string* out, absl::string_view stream, Position p) {
+  out->assign(1, kStreamTag);
+  out->push_back(static_cast<char>(stream.size()));
+  out->append(stream.data(), stream.size());
+  PutBigEndian64(out, p.value());
+}
+
 std::string StreamKey(absl::string_view stream, Position p) {
-  std::string k = StreamPrefix(stream);
-  PutBigEndian64(&k, p.value());
+  std::string k;
+  SetStreamKey(&k, stream, p);
   return k;
 }
 
@@ -64,11 +77,17 @@ std::string StreamHeadKey(absl::string_view stream) {
   return k;
 }
 
+void SetIdValue(std::string* out, Position position, EntryKind kind,
+                absl::string_view stream) {
+  out->clear();
+  PutBigEndian64(out, position.value());
+  out->push_back(static_cast<char>(kind));
+  out->append(stream.data(), stream.size());
+}
+
 std::string EncodeIdValue(const IdValue& v) {
   std::string out;
-  PutBigEndian64(&out, v.position.value());
-  out.push_back(static_cast<char>(v.kind));
-  out.append(v.stream);
+  SetIdValue(&out, v.position, v.kind, v.stream);
   return out;
 }
 

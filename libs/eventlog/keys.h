@@ -40,6 +40,10 @@ std::string EntryKey(Position p);
 std::optional<Position> DecodeEntryKey(absl::string_view key);
 std::string IdKey(const Uuid& id);
 std::string StreamKey(absl::string_view stream, Position p);
+// The same keys written into `out` (replacing its content), for writers that
+// reuse one buffer per key.
+void SetIdKey(std::string* out, const Uuid& id);
+void SetStreamKey(std::string* out, absl::string_view stream, Position p);
 // Prefix of all StreamKeys of `stream`.
 std::string StreamPrefix(absl::string_view stream);
 std::optional<Position> DecodeStreamKeyPosition(absl::string_view key);
@@ -52,6 +56,9 @@ struct IdValue {
   std::string stream;
 };
 std::string EncodeIdValue(const IdValue& v);
+// The same value written into `out` (replacing its content).
+void SetIdValue(std::string* out, Position position, EntryKind kind,
+                absl::string_view stream);
 std::optional<IdValue> DecodeIdValue(absl::string_view in);
 
 }  // namespace detente::keys

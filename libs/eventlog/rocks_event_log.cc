@@ -484,20 +484,13 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   std::string key;
   std::string value;
   for (const GroupWrites::IdWrite& w : writes.ids) {
-    key.assign(1, keys::kIdTag);
-    key.append(reinterpret_cast<const char*>(w.id.bytes().data()), 16);
-    value.clear();
-    keys::PutBigEndian64(&value, w.position);
-    value.push_back(static_cast<char>(w.kind));
-    value.append(w.stream.data(), w.stream.size());
+    keys::SetIdKey(&key, w.id);
+    keys::SetIdValue(&value, Position(w.position), w.kind, w.stream);
     wb.Put(key, value);
   }
   for (const auto& [k, v] : meta) wb.Put(k, v);
   for (const GroupWrites::StreamWrite& w : writes.streams) {
-    key.assign(1, keys::kStreamTag);
-    key.push_back(static_cast<char>(w.stream.size()));
-    key.append(w.stream.data(), w.stream.size());
-    keys::PutBigEndian64(&key, w.position);
+    keys::SetStreamKey(&key, w.stream, Position(w.position));
     value.clear();
     keys::PutBigEndian64(&value, w.revision);
     wb.Put(key, value);
