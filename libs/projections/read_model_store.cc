@@ -329,18 +329,24 @@ class RocksReadView final : public ReadView {
     return std::nullopt;
   }
 
+  // An iterator over [lo, hi) of the snapshot; the bounds must outlive it.
+  std::unique_ptr<rocksdb::Iterator> NewRangeIterator(
+      const rocksdb::Slice& lo, const rocksdb::Slice& hi) const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.iterate_lower_bound = &lo;
+    ro.iterate_upper_bound = &hi;
+    return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro));
+  }
+
   absl::Status Scan(const std::string& stream, DayNumber from, DayNumber to,
                     const std::function<bool(const PairVersion&)>& fn) const {
     const std::string prefix = StreamPrefix('v', stream);
     std::string lower = prefix, upper = prefix;
     PutBe32(&lower, BiasDay(from));
     PutBe32(&upper, BiasDay(to) + 1);
-    rocksdb::Slice lo(lower), hi(upper);
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    ro.iterate_lower_bound = &lo;
-    ro.iterate_upper_bound = &hi;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    const rocksdb::Slice lo(lower), hi(upper);
+    std::unique_ptr<rocksdb::Iterator> it = NewRangeIterator(lo, hi);
     PairVersion v;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       absl::string_view key(it->key().data(), it->key().size());
@@ -364,12 +370,8 @@ class RocksReadView final : public ReadView {
     const std::string prefix = StreamPrefix('a', stream);
     // Keys are the prefix and 4 bytes: five 0xff bytes bound them all.
     const std::string upper = prefix + std::string(5, '\xff');
-    rocksdb::Slice lo(prefix), hi(upper);
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    ro.iterate_lower_bound = &lo;
-    ro.iterate_upper_bound = &hi;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    const rocksdb::Slice lo(prefix), hi(upper);
+    std::unique_ptr<rocksdb::Iterator> it = NewRangeIterator(lo, hi);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       absl::string_view key(it->key().data(), it->key().size());
       if (key.size() != prefix.size() + 4) {
