@@ -115,6 +115,54 @@ TEST(DayTotalsTest, EqualTheVersionsAfterEveryBatch) {
   }
 }
 
+// The day totals a store keeps in memory are advanced by each batch rather
+// than dropped (read_model_store.cc, AdvanceCachedDays): they must be, bit
+// for bit, what a store without that cache reads from RocksDB.
+TEST(DayTotalsTest, CachedDaysAdvancedOnApplyEqualTheStoredDays) {
+  const uint64_t seed = std::random_device()();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  testing::History h = testing::RandomHistory(rng, 1500, 3);
+  const std::string cached_path = testing::TempPath("day-cache");
+  const std::string scanned_path = testing::TempPath("day-scan");
+  auto cached = ReadModelStore::Open(
+      {.path = cached_path, .first_day_totals_compaction = 80});
+  auto scanned =
+      ReadModelStore::Open({.path = scanned_path, .day_cache_bytes = 0});
+  ASSERT_TRUE(cached.ok() && scanned.ok());
+  size_t at = 0;
+  uint64_t days_compared = 0;
+  while (at < h.all.size()) {
+    const size_t end = std::min(h.all.size(), at + 1 + rng() % 60);
+    std::vector<RecordedEntry> batch(h.all.begin() + at, h.all.begin() + end);
+    ASSERT_TRUE((*cached)->Apply(batch, Position(end)).ok());
+    ASSERT_TRUE((*scanned)->Apply(batch, Position(end)).ok());
+    at = end;
+    // Every stream read after every batch: all are cached from then on, so
+    // later batches advance them.
+    std::unique_ptr<ReadView> a = (*cached)->View(), b = (*scanned)->View();
+    for (const std::string& stream : (*scanned)->Streams()) {
+      auto fast = a->Days(stream);
+      auto slow = b->Days(stream);
+      ASSERT_TRUE(fast.ok() && slow.ok());
+      ASSERT_EQ((*fast)->size(), (*slow)->size()) << stream << " at " << end;
+      for (size_t i = 0; i < (*slow)->size(); ++i) {
+        const PairDay& x = (**fast)[i];
+        const PairDay& y = (**slow)[i];
+        ASSERT_EQ(x.day, y.day) << stream << " at " << end;
+        ASSERT_EQ(EncodePairDayValue(x), EncodePairDayValue(y))
+            << stream << " day " << x.day.value() << " at " << end;
+        ++days_compared;
+      }
+    }
+  }
+  EXPECT_GT(days_compared, 10000u);
+  cached->reset();
+  scanned->reset();
+  std::filesystem::remove_all(cached_path);
+  std::filesystem::remove_all(scanned_path);
+}
+
 TEST(DayTotalsTest, ARetractedDayHasNoTotalsLeft) {
   const std::string path = testing::TempPath("day-totals-empty");
   auto store = ReadModelStore::Open({.path = path});

@@ -14,8 +14,10 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
@@ -158,10 +160,12 @@ PairVersion VersionOf(const RecordedEntry& e, Position original) {
 // totals), kept in memory so that a query does not re-read and re-decode
 // them from RocksDB each time. An entry is tagged with the stream's
 // last-changed position; it is valid for a view whose snapshot holds exactly
-// that last change (see Cacheable). Bounded by an estimate of its bytes;
-// when full, arbitrary entries are dropped. A stream too big to keep (more
-// than a quarter of the bound) is remembered as such, so that readers scan
-// only the range they need instead of the whole stream.
+// that last change (see Cacheable). An entry never replaces one with a later
+// tag (a reader of an older snapshot may finish after Apply advanced the
+// entry). Bounded by an estimate of its bytes; when full, arbitrary entries
+// are dropped. A stream too big to keep (more than a quarter of the bound)
+// is remembered as such, so that readers scan only the range they need
+// instead of the whole stream.
 template <typename T>
 class StreamCache {
  public:
@@ -196,6 +200,7 @@ class StreamCache {
     }
     too_big_.erase(stream);
     if (auto it = map_.find(stream); it != map_.end()) {
+      if (it->second->last_changed > v->last_changed) return;
       bytes_ -= it->second->bytes;
       map_.erase(it);
     }
@@ -216,6 +221,36 @@ class StreamCache {
 };
 using VersionCache = StreamCache<PairVersion>;
 using DayCache = StreamCache<PairDay>;
+
+size_t DayItemsBytes(const std::string& stream, size_t days) {
+  return sizeof(DayCache::Items) + stream.size() + 64 + days * sizeof(PairDay);
+}
+
+// A stream's days (in day order, none empty) plus a batch's merge operands
+// of that stream (key order: 'a' keys of `prefix_size` bytes, then the day),
+// counted exactly as the merge operator counts them, so that the result is
+// what a scan would read after the batch. False on a malformed operand.
+bool AdvanceDays(const std::vector<PairDay>& days,
+                 std::span<const std::pair<std::string, std::string>> run,
+                 size_t prefix_size, std::vector<PairDay>* out) {
+  out->reserve(days.size() + run.size());
+  auto it = days.begin();
+  for (const auto& [key, operand] : run) {
+    const DayNumber day =
+        UnbiasDay(GetBe32(absl::string_view(key).substr(prefix_size)));
+    while (it != days.end() && it->day < day) out->push_back(*it++);
+    PairDay d;
+    if (it != days.end() && it->day == day) {
+      d = *it++;
+    } else {  // a day without live events holds zeros, as does a new one
+      d.day = d.way[0].day = d.way[1].day = day;
+    }
+    if (!ApplyDayDeltas(operand, &d)) return false;
+    if (!d.empty()) out->push_back(d);
+  }
+  out->insert(out->end(), it, days.end());
+  return true;
+}
 
 // What a view needs from its store to use the caches: the stream's last
 // change and the checkpoint, read together (Apply updates both together,
@@ -292,8 +327,7 @@ class RocksReadView final : public ReadView {
     }
     auto fresh = std::make_shared<DayCache::Items>();
     RETURN_IF_ERROR(ScanDays(stream, &fresh->items));
-    fresh->bytes = sizeof(DayCache::Items) + stream.size() + 64 +
-                   fresh->items.size() * sizeof(PairDay);
+    fresh->bytes = DayItemsBytes(stream, fresh->items.size());
     if (last_changed) {
       fresh->last_changed = *last_changed;
       cache.Insert(stream, fresh);
@@ -398,10 +432,11 @@ class RocksReadModelStore final : public ReadModelStore,
  public:
   RocksReadModelStore(std::unique_ptr<rocksdb::DB> db, Position checkpoint,
                       absl::flat_hash_map<std::string, Position> changed,
-                      uint64_t first_compaction)
+                      uint64_t first_compaction, size_t day_cache_bytes)
       : db_(std::move(db)),
         next_compaction_(first_compaction),
-        checkpoint_(checkpoint) {
+        checkpoint_(checkpoint),
+        days_(day_cache_bytes) {
     for (auto& [stream, pos] : changed) Touch(stream, pos);
   }
   ~RocksReadModelStore() override {
@@ -507,6 +542,8 @@ class RocksReadModelStore final : public ReadModelStore,
     std::vector<std::pair<std::string, std::string>> puts;
     absl::flat_hash_map<std::string, std::string> readable;
     absl::flat_hash_map<std::string, std::string> day_deltas;
+    // The day keys and their operands in key order (by Build()).
+    std::vector<std::pair<std::string, std::string>> merges;
     absl::Status Put(std::string key, std::string value, bool read_back) {
       if (read_back) readable.insert_or_assign(key, value);
       puts.emplace_back(std::move(key), std::move(value));
@@ -524,8 +561,7 @@ class RocksReadModelStore final : public ReadModelStore,
         if (i + 1 < puts.size() && puts[i + 1].first == puts[i].first) continue;
         RETURN_IF_ERROR(FromRocks(wb->Put(puts[i].first, puts[i].second), "staging"));
       }
-      std::vector<std::pair<std::string, std::string>> merges(
-          day_deltas.begin(), day_deltas.end());
+      merges.assign(day_deltas.begin(), day_deltas.end());
       std::sort(merges.begin(), merges.end());
       for (const auto& [key, operand] : merges) {
         RETURN_IF_ERROR(FromRocks(wb->Merge(key, operand), "staging"));
@@ -533,6 +569,9 @@ class RocksReadModelStore final : public ReadModelStore,
       return absl::OkStatus();
     }
   };
+  void AdvanceCachedDays(
+      const std::vector<std::pair<std::string, std::string>>& merges,
+      const absl::flat_hash_map<std::string, Position>& touched);
   absl::Status ApplyOne(Staging& wb, const RecordedEntry& e,
                         absl::flat_hash_map<std::string, Position>& touched);
   absl::StatusOr<std::optional<std::string>> Get(Staging& wb,
@@ -569,10 +608,49 @@ class RocksReadModelStore final : public ReadModelStore,
   bool woken_ = false;   // guarded by mu_
   absl::flat_hash_map<std::string, Position> changed_;  // guarded by mu_
   absl::flat_hash_map<std::string, std::set<std::string>> by_actor_;
-  // Decoded versions per stream: 128 MiB at most; day totals: 64 MiB.
+  // Decoded versions per stream: 128 MiB at most.
   mutable VersionCache versions_{128u << 20};
-  mutable DayCache days_{64u << 20};
+  mutable DayCache days_;  // decoded day totals per stream
 };
+
+// Kept current by Apply rather than dropped: while writers change the
+// busiest pairs every few milliseconds, a dashboard's poll would otherwise
+// re-read the pair's days (~21k for the busiest pair of a 10M log) each time.
+void RocksReadModelStore::AdvanceCachedDays(
+    const std::vector<std::pair<std::string, std::string>>& merges,
+    const absl::flat_hash_map<std::string, Position>& touched) {
+  for (size_t i = 0; i < merges.size();) {
+    // Keys in order, so each stream's days are one run ('a' len stream day).
+    const std::string& first = merges[i].first;
+    const size_t prefix_size = 2 + static_cast<uint8_t>(first[1]);
+    const absl::string_view prefix(first.data(), prefix_size);
+    size_t end = i + 1;
+    while (end < merges.size() &&
+           absl::StartsWith(merges[end].first, prefix)) {
+      ++end;
+    }
+    const std::string stream(first, 2, prefix_size - 2);
+    // Apply alone changes the streams' last changes: this is the one before
+    // the batch, which the cached days must reflect to be advanced.
+    const Position before = LastChanged(stream);
+    auto now = touched.find(stream);
+    std::shared_ptr<const DayCache::Items> cached =
+        before.value() == 0 || now == touched.end()
+            ? nullptr
+            : days_.Find(stream, before);
+    if (cached != nullptr) {
+      auto next = std::make_shared<DayCache::Items>();
+      next->last_changed = now->second;
+      std::span<const std::pair<std::string, std::string>> run(
+          merges.data() + i, end - i);
+      if (AdvanceDays(cached->items, run, prefix_size, &next->items)) {
+        next->bytes = DayItemsBytes(stream, next->items.size());
+        days_.Insert(stream, std::move(next));
+      }
+    }
+    i = end;
+  }
+}
 
 absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
     Staging& wb, const std::string& key) {
@@ -670,6 +748,7 @@ absl::Status RocksReadModelStore::Apply(
   // the checkpoint commits with them, so a lost suffix is simply re-read.
   RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
                             "writing the read models"));
+  AdvanceCachedDays(wb.merges, touched);
   operands_ += wb.day_deltas.size();
   if (operands_ >= next_compaction_) {
     next_compaction_ = 2 * operands_;
@@ -737,7 +816,8 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
                options.path, checkpoint.value(), changed.size());
   return std::make_unique<RocksReadModelStore>(
       std::move(db), checkpoint, std::move(changed),
-      std::max<uint64_t>(1, options.first_day_totals_compaction));
+      std::max<uint64_t>(1, options.first_day_totals_compaction),
+      options.day_cache_bytes);
 }
 
 }  // namespace detente

@@ -37,6 +37,9 @@ struct ReadModelStoreOptions {
   // Day-total merge operands written before the first background compaction
   // of the day totals (then each time the count doubles).
   uint64_t first_day_totals_compaction = 1u << 20;
+  // Decoded day totals of whole streams kept in memory (kept current by
+  // Apply); 0 keeps none (every read scans RocksDB).
+  size_t day_cache_bytes = 64u << 20;
 };
 
 // A consistent read-only view (a RocksDB snapshot) of the store.
