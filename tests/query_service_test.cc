@@ -3,6 +3,7 @@
 // kill -9 during catch-up compared with a fresh rebuild, reconnection after
 // the ingestion service restarts, two query services agreeing, Rebuild.
 #include <google/protobuf/util/message_differencer.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 
 #include <cmath>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -144,6 +146,95 @@ TEST_F(QueryServiceTest, HandComputedAnswersAndCheapPolling) {
   v1::GetTemperatureResponse old = Temperature(query->stub(), as_of);
   EXPECT_EQ(old.position(), r.position());
   EXPECT_TRUE(MessageDifferencer::Equals(old.points(0), r.points(0)));
+}
+
+// GetTemperature and GetGroupTemperature send answers as bytes built once
+// and shared with the answer cache (services/query/query_service.h): on the
+// wire they must be the canonical encoding of the message, whether computed,
+// from the cache or not modified. A request that does not parse is
+// INVALID_ARGUMENT, naming the message it should have been.
+TEST_F(QueryServiceTest, SeriesAnswersAreCanonicalOnTheWire) {
+  StartIngest();
+  auto query = StartQuery("query");
+  ASSERT_NE(query, nullptr);
+  const uint64_t head = Append(
+      ingest_->stub(),
+      {MakeEvent("00000000-0000-4000-8000-000000000001", "2021-05-03", "KOR",
+                 "JPN", "036"),
+       MakeEvent("00000000-0000-4000-8000-000000000002", "2021-06", "JPN",
+                 "KOR", "111"),
+       MakeEvent("00000000-0000-4000-8000-000000000003", "2021-07-09", "USA",
+                 "JPN", "042")});
+  ASSERT_TRUE(query->WaitFor(head));
+  grpc::GenericStub generic(query->channel());
+  auto call = [&](const std::string& method, const std::string& request,
+                  std::string* response) {
+    grpc::Slice slice(request);
+    grpc::ByteBuffer in(&slice, 1), out;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(10));
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &in, &out,
+                      [&](grpc::Status s) { done.set_value(std::move(s)); });
+    grpc::Status s = done.get_future().get();
+    std::vector<grpc::Slice> slices;
+    response->clear();
+    if (s.ok() && out.Dump(&slices).ok()) {
+      for (const grpc::Slice& x : slices) {
+        response->append(reinterpret_cast<const char*>(x.begin()), x.size());
+      }
+    }
+    return s;
+  };
+  const std::string pair_method = "/detente.v1.QueryService/GetTemperature";
+  const std::string group_method =
+      "/detente.v1.QueryService/GetGroupTemperature";
+  v1::GetTemperatureRequest pair;
+  pair.set_actor_a("KOR");
+  pair.set_actor_b("JPN");
+  pair.mutable_options()->set_from("2021-01-01");
+  pair.mutable_options()->set_to("2021-12-31");
+  pair.mutable_options()->set_resolution(v1::RESOLUTION_MONTH);
+  v1::GetGroupTemperatureRequest group;
+  for (const char* a : {"USA", "KOR", "JPN"}) group.add_actors(a);
+  *group.mutable_options() = pair.options();
+  for (int ask = 0; ask < 2; ++ask) {  // computed, then from the cache
+    SCOPED_TRACE(ask == 0 ? "computed" : "cached");
+    std::string bytes;
+    ASSERT_TRUE(call(pair_method, pair.SerializeAsString(), &bytes).ok());
+    v1::GetTemperatureResponse p;
+    ASSERT_TRUE(p.ParseFromString(bytes));
+    EXPECT_EQ(bytes, p.SerializeAsString());
+    EXPECT_EQ(p.position(), head);
+    EXPECT_EQ(p.stream(), "JPN-KOR");
+    EXPECT_EQ(p.points_size(), 12);
+    EXPECT_TRUE(MessageDifferencer::Equals(p, Temperature(query->stub(), pair)));
+    ASSERT_TRUE(call(group_method, group.SerializeAsString(), &bytes).ok());
+    v1::GetGroupTemperatureResponse g;
+    ASSERT_TRUE(g.ParseFromString(bytes));
+    EXPECT_EQ(bytes, g.SerializeAsString());
+    EXPECT_EQ(g.position(), head);
+    EXPECT_EQ(g.pairs_size(), 3);
+  }
+  pair.mutable_options()->set_if_changed_since(head);
+  std::string bytes;
+  ASSERT_TRUE(call(pair_method, pair.SerializeAsString(), &bytes).ok());
+  v1::GetTemperatureResponse nm;
+  ASSERT_TRUE(nm.ParseFromString(bytes));
+  EXPECT_EQ(bytes, nm.SerializeAsString());
+  EXPECT_TRUE(nm.not_modified());
+  EXPECT_EQ(nm.position(), head);
+  EXPECT_EQ(nm.points_size(), 0);
+
+  for (const std::string& method : {pair_method, group_method}) {
+    grpc::Status s = call(method, std::string("\xff\xff\xff\x01", 4), &bytes);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+    EXPECT_NE(s.error_message().find(method == pair_method
+                                         ? "detente.v1.GetTemperatureRequest"
+                                         : "detente.v1.GetGroupTemperatureRequest"),
+              std::string::npos)
+        << s.error_message();
+  }
 }
 
 // The answer cache (services/query/answer_cache.h) against a service with

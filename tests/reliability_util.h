@@ -110,6 +110,7 @@ class QueryProc {
   }
 
   v1::QueryService::Stub& stub() { return *stub_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   Subprocess& process() { return process_; }
   int http_port() const { return http_port_; }
 

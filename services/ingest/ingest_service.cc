@@ -1,7 +1,6 @@
 #include "services/ingest/ingest_service.h"
 
 #include <google/protobuf/arena.h>
-#include <grpcpp/support/proto_buffer_reader.h>
 
 #include <deque>
 #include <mutex>
@@ -12,6 +11,7 @@
 #include "common/status_macros.h"
 #include "domain/validation.h"
 #include "eventlog/subscription.h"
+#include "services/common/byte_buffers.h"
 #include "services/common/event_mapping.h"
 #include "services/common/grpc_status.h"
 #include "services/common/recorded_wire.h"
@@ -103,15 +103,6 @@ grpc::Status TooManyStreams() {
   return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                       "too many open Read and Subscribe streams on this "
                       "server; retry later");
-}
-
-// Parses straight from the buffer's slices (no copy of the message first).
-bool ParseBuffer(const grpc::ByteBuffer& buffer,
-                 google::protobuf::Message* out) {
-  grpc::ByteBuffer view(buffer);  // shares the slices
-  grpc::ProtoBufferReader reader(&view);
-  if (!reader.status().ok()) return false;
-  return out->ParseFromZeroCopyStream(&reader);
 }
 
 // The arena an append request is parsed onto (or its answer built on): the

@@ -27,6 +27,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -49,6 +50,21 @@ class AnswerCache {
   explicit AnswerCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 
   bool enabled() const { return max_bytes_ > 0; }
+
+  // The answer kept for the key at this tag, without computing or waiting:
+  // for callers that must not block (gRPC's callback threads).
+  std::optional<Result> Find(const std::string& key, uint64_t tag,
+                             const void* store) {
+    if (!enabled()) return std::nullopt;
+    std::lock_guard lock(mu_);
+    auto it = index_.find(key);
+    if (it == index_.end() || it->second->tag != tag ||
+        it->second->store != store) {
+      return std::nullopt;
+    }
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return Result{it->second->answer, false, tag};
+  }
 
   absl::StatusOr<Result> GetOrCompute(const std::string& key,
                                       const ReadTag& read_tag,
@@ -116,10 +132,17 @@ class AnswerCache {
     return Result{std::make_shared<const Response>(*std::move(r)), true, tag};
   }
 
+  // Answers are protobuf messages or their bytes.
+  static size_t SizeOf(const std::string& bytes) { return bytes.size(); }
+  template <typename Message>
+  static size_t SizeOf(const Message& m) {
+    return m.SpaceUsedLong();
+  }
+
   void PutLocked(const std::string& key, uint64_t tag, const void* store,
                  Answer answer) {
     if (!enabled()) return;
-    const size_t bytes = key.size() + answer->SpaceUsedLong() + 64;
+    const size_t bytes = key.size() + SizeOf(*answer) + 64;
     if (bytes > max_bytes_ / 4) return;  // one answer never takes it all
     if (auto it = index_.find(key); it != index_.end()) {
       used_ -= it->second->bytes;

@@ -49,6 +49,31 @@ TEST(AnswerCache, ConcurrentMissesComputeOnce) {
   EXPECT_EQ(fresh.load(), 1);
 }
 
+TEST(AnswerCache, FindServesOnlyAKeptAnswerOfTheSameTagAndStore) {
+  AnswerCache<std::string> cache(1 << 20);
+  int store = 0, other_store = 0;
+  EXPECT_FALSE(cache.Find("KOR-JPN", 7, &store));  // nothing computed yet
+  auto r = cache.GetOrCompute(
+      "KOR-JPN", [] { return uint64_t{7}; }, &store,
+      []() -> absl::StatusOr<std::string> { return std::string("bytes@7"); });
+  ASSERT_TRUE(r.ok());
+  std::optional<AnswerCache<std::string>::Result> hit =
+      cache.Find("KOR-JPN", 7, &store);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(*hit->answer, "bytes@7");
+  EXPECT_FALSE(hit->fresh);
+  EXPECT_EQ(hit->tag, 7u);
+  EXPECT_FALSE(cache.Find("KOR-JPN", 8, &store));  // the stream moved on
+  EXPECT_FALSE(cache.Find("KOR-JPN", 7, &other_store));  // a rebuilt store
+  EXPECT_FALSE(cache.Find("KOR-CHN", 7, &store));
+  AnswerCache<std::string> off(0);
+  ASSERT_TRUE(off.GetOrCompute("KOR-JPN", [] { return uint64_t{7}; }, &store,
+                               []() -> absl::StatusOr<std::string> {
+                                 return std::string("x");
+                               }).ok());
+  EXPECT_FALSE(off.Find("KOR-JPN", 7, &store));
+}
+
 TEST(AnswerCache, AnAnswerWhoseTagMovedWhileComputingIsNotKept) {
   AnswerCache<Answer> cache(1 << 20);
   uint64_t tag = 1;

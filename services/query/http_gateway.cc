@@ -174,7 +174,7 @@ absl::Status HttpGateway::Start() {
           if (!p.ok()) return SendStatus(res, p);
           answer(http, res, req, resp,
                  [this](auto* q, auto* r) {
-                   return service_.GetTemperature(nullptr, q, r);
+                   return ToGrpcStatus(service_.Temperature(*q, r));
                  },
                  [](auto& q, uint64_t p) {
                    q.mutable_options()->set_if_changed_since(p);
@@ -195,7 +195,7 @@ absl::Status HttpGateway::Start() {
           if (!p.ok()) return SendStatus(res, p);
           answer(http, res, req, resp,
                  [this](auto* q, auto* r) {
-                   return service_.GetGroupTemperature(nullptr, q, r);
+                   return ToGrpcStatus(service_.Group(*q, r));
                  },
                  [](auto& q, uint64_t p) {
                    q.mutable_options()->set_if_changed_since(p);

@@ -1,5 +1,7 @@
 #include "services/query/query_service.h"
 
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -11,6 +13,7 @@
 #include "common/status_macros.h"
 #include "domain/actors.h"
 #include "domain/date.h"
+#include "services/common/byte_buffers.h"
 #include "services/common/event_mapping.h"
 #include "services/common/grpc_status.h"
 #include "services/query/request_mapping.h"
@@ -34,7 +37,11 @@ void FillPoints(const std::vector<SeriesPoint>& points,
   for (const SeriesPoint& p : points) {
     v1::TemperaturePoint* o = out->Add();
     o->set_period_start(DateText(p.period.start));
-    o->set_period_end(DateText(p.period.end));
+    if (p.period.end == p.period.start) {  // daily series
+      o->set_period_end(o->period_start());
+    } else {
+      o->set_period_end(DateText(p.period.end));
+    }
     o->set_temperature(p.temperature);
     o->set_heat(p.heat);
     o->set_events(p.events);
@@ -99,6 +106,18 @@ bool NotModified(const ReadModelStore& store,
   return UnchangedSince(store, streams, since);
 }
 
+// A series response from its body (the bytes without the position) and its
+// position.
+template <typename Response>
+absl::Status ToMessage(const std::shared_ptr<const std::string>& body,
+                       uint64_t position, Response* resp) {
+  if (!resp->ParseFromString(*body)) {
+    return absl::InternalError("a cached series answer did not parse");
+  }
+  resp->set_position(position);
+  return absl::OkStatus();
+}
+
 // Page tokens: "<day>:<original position>", opaque to clients.
 std::string PageToken(DayNumber day, Position original) {
   return absl::StrCat(day.value(), ":", original.value());
@@ -126,98 +145,121 @@ QueryService::QueryService(ProjectionManager& projections,
       options_(std::move(options)),
       pair_answers_(options_.answer_cache_bytes),
       group_answers_(options_.answer_cache_bytes),
-      compute_slots_(std::max(2u, std::thread::hardware_concurrency())) {
+      compute_slots_(std::max(2u, std::thread::hardware_concurrency())),
+      pool_(static_cast<int>(std::max(2u, std::thread::hardware_concurrency()))) {
   if (!options_.today) options_.today = &TodayUtc;
 }
 
-grpc::Status QueryService::Guard(grpc::ServerContext* ctx, Role role) const {
+grpc::Status QueryService::Guard(const grpc::ServerContextBase* ctx,
+                                 Role role) const {
   if (ctx == nullptr || options_.auth == nullptr) return grpc::Status::OK;
   return ToGrpcStatus(options_.auth->Check(ctx->client_metadata(), role));
 }
 
-absl::Status QueryService::Temperature(const v1::GetTemperatureRequest& req,
-                                       v1::GetTemperatureResponse* resp) {
-  QueryTimer timer(options_.metrics, "GetTemperature");
+QueryService::MaybeReply QueryService::Cached(
+    AnswerCache<std::string>& cache, const std::string& key,
+    const std::function<uint64_t()>& read_tag, const ReadModelStore& store,
+    bool may_compute, QueryTimer& timer,
+    const std::function<absl::StatusOr<std::string>()>& compute,
+    const uint64_t& computed_at) {
+  const Position now = store.checkpoint();  // before the tag (answer_cache.h)
+  if (!may_compute) {
+    std::optional<AnswerCache<std::string>::Result> hit =
+        cache.Find(key, read_tag(), &store);
+    if (!hit) return std::nullopt;
+    timer.kind = "cached";
+    return Reply{hit->answer, std::max(now.value(), hit->tag)};
+  }
+  ASSIGN_OR_RETURN(auto got, cache.GetOrCompute(key, read_tag, &store, compute));
+  if (got.fresh) return Reply{got.answer, computed_at};
+  timer.kind = "cached";
+  return Reply{got.answer, std::max(now.value(), got.tag)};
+}
+
+QueryService::MaybeReply QueryService::PairSeries(
+    const v1::GetTemperatureRequest& req, bool may_compute, QueryTimer& timer) {
   ASSIGN_OR_RETURN(SeriesRequest r,
                    MapPairSeries(req.actor_a(), req.actor_b(), req.options()));
   std::shared_ptr<ReadModelStore> store = projections_.store();
-  resp->set_stream(r.query.streams[0]);
+  const std::string& stream = r.query.streams[0];
   if (NotModified(*store, r.query.streams, r.if_changed_since,
                   r.query.filter.as_of)) {
     timer.kind = "not_modified";
-    resp->set_not_modified(true);
-    resp->set_position(AnswerPosition(*store, r.query.filter.as_of).value());
-    return absl::OkStatus();
-  }
-  const DayNumber today = options_.today();
-  auto compute = [&]() -> absl::StatusOr<v1::GetTemperatureResponse> {
-    ComputeSlot slot(compute_slots_);
     v1::GetTemperatureResponse out;
+    out.set_stream(stream);
+    out.set_not_modified(true);
+    return Reply{std::make_shared<const std::string>(out.SerializeAsString()),
+                 AnswerPosition(*store, r.query.filter.as_of).value()};
+  }
+  if (r.query.filter.as_of.value() != 0 && !may_compute) return std::nullopt;
+  const DayNumber today = options_.today();
+  uint64_t computed_at = 0;
+  auto compute = [&]() -> absl::StatusOr<std::string> {
+    ComputeSlot slot(compute_slots_);
     ASSIGN_OR_RETURN(SeriesAnswer a,
                      ComputeSeriesAnswer(*store->View(), r.query, today));
-    out.set_stream(r.query.streams[0]);
-    out.set_position(a.position.value());
-    FillSpec(r, a, out.mutable_spec());
-    FillPoints(a.points, out.mutable_points());
-    return out;
+    computed_at = a.position.value();
+    google::protobuf::Arena arena;  // the points' strings: no malloc each
+    auto* out =
+        google::protobuf::Arena::CreateMessage<v1::GetTemperatureResponse>(
+            &arena);
+    out->set_stream(stream);
+    FillSpec(r, a, out->mutable_spec());
+    FillPoints(a.points, out->mutable_points());
+    return out->SerializeAsString();
   };
-  if (r.query.filter.as_of.value() != 0) {
-    ASSIGN_OR_RETURN(*resp, compute());
-    return absl::OkStatus();
+  if (r.query.filter.as_of.value() != 0) {  // never cached
+    ASSIGN_OR_RETURN(std::string body, compute());
+    return Reply{std::make_shared<const std::string>(std::move(body)),
+                 computed_at};
   }
-  // The checkpoint before the tag (answer_cache.h).
-  const Position now = store->checkpoint();
-  const std::string& stream = r.query.streams[0];
-  ASSIGN_OR_RETURN(
-      auto got,
-      pair_answers_.GetOrCompute(
-          AnswerKey(r.actors, req.options(), today),
-          [&] { return store->LastChanged(stream).value(); }, store.get(),
-          compute));
-  resp->CopyFrom(*got.answer);
-  if (!got.fresh) {
-    timer.kind = "cached";
-    resp->set_position(std::max(now.value(), got.tag));
-  }
-  return absl::OkStatus();
+  return Cached(
+      pair_answers_, AnswerKey(r.actors, req.options(), today),
+      [&] { return store->LastChanged(stream).value(); }, *store, may_compute,
+      timer, compute, computed_at);
 }
 
-absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
-                                 v1::GetGroupTemperatureResponse* resp) {
-  QueryTimer timer(options_.metrics, "GetGroupTemperature");
+QueryService::MaybeReply QueryService::GroupSeries(
+    const v1::GetGroupTemperatureRequest& req, bool may_compute,
+    QueryTimer& timer) {
   ASSIGN_OR_RETURN(SeriesRequest r,
                    MapGroupSeries(req.actors(), req.options()));
   std::shared_ptr<ReadModelStore> store = projections_.store();
   if (NotModified(*store, r.query.streams, r.if_changed_since,
                   r.query.filter.as_of)) {
     timer.kind = "not_modified";
-    resp->set_not_modified(true);
-    resp->set_position(AnswerPosition(*store, r.query.filter.as_of).value());
-    return absl::OkStatus();
-  }
-  const DayNumber today = options_.today();
-  auto compute = [&]() -> absl::StatusOr<v1::GetGroupTemperatureResponse> {
-    ComputeSlot slot(compute_slots_);
     v1::GetGroupTemperatureResponse out;
+    out.set_not_modified(true);
+    return Reply{std::make_shared<const std::string>(out.SerializeAsString()),
+                 AnswerPosition(*store, r.query.filter.as_of).value()};
+  }
+  if (r.query.filter.as_of.value() != 0 && !may_compute) return std::nullopt;
+  const DayNumber today = options_.today();
+  uint64_t computed_at = 0;
+  auto compute = [&]() -> absl::StatusOr<std::string> {
+    ComputeSlot slot(compute_slots_);
     std::unique_ptr<ReadView> view = store->View();
     ASSIGN_OR_RETURN(SeriesAnswer a,
                      ComputeSeriesAnswer(*view, r.query, today));
-    out.set_position(a.position.value());
-    FillSpec(r, a, out.mutable_spec());
-    FillPoints(a.points, out.mutable_points());
+    computed_at = a.position.value();
+    google::protobuf::Arena arena;
+    auto* out = google::protobuf::Arena::CreateMessage<
+        v1::GetGroupTemperatureResponse>(&arena);
+    FillSpec(r, a, out->mutable_spec());
+    FillPoints(a.points, out->mutable_points());
     for (const std::string& stream : r.query.streams) {
       ASSIGN_OR_RETURN(PairState s,
                        ComputePairState(*view, stream, a.to, r.query.params,
                                         r.query.filter.as_of));
-      FillPair(s, out.add_pairs());
+      FillPair(s, out->add_pairs());
     }
-    return out;
+    return out->SerializeAsString();
   };
-  if (r.query.filter.as_of.value() != 0) {
-    ASSIGN_OR_RETURN(*resp, compute());
-    return absl::OkStatus();
+  if (r.query.filter.as_of.value() != 0) {  // never cached
+    ASSIGN_OR_RETURN(std::string body, compute());
+    return Reply{std::make_shared<const std::string>(std::move(body)),
+                 computed_at};
   }
-  const Position now = store->checkpoint();  // before the tag
   // Positions only grow: the largest last change moves iff any does.
   auto tag = [&] {
     uint64_t t = 0;
@@ -226,15 +268,24 @@ absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
     }
     return t;
   };
-  ASSIGN_OR_RETURN(auto got, group_answers_.GetOrCompute(
-                                 AnswerKey(r.actors, req.options(), today), tag,
-                                 store.get(), compute));
-  resp->CopyFrom(*got.answer);
-  if (!got.fresh) {
-    timer.kind = "cached";
-    resp->set_position(std::max(now.value(), got.tag));
-  }
-  return absl::OkStatus();
+  return Cached(group_answers_, AnswerKey(r.actors, req.options(), today),
+                tag, *store, may_compute, timer, compute, computed_at);
+}
+
+absl::Status QueryService::Temperature(const v1::GetTemperatureRequest& req,
+                                       v1::GetTemperatureResponse* resp) {
+  QueryTimer timer(options_.metrics, "GetTemperature");
+  ASSIGN_OR_RETURN(std::optional<Reply> r, PairSeries(req, true, timer));
+  if (!r) return absl::InternalError("a series answer was not computed");
+  return ToMessage(r->body, r->position, resp);
+}
+
+absl::Status QueryService::Group(const v1::GetGroupTemperatureRequest& req,
+                                 v1::GetGroupTemperatureResponse* resp) {
+  QueryTimer timer(options_.metrics, "GetGroupTemperature");
+  ASSIGN_OR_RETURN(std::optional<Reply> r, GroupSeries(req, true, timer));
+  if (!r) return absl::InternalError("a series answer was not computed");
+  return ToMessage(r->body, r->position, resp);
 }
 
 absl::Status QueryService::Timeline(const v1::GetTimelineRequest& req,
@@ -402,18 +453,61 @@ absl::Status QueryService::ActorSummary(const v1::GetActorSummaryRequest& req,
   return absl::OkStatus();
 }
 
-grpc::Status QueryService::GetTemperature(grpc::ServerContext* ctx,
-                                          const v1::GetTemperatureRequest* req,
-                                          v1::GetTemperatureResponse* resp) {
-  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
-  return ToGrpcStatus(Temperature(*req, resp));
+template <typename Request>
+grpc::ServerUnaryReactor* QueryService::Serve(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response, const char* method,
+    MaybeReply (QueryService::*series)(const Request&, bool, QueryTimer&)) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) {
+    reactor->Finish(g);
+    return reactor;
+  }
+  auto req = std::make_shared<Request>();
+  if (!ParseBuffer(*request, req.get())) {
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("the request is not a ", Request::descriptor()->full_name(),
+                     " (it did not parse)")));
+    return reactor;
+  }
+  auto finish = [reactor, response](MaybeReply r) {
+    if (r.ok() && !r->has_value()) {
+      r = absl::InternalError("a series answer was not computed");
+    }
+    if (!r.ok()) {
+      reactor->Finish(ToGrpcStatus(r.status()));
+      return;
+    }
+    // Field 1 first, as protobuf writes it: the bytes of the full message.
+    *response = BufferOf({Uint64Field(1, (*r)->position),
+                          SharedSlice(std::move((*r)->body))});
+    reactor->Finish(grpc::Status::OK);
+  };
+  auto timer = std::make_shared<QueryTimer>(options_.metrics, method);
+  MaybeReply quick = (this->*series)(*req, false, *timer);
+  if (!quick.ok() || quick->has_value()) {
+    finish(std::move(quick));
+    return reactor;
+  }
+  pool_.Run([this, req, timer, series, finish] {
+    finish((this->*series)(*req, true, *timer));
+  });
+  return reactor;
 }
 
-grpc::Status QueryService::GetGroupTemperature(
-    grpc::ServerContext* ctx, const v1::GetGroupTemperatureRequest* req,
-    v1::GetGroupTemperatureResponse* resp) {
-  if (grpc::Status g = Guard(ctx, Role::kReader); !g.ok()) return g;
-  return ToGrpcStatus(Group(*req, resp));
+grpc::ServerUnaryReactor* QueryService::GetTemperature(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve(ctx, request, response, "GetTemperature",
+               &QueryService::PairSeries);
+}
+
+grpc::ServerUnaryReactor* QueryService::GetGroupTemperature(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve(ctx, request, response, "GetGroupTemperature",
+               &QueryService::GroupSeries);
 }
 
 grpc::Status QueryService::GetTimeline(grpc::ServerContext* ctx,

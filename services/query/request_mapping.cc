@@ -188,8 +188,19 @@ v1::Resolution ToProto(Resolution r) {
 }
 
 std::string DateText(DayNumber d) {
-  CivilDay c = FromDayNumber(d);
-  return absl::StrFormat("%04d-%02d-%02d", c.year, c.month, c.day);
+  const CivilDay c = FromDayNumber(d);
+  if (c.year < 0 || c.year > 9999) {
+    return absl::StrFormat("%04d-%02d-%02d", c.year, c.month, c.day);
+  }
+  // Every point of a series has two: StrFormat was 14% of a daily series.
+  std::string out = "0000-00-00";
+  auto put = [&](size_t end, int v, int digits) {
+    for (int i = 0; i < digits; ++i, v /= 10) out[end - i] = char('0' + v % 10);
+  };
+  put(3, c.year, 4);
+  put(6, c.month, 2);
+  put(9, c.day, 2);
+  return out;
 }
 
 }  // namespace detente
