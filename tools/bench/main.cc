@@ -41,7 +41,7 @@ struct Flags {
   std::vector<std::string> query_args;
   std::vector<std::string> ingest_addrs;  // --ingest A[,B...]
   std::vector<pid_t> ingest_pids, nats_pids;
-  std::string query_addr;
+  std::string query_addr, query_http;
   pid_t query_pid = -1;
   std::string durability = "sync";
   BenchConfig config;
@@ -57,7 +57,8 @@ struct Flags {
       "  [--work-dir DIR] [--keep] [--tsv FILE] [--durability sync|async]\n"
       "  [--ingest-bin PATH] [--query-bin PATH] [--query-arg ARG]...\n"
       "  [--ingest ADDR[,ADDR...] --ingest-pid PID[,PID...]]\n"
-      "  [--nats-pid PID[,PID...]] [--query ADDR --query-pid PID]\n",
+      "  [--nats-pid PID[,PID...]]\n"
+      "  [--query ADDR --query-pid PID [--query-http HOST:PORT]]\n",
       msg);
   std::exit(2);
 }
@@ -133,6 +134,8 @@ Flags Parse(int argc, char** argv) {
       f.nats_pids = pids();
     } else if (a == "--query") {
       f.query_addr = value();
+    } else if (a == "--query-http") {
+      f.query_http = value();
     } else if (a == "--query-pid") {
       f.query_pid = static_cast<pid_t>(num());
     } else {
@@ -239,11 +242,14 @@ int Main(int argc, char** argv) {
     if (!f.query_addr.empty()) {
       c.query.address = f.query_addr;
       c.query.pid = f.query_pid;
+      c.query.http_address = f.query_http;
     } else {
       c.query.address = FreeLoopbackAddress();
+      c.query.http_address = FreeLoopbackAddress();
       std::vector<std::string> args = {
           "--listen", c.query.address, "--data-dir", f.work_dir + "/query",
-          "--ingest", c.ingest.address, "--log-level", "warn"};
+          "--ingest", c.ingest.address, "--http-listen", c.query.http_address,
+          "--log-level", "warn"};
       args.insert(args.end(), f.query_args.begin(), f.query_args.end());
       query_proc = ChildProcess::Start(f.query_bin, args,
                                        f.work_dir + "/query.log");
@@ -267,7 +273,10 @@ int Main(int argc, char** argv) {
   } else if (need_query) {
     start_query();
   }
-  if (f.scenarios.count(5)) RunTemperatureQueries(c);
+  if (f.scenarios.count(5)) {
+    RunTemperatureQueries(c);
+    RunHttpPolls(c);
+  }
   if (f.scenarios.count(6)) RunMixed(c);
 
   const uint64_t head = IngestHead(c.ingest);

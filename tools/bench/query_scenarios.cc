@@ -5,6 +5,9 @@
 #include <mutex>
 #include <thread>
 
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "detente/v1/ingest.grpc.pb.h"
@@ -295,6 +298,99 @@ void RunTemperatureQueries(BenchContext& c) {
     }
     c.report->Add(r);
   }
+}
+
+// 5d: what the dashboards do (web/): GET a pair's monthly series with the
+// ETag of their last answer, answered 304 while the pair is unchanged.
+// `query_concurrency` threads, each with its own keep-alive connection.
+void RunHttpPolls(BenchContext& c) {
+  std::string host;
+  int port = 0;
+  if (const size_t colon = c.query.http_address.rfind(':');
+      colon != std::string::npos) {
+    host = c.query.http_address.substr(0, colon);
+    absl::SimpleAtoi(c.query.http_address.substr(colon + 1), &port);
+  }
+  if (port == 0) {
+    std::fprintf(stderr, "scenario 5d: no HTTP address (--query-http)\n");
+    return;
+  }
+  const int k = c.config.query_concurrency;
+  auto target = [&](int slot) {
+    auto [a, b] = c.gen->PairFor(static_cast<uint64_t>(slot));
+    return absl::StrCat("/v1/pairs/", a, "/", b, "/temperature?from=",
+                        c.config.series_from, "&to=", c.config.series_to,
+                        "&resolution=month");
+  };
+  std::vector<Latencies> lats(k);
+  std::vector<uint64_t> calls(k), not_modified(k), errors(k);
+  std::vector<std::string> first_error(k);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  std::atomic<int> ready{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool go = false;
+  for (int i = 0; i < k; ++i) {
+    threads.emplace_back([&, i] {
+      httplib::Client http(host, port);
+      http.set_keep_alive(true);
+      const std::string path = target(i);
+      std::string etag;
+      if (auto r = http.Get(path); r && r->status == 200) {
+        etag = r->get_header_value("ETag");
+      }
+      ready.fetch_add(1);
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return go; });
+      }
+      const httplib::Headers headers = {{"If-None-Match", etag}};
+      while (!stop.load(std::memory_order_relaxed)) {
+        const auto t0 = Clock::now();
+        auto r = http.Get(path, headers);
+        lats[i].Add(Micros(Clock::now() - t0));
+        ++calls[i];
+        if (!r) {
+          if (errors[i]++ == 0) first_error[i] = httplib::to_string(r.error());
+        } else if (r->status == 304) {
+          ++not_modified[i];
+        } else if (r->status != 200) {
+          if (errors[i]++ == 0) first_error[i] = absl::StrCat("HTTP ", r->status);
+        }
+      }
+    });
+  }
+  while (ready.load() < k) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CostMeter cost(c);
+  const auto start = Clock::now();
+  {
+    std::lock_guard lock(mu);
+    go = true;
+  }
+  cv.notify_all();
+  std::this_thread::sleep_for(std::chrono::duration<double>(c.config.seconds));
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  const double secs = Seconds(Clock::now() - start);
+  Latencies all;
+  uint64_t n = 0, nm = 0, err = 0;
+  std::string first;
+  for (int i = 0; i < k; ++i) {
+    all.Merge(lats[i]);
+    n += calls[i];
+    nm += not_modified[i];
+    err += errors[i];
+    if (first.empty()) first = first_error[i];
+  }
+  Result r{.scenario = "5d HTTP poll answered 304 (If-None-Match)",
+           .system = "detente", .durability = "-", .unit = "req/s"};
+  r.rate = static_cast<double>(n) / secs;
+  r.SetLatencies(all);
+  cost.Finish(r);
+  r.note = absl::StrFormat("%d connections; %d/%d answered 304", k, nm, n);
+  if (err > 0) absl::StrAppend(&r.note, "; ERRORS ", err, ": ", first);
+  c.report->Add(r);
 }
 
 void RunMixed(BenchContext& c) {

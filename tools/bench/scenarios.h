@@ -42,6 +42,7 @@ struct ServiceHandle {
   std::string address;
   pid_t pid = -1;  // -1: CPU and RSS not measured
   std::shared_ptr<grpc::Channel> channel;
+  std::string http_address;  // the query service's HTTP; empty: none
 };
 
 // A process measured beside the services in cluster rows (a NATS server).
@@ -97,6 +98,7 @@ void RunReplay(BenchContext& c);            // 3
 // c.query) and returns false when it cannot.
 void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query);
 void RunTemperatureQueries(BenchContext& c);  // 5
+void RunHttpPolls(BenchContext& c);           // 5d
 void RunMixed(BenchContext& c);             // 6
 
 // Samples the services' CPU time and resets their peak RSS; Finish fills
