@@ -124,42 +124,54 @@ TEST(DayTotalsTest, CachedDaysAdvancedOnApplyEqualTheStoredDays) {
   std::mt19937_64 rng(seed);
   testing::History h = testing::RandomHistory(rng, 1500, 3);
   const std::string cached_path = testing::TempPath("day-cache");
+  const std::string small_path = testing::TempPath("day-cache-small");
   const std::string scanned_path = testing::TempPath("day-scan");
   auto cached = ReadModelStore::Open(
       {.path = cached_path, .first_day_totals_compaction = 80});
+  // A cache too small for every stream: entries are dropped, read again and
+  // advanced again.
+  auto small = ReadModelStore::Open(
+      {.path = small_path, .first_day_totals_compaction = 80,
+       .day_cache_bytes = 32u << 10});
   auto scanned =
       ReadModelStore::Open({.path = scanned_path, .day_cache_bytes = 0});
-  ASSERT_TRUE(cached.ok() && scanned.ok());
+  ASSERT_TRUE(cached.ok() && small.ok() && scanned.ok());
   size_t at = 0;
   uint64_t days_compared = 0;
   while (at < h.all.size()) {
     const size_t end = std::min(h.all.size(), at + 1 + rng() % 60);
     std::vector<RecordedEntry> batch(h.all.begin() + at, h.all.begin() + end);
     ASSERT_TRUE((*cached)->Apply(batch, Position(end)).ok());
+    ASSERT_TRUE((*small)->Apply(batch, Position(end)).ok());
     ASSERT_TRUE((*scanned)->Apply(batch, Position(end)).ok());
     at = end;
-    // Every stream read after every batch: all are cached from then on, so
-    // later batches advance them.
-    std::unique_ptr<ReadView> a = (*cached)->View(), b = (*scanned)->View();
-    for (const std::string& stream : (*scanned)->Streams()) {
-      auto fast = a->Days(stream);
-      auto slow = b->Days(stream);
-      ASSERT_TRUE(fast.ok() && slow.ok());
-      ASSERT_EQ((*fast)->size(), (*slow)->size()) << stream << " at " << end;
-      for (size_t i = 0; i < (*slow)->size(); ++i) {
-        const PairDay& x = (**fast)[i];
-        const PairDay& y = (**slow)[i];
-        ASSERT_EQ(x.day, y.day) << stream << " at " << end;
-        ASSERT_EQ(EncodePairDayValue(x), EncodePairDayValue(y))
-            << stream << " day " << x.day.value() << " at " << end;
-        ++days_compared;
+    // Every stream read after every batch: all are cached from then on (as
+    // many as fit), so later batches advance them.
+    std::unique_ptr<ReadView> b = (*scanned)->View();
+    for (ReadModelStore* store : {cached->get(), small->get()}) {
+      std::unique_ptr<ReadView> a = store->View();
+      for (const std::string& stream : (*scanned)->Streams()) {
+        auto fast = a->Days(stream);
+        auto slow = b->Days(stream);
+        ASSERT_TRUE(fast.ok() && slow.ok());
+        ASSERT_EQ((*fast)->size(), (*slow)->size()) << stream << " at " << end;
+        for (size_t i = 0; i < (*slow)->size(); ++i) {
+          const PairDay& x = (**fast)[i];
+          const PairDay& y = (**slow)[i];
+          ASSERT_EQ(x.day, y.day) << stream << " at " << end;
+          ASSERT_EQ(EncodePairDayValue(x), EncodePairDayValue(y))
+              << stream << " day " << x.day.value() << " at " << end;
+          ++days_compared;
+        }
       }
     }
   }
   EXPECT_GT(days_compared, 10000u);
   cached->reset();
+  small->reset();
   scanned->reset();
   std::filesystem::remove_all(cached_path);
+  std::filesystem::remove_all(small_path);
   std::filesystem::remove_all(scanned_path);
 }
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 #include <filesystem>
+#include <list>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -162,10 +163,11 @@ PairVersion VersionOf(const RecordedEntry& e, Position original) {
 // last-changed position; it is valid for a view whose snapshot holds exactly
 // that last change (see Cacheable). An entry never replaces one with a later
 // tag (a reader of an older snapshot may finish after Apply advanced the
-// entry). Bounded by an estimate of its bytes; when full, arbitrary entries
-// are dropped. A stream too big to keep (more than a quarter of the bound)
-// is remembered as such, so that readers scan only the range they need
-// instead of the whole stream.
+// entry). Bounded by an estimate of its bytes; when full, the least recently
+// used entries go first (polls are skewed towards the busiest pairs, whose
+// streams are also the dearest to read again). A stream too big to keep
+// (more than a quarter of the bound) is remembered as such, so that readers
+// scan only the range they need instead of the whole stream.
 template <typename T>
 class StreamCache {
  public:
@@ -180,10 +182,39 @@ class StreamCache {
                                     Position last_changed) const {
     std::lock_guard lock(mu_);
     auto it = map_.find(stream);
-    if (it == map_.end() || it->second->last_changed != last_changed) {
+    if (it == map_.end() || it->second->items->last_changed != last_changed) {
       return nullptr;
     }
-    return it->second;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->items;
+  }
+
+  // Find without counting as a use (Apply advancing an entry).
+  std::shared_ptr<const Items> Peek(const std::string& stream,
+                                    Position last_changed) const {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(stream);
+    if (it == map_.end() || it->second->items->last_changed != last_changed) {
+      return nullptr;
+    }
+    return it->second->items;
+  }
+
+  // Replaces the entry tagged `before` by `v`, in its place in the order of
+  // use; nothing when the entry is gone or tagged otherwise.
+  void Advance(const std::string& stream, Position before,
+               std::shared_ptr<const Items> v) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(stream);
+    if (it == map_.end() || it->second->items->last_changed != before) return;
+    bytes_ += v->bytes;
+    bytes_ -= it->second->items->bytes;
+    it->second->items = std::move(v);
+    while (bytes_ > max_bytes_ && !lru_.empty()) {
+      bytes_ -= lru_.back().items->bytes;
+      map_.erase(lru_.back().stream);
+      lru_.pop_back();
+    }
   }
 
   bool TooBig(const std::string& stream, Position last_changed) const {
@@ -200,22 +231,30 @@ class StreamCache {
     }
     too_big_.erase(stream);
     if (auto it = map_.find(stream); it != map_.end()) {
-      if (it->second->last_changed > v->last_changed) return;
-      bytes_ -= it->second->bytes;
+      if (it->second->items->last_changed > v->last_changed) return;
+      bytes_ -= it->second->items->bytes;
+      lru_.erase(it->second);
       map_.erase(it);
     }
-    while (bytes_ + v->bytes > max_bytes_ && !map_.empty()) {
-      bytes_ -= map_.begin()->second->bytes;
-      map_.erase(map_.begin());
+    while (bytes_ + v->bytes > max_bytes_ && !lru_.empty()) {
+      bytes_ -= lru_.back().items->bytes;
+      map_.erase(lru_.back().stream);
+      lru_.pop_back();
     }
     bytes_ += v->bytes;
-    map_.emplace(stream, std::move(v));
+    lru_.push_front(Entry{stream, std::move(v)});
+    map_.emplace(stream, lru_.begin());
   }
 
  private:
+  struct Entry {
+    std::string stream;
+    std::shared_ptr<const Items> items;
+  };
   const size_t max_bytes_;
   mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const Items>> map_;
+  mutable std::list<Entry> lru_;  // most recently used first; guarded by mu_
+  absl::flat_hash_map<std::string, typename std::list<Entry>::iterator> map_;
   absl::flat_hash_map<std::string, Position> too_big_;
   size_t bytes_ = 0;  // guarded by mu_
 };
@@ -637,7 +676,7 @@ void RocksReadModelStore::AdvanceCachedDays(
     std::shared_ptr<const DayCache::Items> cached =
         before.value() == 0 || now == touched.end()
             ? nullptr
-            : days_.Find(stream, before);
+            : days_.Peek(stream, before);
     if (cached != nullptr) {
       auto next = std::make_shared<DayCache::Items>();
       next->last_changed = now->second;
@@ -645,7 +684,7 @@ void RocksReadModelStore::AdvanceCachedDays(
           merges.data() + i, end - i);
       if (AdvanceDays(cached->items, run, prefix_size, &next->items)) {
         next->bytes = DayItemsBytes(stream, next->items.size());
-        days_.Insert(stream, std::move(next));
+        days_.Advance(stream, before, std::move(next));
       }
     }
     i = end;

@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
                             "disables them")
                  ->capture_default_str(),
              "answer_cache_mb", "DETENTE_ANSWER_CACHE_MB");
+  config.Add(app.add_option("--day-cache-mb", o.day_cache_mb,
+                            "MiB of decoded day totals of whole pairs kept in "
+                            "memory (kept current as events arrive); 0 "
+                            "disables it")
+                 ->capture_default_str(),
+             "day_cache_mb", "DETENTE_DAY_CACHE_MB");
   config.Add(app.add_option("--log-level", o.log_level,
                             "trace|debug|info|warn|error")
                  ->capture_default_str(),

@@ -22,6 +22,8 @@ namespace detente {
 struct ProjectionManagerOptions {
   std::string data_dir = "var/query";
   FollowerOptions follower;
+  // Budget of each store's decoded day totals (ReadModelStoreOptions).
+  size_t day_cache_bytes = 192u << 20;
 };
 
 struct ProjectionStatus {

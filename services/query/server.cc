@@ -63,7 +63,9 @@ int RunQueryServer(const QueryServerOptions& o) {
     }
   }
   absl::StatusOr<std::unique_ptr<ProjectionManager>> projections =
-      ProjectionManager::Open({.data_dir = o.data_dir, .follower = *follower});
+      ProjectionManager::Open({.data_dir = o.data_dir,
+                               .follower = *follower,
+                               .day_cache_bytes = o.day_cache_mb << 20});
   if (!projections.ok()) {
     spdlog::critical("cannot open the read models: {}",
                      projections.status().ToString());

@@ -26,6 +26,8 @@ struct QueryServerOptions {
   uint64_t max_serving_lag = 1000;
   // Budget of each series answer cache (pair, group), MiB; 0 disables.
   size_t answer_cache_mb = 64;
+  // Budget of the decoded day totals of whole pairs, MiB; 0 disables.
+  size_t day_cache_mb = 192;
   // The gRPC and HTTP servers' TLS and tokens.
   SecurityOptions security;
   // Towards the ingestion service: CA to verify it, a client certificate
