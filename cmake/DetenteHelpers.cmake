@@ -30,3 +30,13 @@ function(detente_executable name)
   target_compile_options(${name} PRIVATE ${DETENTE_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
+
+# A service binary allocates with jemalloc (see the top-level CMakeLists.txt),
+# linked even though nothing names it (--no-as-needed): its malloc replaces
+# glibc's by symbol interposition.
+function(detente_use_jemalloc name)
+  if(TARGET PkgConfig::JEMALLOC)
+    target_link_libraries(${name} PRIVATE -Wl,--no-as-needed
+                          PkgConfig::JEMALLOC -Wl,--as-needed)
+  endif()
+endfunction()

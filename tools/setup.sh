@@ -12,7 +12,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libcli11-dev libcpp-httplib-dev libtomlplusplus-dev
-  prometheus-cpp-dev openssl python3 zlib1g-dev libssl-dev
+  prometheus-cpp-dev openssl python3 zlib1g-dev libssl-dev libjemalloc-dev
   libnats-dev nats-server
   chromium clang libclang-rt-14-dev curl systemd
   python3-yaml python3-grpcio python3-protobuf python3-matplotlib
