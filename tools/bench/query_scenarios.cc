@@ -309,7 +309,9 @@ void RunHttpPolls(BenchContext& c) {
   if (const size_t colon = c.query.http_address.rfind(':');
       colon != std::string::npos) {
     host = c.query.http_address.substr(0, colon);
-    absl::SimpleAtoi(c.query.http_address.substr(colon + 1), &port);
+    if (!absl::SimpleAtoi(c.query.http_address.substr(colon + 1), &port)) {
+      port = 0;
+    }
   }
   if (port == 0) {
     std::fprintf(stderr, "scenario 5d: no HTTP address (--query-http)\n");
