@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <random>
 
 #include "domain/date.h"
@@ -173,6 +174,67 @@ TEST(DayTotalsTest, CachedDaysAdvancedOnApplyEqualTheStoredDays) {
   std::filesystem::remove_all(cached_path);
   std::filesystem::remove_all(small_path);
   std::filesystem::remove_all(scanned_path);
+}
+
+// A view scans a pair's days while Apply changes the pair (the hook applies
+// a batch between the scan and the caching, as a busy writer does during a
+// slow scan): the view gets its snapshot's days, and the cache gets them
+// advanced by that batch, so that the next read finds them current instead
+// of scanning again; they equal, bit for bit, what a store without the cache
+// reads.
+TEST(DayTotalsTest, AScanOutlivedByAChangeCachesTheChangedDays) {
+  const std::string path = testing::TempPath("day-scan-race");
+  const std::string plain_path = testing::TempPath("day-scan-plain");
+  std::function<void()> hook;
+  auto store = ReadModelStore::Open(
+      {.path = path, .after_day_scan_for_test = [&] {
+         if (hook) hook();
+       }});
+  auto plain = ReadModelStore::Open({.path = plain_path, .day_cache_bytes = 0});
+  ASSERT_TRUE(store.ok() && plain.ok());
+  testing::History h;
+  h.Event("KOR", "JPN", "2019-07-04", "036");
+  RecordedEntry b = h.Event("KOR", "JPN", "2019-07-05", "172", {}, 3, -4.7);
+  const std::vector<RecordedEntry> first(h.all.begin(), h.all.end());
+  h.Event("JPN", "KOR", "2019-07-04", "042");  // a day that has events
+  h.Event("KOR", "JPN", "2019-08-01", "036");  // a new day
+  h.Retraction(b);                             // a day emptied
+  const std::vector<RecordedEntry> second(h.all.begin() + 2, h.all.end());
+  for (ReadModelStore* s : {store->get(), plain->get()}) {
+    ASSERT_TRUE(s->Apply(first, Position(2)).ok());
+  }
+  ASSERT_TRUE((*plain)->Apply(second, Position(5)).ok());
+
+  bool applied = false;
+  hook = [&] {
+    if (applied) return;
+    applied = true;
+    ASSERT_TRUE((*store)->Apply(second, Position(5)).ok());
+  };
+  std::unique_ptr<ReadView> old_view = (*store)->View();
+  auto seen = old_view->Days("JPN-KOR");
+  ASSERT_TRUE(applied);
+  ASSERT_TRUE(seen.ok());
+  ASSERT_EQ((*seen)->size(), 2u);  // the snapshot's: July 4 and 5
+  EXPECT_EQ((*seen)->back().day, ToDayNumber({2019, 7, 5}));
+
+  const uint64_t scans = (*store)->DayScanCountForTest();
+  auto now = (*store)->View()->Days("JPN-KOR");
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ((*store)->DayScanCountForTest(), scans) << "scanned again";
+  auto want = (*plain)->View()->Days("JPN-KOR");
+  ASSERT_TRUE(want.ok());
+  ASSERT_EQ((*now)->size(), (*want)->size());
+  ASSERT_EQ((*want)->size(), 2u);  // July 4 and August 1
+  for (size_t i = 0; i < (*want)->size(); ++i) {
+    EXPECT_EQ((**now)[i].day, (**want)[i].day);
+    EXPECT_EQ(EncodePairDayValue((**now)[i]), EncodePairDayValue((**want)[i]));
+  }
+  old_view.reset();  // its snapshot goes before the store
+  store->reset();
+  plain->reset();
+  std::filesystem::remove_all(path);
+  std::filesystem::remove_all(plain_path);
 }
 
 TEST(DayTotalsTest, ARetractedDayHasNoTotalsLeft) {

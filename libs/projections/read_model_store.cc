@@ -291,6 +291,75 @@ bool AdvanceDays(const std::vector<PairDay>& days,
   return true;
 }
 
+// Readers scanning a stream's day totals to cache them, and the batches
+// Apply applied to that stream meanwhile, so that what a reader caches is
+// brought up to the stream's latest change. Without it, a scan of a busy
+// pair (10-20 ms under load) outlived the pair's next change, landed stale
+// and was never advanced (Apply advances only an entry of the stream's last
+// change), so every later poll scanned again: the mixed run's slow mode.
+// One lock orders Apply's step for a stream (record, advance the cached
+// entry) with a reader's end of scan (replay, insert): no batch falls
+// between them.
+class DayScans {
+ public:
+  using Run = std::span<const std::pair<std::string, std::string>>;
+  struct Batch {
+    Position before, after;  // the stream's last change before and after
+    std::vector<std::pair<std::string, std::string>> operands;  // key order
+  };
+
+  // A reader is about to scan the stream's days (before it reads the
+  // stream's last change: a batch after that is recorded).
+  uint64_t Begin(const std::string& stream) {
+    std::lock_guard lock(mu_);
+    const uint64_t id = ++next_id_;
+    scans_[stream].push_back(Scan{id, {}});
+    return id;
+  }
+
+  // Apply's step for one stream of a batch: recorded for the readers
+  // scanning it, then `step` (advancing the cached entry) under the lock.
+  template <typename Step>
+  void Record(const std::string& stream, Position before, Position after,
+              Run run, const Step& step) {
+    std::lock_guard lock(mu_);
+    if (auto it = scans_.find(stream); it != scans_.end()) {
+      for (Scan& scan : it->second) {
+        scan.batches.push_back({before, after, {run.begin(), run.end()}});
+      }
+    }
+    step();
+  }
+
+  // Ends the reader's scan; `finish` gets the batches recorded for it, in
+  // order, and runs under the lock.
+  template <typename Finish>
+  void End(const std::string& stream, uint64_t id, const Finish& finish) {
+    std::lock_guard lock(mu_);
+    std::vector<Batch> batches;
+    if (auto it = scans_.find(stream); it != scans_.end()) {
+      std::vector<Scan>& list = it->second;
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (list[i].id != id) continue;
+        batches = std::move(list[i].batches);
+        list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+      if (list.empty()) scans_.erase(it);
+    }
+    finish(batches);
+  }
+
+ private:
+  struct Scan {
+    uint64_t id;
+    std::vector<Batch> batches;
+  };
+  std::mutex mu_;
+  uint64_t next_id_ = 0;                                      // guarded by mu_
+  absl::flat_hash_map<std::string, std::vector<Scan>> scans_;  // guarded by mu_
+};
+
 // What a view needs from its store to use the caches: the stream's last
 // change and the checkpoint, read together (Apply updates both together,
 // after its write).
@@ -301,6 +370,9 @@ class VersionSource {
       const std::string& stream) const = 0;
   virtual VersionCache& versions() const = 0;
   virtual DayCache& days() const = 0;
+  virtual DayScans& day_scans() const = 0;
+  virtual void CountDayScan() const = 0;
+  virtual void AfterDayScanForTest() const = 0;
 };
 
 class RocksReadView final : public ReadView {
@@ -356,21 +428,43 @@ class RocksReadView final : public ReadView {
 
   absl::StatusOr<std::shared_ptr<const std::vector<PairDay>>> Days(
       const std::string& stream) const override {
-    const std::optional<Position> last_changed = Cacheable(stream);
     DayCache& cache = source_->days();
+    DayScans& scans = source_->day_scans();
+    const uint64_t scan = scans.Begin(stream);
+    const std::optional<Position> last_changed = Cacheable(stream);
     if (last_changed) {
       if (auto cached = cache.Find(stream, *last_changed)) {
+        scans.End(stream, scan, [](const std::vector<DayScans::Batch>&) {});
         return std::shared_ptr<const std::vector<PairDay>>(cached,
                                                            &cached->items);
       }
     }
     auto fresh = std::make_shared<DayCache::Items>();
-    RETURN_IF_ERROR(ScanDays(stream, &fresh->items));
+    source_->CountDayScan();
+    absl::Status scanned = ScanDays(stream, &fresh->items);
     fresh->bytes = DayItemsBytes(stream, fresh->items.size());
-    if (last_changed) {
-      fresh->last_changed = *last_changed;
-      cache.Insert(stream, fresh);
-    }
+    fresh->last_changed = last_changed.value_or(Position());
+    source_->AfterDayScanForTest();
+    scans.End(stream, scan, [&](const std::vector<DayScans::Batch>& batches) {
+      if (!scanned.ok() || !last_changed) return;
+      // The view gets its snapshot's days; the cache gets them advanced by
+      // the batches applied since, as far as they follow on.
+      std::shared_ptr<const DayCache::Items> entry = fresh;
+      const size_t prefix_size = 2 + stream.size();
+      for (const DayScans::Batch& b : batches) {
+        if (b.before != entry->last_changed) break;
+        auto next = std::make_shared<DayCache::Items>();
+        if (!AdvanceDays(entry->items, b.operands, prefix_size,
+                         &next->items)) {
+          break;
+        }
+        next->last_changed = b.after;
+        next->bytes = DayItemsBytes(stream, next->items.size());
+        entry = std::move(next);
+      }
+      cache.Insert(stream, std::move(entry));
+    });
+    RETURN_IF_ERROR(scanned);
     return std::shared_ptr<const std::vector<PairDay>>(fresh, &fresh->items);
   }
 
@@ -471,11 +565,13 @@ class RocksReadModelStore final : public ReadModelStore,
  public:
   RocksReadModelStore(std::unique_ptr<rocksdb::DB> db, Position checkpoint,
                       absl::flat_hash_map<std::string, Position> changed,
-                      uint64_t first_compaction, size_t day_cache_bytes)
+                      uint64_t first_compaction, size_t day_cache_bytes,
+                      std::function<void()> after_day_scan_for_test)
       : db_(std::move(db)),
         next_compaction_(first_compaction),
         checkpoint_(checkpoint),
-        days_(day_cache_bytes) {
+        days_(day_cache_bytes),
+        after_day_scan_for_test_(std::move(after_day_scan_for_test)) {
     for (auto& [stream, pos] : changed) Touch(stream, pos);
   }
   ~RocksReadModelStore() override {
@@ -535,6 +631,10 @@ class RocksReadModelStore final : public ReadModelStore,
     return std::vector<std::string>(it->second.begin(), it->second.end());
   }
 
+  uint64_t DayScanCountForTest() const override {
+    return day_scan_count_.load();
+  }
+
   std::vector<std::pair<std::string, std::string>> DumpForTest()
       const override {
     std::vector<std::pair<std::string, std::string>> out;
@@ -555,6 +655,11 @@ class RocksReadModelStore final : public ReadModelStore,
   }
   VersionCache& versions() const override { return versions_; }
   DayCache& days() const override { return days_; }
+  DayScans& day_scans() const override { return day_scans_; }
+  void CountDayScan() const override { day_scan_count_.fetch_add(1); }
+  void AfterDayScanForTest() const override {
+    if (after_day_scan_for_test_) after_day_scan_for_test_();
+  }
 
   // Requires mu_ (or construction).
   void Touch(const std::string& stream, Position pos) {
@@ -650,6 +755,9 @@ class RocksReadModelStore final : public ReadModelStore,
   // Decoded versions per stream: 128 MiB at most.
   mutable VersionCache versions_{128u << 20};
   mutable DayCache days_;  // decoded day totals per stream
+  mutable DayScans day_scans_;
+  mutable std::atomic<uint64_t> day_scan_count_{0};
+  std::function<void()> after_day_scan_for_test_;
 };
 
 // Kept current by Apply rather than dropped: while writers change the
@@ -673,21 +781,20 @@ void RocksReadModelStore::AdvanceCachedDays(
     // the batch, which the cached days must reflect to be advanced.
     const Position before = LastChanged(stream);
     auto now = touched.find(stream);
-    std::shared_ptr<const DayCache::Items> cached =
-        before.value() == 0 || now == touched.end()
-            ? nullptr
-            : days_.Peek(stream, before);
-    if (cached != nullptr) {
+    const DayScans::Run run(merges.data() + i, end - i);
+    i = end;
+    if (now == touched.end()) continue;
+    day_scans_.Record(stream, before, now->second, run, [&] {
+      std::shared_ptr<const DayCache::Items> cached =
+          before.value() == 0 ? nullptr : days_.Peek(stream, before);
+      if (cached == nullptr) return;
       auto next = std::make_shared<DayCache::Items>();
       next->last_changed = now->second;
-      std::span<const std::pair<std::string, std::string>> run(
-          merges.data() + i, end - i);
       if (AdvanceDays(cached->items, run, prefix_size, &next->items)) {
         next->bytes = DayItemsBytes(stream, next->items.size());
         days_.Advance(stream, before, std::move(next));
       }
-    }
-    i = end;
+    });
   }
 }
 
@@ -856,7 +963,7 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   return std::make_unique<RocksReadModelStore>(
       std::move(db), checkpoint, std::move(changed),
       std::max<uint64_t>(1, options.first_day_totals_compaction),
-      options.day_cache_bytes);
+      options.day_cache_bytes, options.after_day_scan_for_test);
 }
 
 }  // namespace detente

@@ -42,6 +42,9 @@ struct ReadModelStoreOptions {
   // RocksDB). ~88 bytes per day of a pair: the busiest pair of a 10M log
   // (~21k days) takes 1.8 MiB.
   size_t day_cache_bytes = 192u << 20;
+  // Tests only: called by a view after it scanned a stream's day totals and
+  // before it caches them (to apply a batch in between).
+  std::function<void()> after_day_scan_for_test;
 };
 
 // A consistent read-only view (a RocksDB snapshot) of the store.
@@ -92,6 +95,9 @@ class ReadModelStore {
   // A full dump of keys and values, for the rebuild-equality tests.
   virtual std::vector<std::pair<std::string, std::string>> DumpForTest()
       const = 0;
+  // How many times a view read a stream's day totals from RocksDB (rather
+  // than from the cache), for tests.
+  virtual uint64_t DayScanCountForTest() const = 0;
 };
 
 }  // namespace detente
