@@ -291,6 +291,21 @@ bool AdvanceDays(const std::vector<PairDay>& days,
   return true;
 }
 
+// A cache entry of the stream's days: `entry` advanced by a batch's merge
+// operands of the stream (key order), tagged `after`; null on a malformed
+// operand.
+std::shared_ptr<const DayCache::Items> AdvancedEntry(
+    const std::string& stream, const DayCache::Items& entry,
+    std::span<const std::pair<std::string, std::string>> run, Position after) {
+  auto next = std::make_shared<DayCache::Items>();
+  if (!AdvanceDays(entry.items, run, 2 + stream.size(), &next->items)) {
+    return nullptr;
+  }
+  next->last_changed = after;
+  next->bytes = DayItemsBytes(stream, next->items.size());
+  return next;
+}
+
 // Readers scanning a stream's day totals to cache them, and the batches
 // Apply applied to that stream meanwhile, so that what a reader caches is
 // brought up to the stream's latest change. Without it, a scan of a busy
@@ -450,16 +465,10 @@ class RocksReadView final : public ReadView {
       // The view gets its snapshot's days; the cache gets them advanced by
       // the batches applied since, as far as they follow on.
       std::shared_ptr<const DayCache::Items> entry = fresh;
-      const size_t prefix_size = 2 + stream.size();
       for (const DayScans::Batch& b : batches) {
         if (b.before != entry->last_changed) break;
-        auto next = std::make_shared<DayCache::Items>();
-        if (!AdvanceDays(entry->items, b.operands, prefix_size,
-                         &next->items)) {
-          break;
-        }
-        next->last_changed = b.after;
-        next->bytes = DayItemsBytes(stream, next->items.size());
+        auto next = AdvancedEntry(stream, *entry, b.operands, b.after);
+        if (next == nullptr) break;
         entry = std::move(next);
       }
       cache.Insert(stream, std::move(entry));
@@ -788,10 +797,7 @@ void RocksReadModelStore::AdvanceCachedDays(
       std::shared_ptr<const DayCache::Items> cached =
           before.value() == 0 ? nullptr : days_.Peek(stream, before);
       if (cached == nullptr) return;
-      auto next = std::make_shared<DayCache::Items>();
-      next->last_changed = now->second;
-      if (AdvanceDays(cached->items, run, prefix_size, &next->items)) {
-        next->bytes = DayItemsBytes(stream, next->items.size());
+      if (auto next = AdvancedEntry(stream, *cached, run, now->second)) {
         days_.Advance(stream, before, std::move(next));
       }
     });
