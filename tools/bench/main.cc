@@ -254,6 +254,10 @@ int Main(int argc, char** argv) {
       query_proc = ChildProcess::Start(f.query_bin, args,
                                        f.work_dir + "/query.log");
       c.query.pid = query_proc.pid();
+      // The channel is made once the service listens: a gRPC channel whose
+      // first connection was refused answered nothing for ~10 s afterwards
+      // (scenario 4 counted that as catch-up time).
+      if (!WaitForListener(c.query.address, 15)) return false;
     }
     c.query.channel = MakeChannel(c.query.address);
     return c.query.pid > 0 || !f.query_addr.empty();

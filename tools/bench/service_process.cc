@@ -12,6 +12,8 @@
 #include <chrono>
 #include <thread>
 
+#include "absl/strings/numbers.h"
+
 namespace detente::bench {
 
 std::string FreeLoopbackAddress() {
@@ -28,6 +30,31 @@ std::string FreeLoopbackAddress() {
   }
   close(fd);
   return "127.0.0.1:" + std::to_string(port);
+}
+
+bool WaitForListener(const std::string& address, double seconds) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
+    return false;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const auto end = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(seconds));
+  while (std::chrono::steady_clock::now() < end) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const bool up =
+        connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (up) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
 }
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {

@@ -16,6 +16,10 @@ namespace detente::bench {
 // A loopback port that was free a moment ago ("127.0.0.1:PORT").
 std::string FreeLoopbackAddress();
 
+// Waits until something accepts TCP connections at `address`
+// ("127.0.0.1:PORT"); false after `seconds`.
+bool WaitForListener(const std::string& address, double seconds);
+
 class ChildProcess {
  public:
   ChildProcess() = default;
