@@ -6,6 +6,7 @@ ThreadedWriteReactor* ThreadedWriteReactor::Start(Body body) {
   auto* r = new ThreadedWriteReactor();
   r->thread_ = std::thread([r, body = std::move(body)] {
     grpc::Status status = body(*r);
+    r->WaitWritten();
     // Nothing of *r is touched after Finish: OnDone may delete it.
     r->Finish(std::move(status));
   });
@@ -18,15 +19,25 @@ ThreadedWriteReactor* ThreadedWriteReactor::Fail(grpc::Status status) {
   return r;
 }
 
-bool ThreadedWriteReactor::Write(const std::string& message) {
+bool ThreadedWriteReactor::Write(std::string message) {
   std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return write_done_; });
   if (cancelled_ || !write_ok_) return false;
-  grpc::Slice slice(message);
+  // The slice owns the message's bytes (no copy) until gRPC has sent them.
+  auto* owned = new std::string(std::move(message));
+  grpc::Slice slice(owned->data(), owned->size(),
+                    [](void* p) { delete static_cast<std::string*>(p); },
+                    owned);
   buffer_ = grpc::ByteBuffer(&slice, 1);
   write_done_ = false;
   StartWrite(&buffer_);
+  return true;
+}
+
+bool ThreadedWriteReactor::WaitWritten() {
+  std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return write_done_; });
-  return write_ok_ && !cancelled_;
+  return write_ok_;
 }
 
 void ThreadedWriteReactor::OnWriteDone(bool ok) {

@@ -35,9 +35,12 @@ class ThreadedWriteReactor final
   // Ends the call at once with `status` (no thread).
   static ThreadedWriteReactor* Fail(grpc::Status status);
 
-  // Sends one message (already serialised); blocks until gRPC has taken it.
-  // False once the client has cancelled or gone away.
-  bool Write(const std::string& message);
+  // Sends one message (already serialised). Returns once the previous
+  // message is on its way and this one is handed to gRPC, so the body can
+  // prepare the next message while this one is sent (one write in flight,
+  // as gRPC allows). False once the client has cancelled or gone away (seen
+  // at the next write after it happened).
+  bool Write(std::string message);
   // True once the client has cancelled (or the server is shutting the call).
   bool cancelled() const { return cancelled_.load(); }
 
@@ -47,6 +50,8 @@ class ThreadedWriteReactor final
 
  private:
   ThreadedWriteReactor() = default;
+  // Waits until no write is in flight (before Finish); false if one failed.
+  bool WaitWritten();
 
   std::thread thread_;
   std::mutex mu_;

@@ -53,8 +53,7 @@ struct EncodedPager {
   // False when the client went away; DATA_LOSS for a damaged record.
   absl::StatusOr<bool> Write(const EncodedEntries& entries,
                              ThreadedWriteReactor& w) {
-    msg.clear();
-    if (begin) begin(&msg);
+    Restart(entries, 0);
     const size_t empty_size = msg.size();
     Position last;
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -62,16 +61,28 @@ struct EncodedPager {
       RETURN_IF_ERROR(writer.Append(field, last, entries.record(i), &msg));
       if (msg.size() >= max_bytes) {
         if (end) end(&msg, last);
-        if (!w.Write(msg)) return false;
-        msg.clear();
-        if (begin) begin(&msg);
+        if (!w.Write(std::move(msg))) return false;
+        Restart(entries, i + 1);
       }
     }
     if (msg.size() > empty_size) {
       if (end) end(&msg, last);
-      if (!w.Write(msg)) return false;
+      if (!w.Write(std::move(msg))) return false;
     }
     return true;
+  }
+
+  // A new message for entries[from..] (the previous one was moved to gRPC,
+  // which sends it while the next is written here), with room for them
+  // (their wire form is larger than the stored records) or for a full one.
+  void Restart(const EncodedEntries& entries, size_t from) {
+    msg.clear();
+    const size_t stored = from < entries.size()
+                              ? entries.bytes.size() - entries.items[from].offset
+                              : 0;
+    msg.reserve(std::min(max_bytes + (64u << 10),
+                         stored * 2 + 64 * (entries.size() - from) + 64));
+    if (begin) begin(&msg);
   }
 
   const uint32_t field;
