@@ -1,5 +1,6 @@
 // A server-streaming call on gRPC's callback API whose body runs on a thread
-// of its own and writes blocking, as with the synchronous API, but sends raw
+// of its own and writes blocking, as with the synchronous API (with one
+// message in flight while the body prepares the next), but sends raw
 // bytes: responses are written straight to the wire format
 // (recorded_wire.h) instead of through generated message objects. Used by
 // Read and Subscribe, whose bodies wait for the log and must not hold a
