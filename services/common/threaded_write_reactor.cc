@@ -25,9 +25,9 @@ bool ThreadedWriteReactor::Write(std::string message) {
   if (cancelled_ || !write_ok_) return false;
   // The slice owns the message's bytes (no copy) until gRPC has sent them.
   auto* owned = new std::string(std::move(message));
-  grpc::Slice slice(owned->data(), owned->size(),
-                    [](void* p) { delete static_cast<std::string*>(p); },
-                    owned);
+  grpc::Slice slice(
+      owned->data(), owned->size(),
+      [](void* p) { delete static_cast<std::string*>(p); }, owned);
   buffer_ = grpc::ByteBuffer(&slice, 1);
   write_done_ = false;
   StartWrite(&buffer_);
