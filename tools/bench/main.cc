@@ -208,6 +208,9 @@ int Main(int argc, char** argv) {
          "--durability", f.durability, "--log-level", "warn"},
         f.work_dir + "/ingest.log");
     c.ingest.pid = ingest_proc.pid();
+    // As for the query service below: a channel made before the service
+    // listens answers nothing for seconds after its refused connections.
+    WaitForListener(c.ingest.address, 30);
     c.ingest.channel = MakeChannel(c.ingest.address);
     c.ingest_nodes.push_back(c.ingest);
   } else {
