@@ -34,10 +34,9 @@ bool ThreadedWriteReactor::Write(std::string message) {
   return true;
 }
 
-bool ThreadedWriteReactor::WaitWritten() {
+void ThreadedWriteReactor::WaitWritten() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return write_done_; });
-  return write_ok_;
 }
 
 void ThreadedWriteReactor::OnWriteDone(bool ok) {

@@ -51,8 +51,8 @@ class ThreadedWriteReactor final
 
  private:
   ThreadedWriteReactor() = default;
-  // Waits until no write is in flight (before Finish); false if one failed.
-  bool WaitWritten();
+  // Waits until no write is in flight (before Finish).
+  void WaitWritten();
 
   std::thread thread_;
   std::mutex mu_;
