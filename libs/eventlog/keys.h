@@ -1,10 +1,12 @@
-// The RocksDB key layout of the event log, format version 1. This header and
+// The RocksDB key layout of the event log, format version 2. This header and
 // docs/storage-format.md are the contract; changing either needs a new
-// format version and a migration.
+// format version and a migration (log_db.cc migrates version 1).
 //
-// All keys live in the default column family and start with a one-byte tag:
+// Every key starts with a one-byte tag. The 'e' keys live in the column
+// family "entries", the 'i' keys in "ids", the others in the default one
+// (version 1 had them all in the default one):
 //
-//   'm' name                         -> metadata ("format_version" -> "1")
+//   'm' name                         -> metadata ("format_version" -> "2")
 //   'e' be64(position)               -> StoredEntry (storage.proto)
 //   'i' uuid(16)                     -> be64(position) kind(1) stream
 //   's' len(1) stream be64(position) -> be64(stream revision)
@@ -24,7 +26,7 @@
 
 namespace detente::keys {
 
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr char kMetaTag = 'm';
 inline constexpr char kEntryTag = 'e';
 inline constexpr char kIdTag = 'i';

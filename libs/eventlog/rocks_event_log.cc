@@ -1,9 +1,6 @@
 #include "eventlog/rocks_event_log.h"
 
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -27,8 +24,8 @@
 #include "domain/validation.h"
 #include "eventlog/checkpoint.h"
 #include "eventlog/keys.h"
+#include "eventlog/log_db.h"
 #include "eventlog/record_codec.h"
-#include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 #include "spdlog/spdlog.h"
 
@@ -48,10 +45,7 @@ struct LogState {
 
 constexpr absl::string_view kReplicatedSequence = "replicated_sequence";
 
-rocksdb::Options MakeRocksOptions(const RocksEventLogOptions& options);
-absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(
-    const rocksdb::Options& o, const std::string& path, bool read_only);
-absl::StatusOr<LogState> LoadState(rocksdb::DB& db);
+absl::StatusOr<LogState> LoadState(LogDb& db);
 
 // What a group commit has staged but not yet written: later batches of the
 // same group must see it.
@@ -89,10 +83,10 @@ struct GroupWrites {
 
 class RocksEventLog final : public EventLog {
  public:
-  RocksEventLog(RocksEventLogOptions options, rocksdb::Options rocks_options,
-                std::unique_ptr<rocksdb::DB> db, LogState state)
+  RocksEventLog(RocksEventLogOptions options, LogDbOptions db_options,
+                std::unique_ptr<LogDb> db, LogState state)
       : options_(std::move(options)),
-        rocks_options_(std::move(rocks_options)),
+        db_options_(std::move(db_options)),
         db_(std::move(db)),
         stream_counts_(std::move(state.stream_counts)),
         applied_sequence_(state.replicated_sequence),
@@ -152,8 +146,8 @@ class RocksEventLog final : public EventLog {
     std::shared_lock db_lock(db_mu_);
     if (!db_) return absl::UnavailableError("the event log is closed");
     std::string value;
-    rocksdb::Status s =
-        db_->Get(rocksdb::ReadOptions(), keys::IdKey(id), &value);
+    rocksdb::Status s = db_->db().Get(rocksdb::ReadOptions(), db_->ids(),
+                                      keys::IdKey(id), &value);
     if (s.IsNotFound()) return std::nullopt;
     RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
     std::optional<keys::IdValue> v = keys::DecodeIdValue(value);
@@ -217,7 +211,7 @@ class RocksEventLog final : public EventLog {
     std::unique_lock db_lock(db_mu_);
     if (!db_) return;
     if (!broken_) {
-      rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+      rocksdb::Status s = db_->db().FlushWAL(/*sync=*/true);
       if (!s.ok()) {
         spdlog::warn("event log: final WAL sync failed: {}", s.ToString());
       }
@@ -284,10 +278,10 @@ class RocksEventLog final : public EventLog {
   void PublishHead(uint64_t head);
 
   const RocksEventLogOptions options_;
-  const rocksdb::Options rocks_options_;
+  const LogDbOptions db_options_;
   // Shared by every user of db_; exclusive only while Recover() swaps it.
   mutable std::shared_mutex db_mu_;
-  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<LogDb> db_;
   rocksdb::WriteOptions write_options_;
 
   std::mutex queue_mu_;
@@ -446,7 +440,8 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
                                        const GroupOverlay& overlay,
                                        uint64_t next, CommitStats stats,
                                        std::optional<uint64_t> sequence) {
-  // Key order: 'e' < 'h' < 'i' < 'm' < 's'. Keys are unique within a group.
+  // Each column family's keys in key order ('h' < 'm' < 's' in the default
+  // one). Keys are unique within a group.
   auto by_key = [](const GroupWrites::KeyValue& a,
                    const GroupWrites::KeyValue& b) { return a.first < b.first; };
   // 'i' uuid: the ids' byte order.
@@ -479,25 +474,25 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
     meta.emplace_back(keys::MetaKey(kReplicatedSequence), std::move(value));
   }
   rocksdb::WriteBatch wb(writes.bytes + heads.size() * 64 + 128);
-  for (const auto& [k, v] : writes.entries) wb.Put(k, v);
-  for (const auto& [k, v] : heads) wb.Put(k, v);
+  for (const auto& [k, v] : writes.entries) wb.Put(db_->entries(), k, v);
+  for (const auto& [k, v] : heads) wb.Put(db_->meta(), k, v);
   std::string key;
   std::string value;
   for (const GroupWrites::IdWrite& w : writes.ids) {
     keys::SetIdKey(&key, w.id);
     keys::SetIdValue(&value, Position(w.position), w.kind, w.stream);
-    wb.Put(key, value);
+    wb.Put(db_->ids(), key, value);
   }
-  for (const auto& [k, v] : meta) wb.Put(k, v);
+  for (const auto& [k, v] : meta) wb.Put(db_->meta(), k, v);
   for (const GroupWrites::StreamWrite& w : writes.streams) {
     keys::SetStreamKey(&key, w.stream, Position(w.position));
     value.clear();
     keys::PutBigEndian64(&value, w.revision);
-    wb.Put(key, value);
+    wb.Put(db_->meta(), key, value);
   }
   const uint64_t entries = next - head_.load() - 1;
   const absl::Time write_start = absl::Now();
-  rocksdb::Status s = db_->Write(write_options_, &wb);
+  rocksdb::Status s = db_->db().Write(write_options_, &wb);
   if (!s.ok()) {
     write_failures_.fetch_add(1);
     broken_ = true;
@@ -740,12 +735,12 @@ absl::Status RocksEventLog::Recover() {
     db_->Close().PermitUncheckedError();
     db_.reset();
   }
-  absl::StatusOr<std::unique_ptr<rocksdb::DB>> db =
-      OpenDb(rocks_options_, options_.path, /*read_only=*/false);
+  absl::StatusOr<std::unique_ptr<LogDb>> db =
+      OpenLogDb(db_options_, options_.path, LogDbMode::kReadWrite);
   if (!db.ok()) {
     // Keep serving reads from a read-only handle until the fault clears.
-    absl::StatusOr<std::unique_ptr<rocksdb::DB>> ro =
-        OpenDb(rocks_options_, options_.path, /*read_only=*/true);
+    absl::StatusOr<std::unique_ptr<LogDb>> ro =
+        OpenLogDb(db_options_, options_.path, LogDbMode::kReadOnly);
     if (ro.ok()) db_ = *std::move(ro);
     return unavailable("reopening the log", db.status());
   }
@@ -795,12 +790,12 @@ absl::StatusOr<BackupInfo> RocksEventLog::Backup(const std::string& directory) {
       return absl::UnavailableError(
           "the event log is recovering from a storage failure; retry later");
     }
-    if (absl::Status s = WriteCheckpoint(*db_, directory); !s.ok()) {
+    if (absl::Status s = WriteCheckpoint(db_->db(), directory); !s.ok()) {
       return discard(s);
     }
   }
-  absl::StatusOr<std::unique_ptr<rocksdb::DB>> copy =
-      OpenDb(rocks_options_, directory, /*read_only=*/true);
+  absl::StatusOr<std::unique_ptr<LogDb>> copy =
+      OpenLogDb(db_options_, directory, LogDbMode::kReadOnly);
   if (!copy.ok()) return discard(copy.status());
   absl::StatusOr<LogState> state = LoadState(**copy);
   (*copy)->Close().PermitUncheckedError();
@@ -840,7 +835,8 @@ absl::StatusOr<std::optional<keys::IdValue>> RocksEventLog::LookupId(
     return it->second;
   }
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys::IdKey(id), &value);
+  rocksdb::Status s = db_->db().Get(rocksdb::ReadOptions(), db_->ids(),
+                                    keys::IdKey(id), &value);
   if (s.IsNotFound()) return std::nullopt;
   RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
   std::optional<keys::IdValue> v = keys::DecodeIdValue(value);
@@ -882,9 +878,9 @@ absl::Status RocksEventLog::LookupIds(
   }
   std::vector<rocksdb::PinnableSlice> values(misses.size());
   std::vector<rocksdb::Status> statuses(misses.size());
-  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
-                misses.size(), key_slices.data(), values.data(),
-                statuses.data(), /*sorted_input=*/true);
+  db_->db().MultiGet(rocksdb::ReadOptions(), db_->ids(), misses.size(),
+                     key_slices.data(), values.data(), statuses.data(),
+                     /*sorted_input=*/true);
   for (size_t j = 0; j < misses.size(); ++j) {
     if (statuses[j].IsNotFound()) continue;
     RETURN_IF_ERROR(FromRocks(statuses[j], "reading the id index"));
@@ -1036,9 +1032,9 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
       o.duplicate = true;
       o.stream = existing[i]->stream;
       std::string value;
-      rocksdb::Status s = db_->Get(
-          rocksdb::ReadOptions(),
-          keys::StreamKey(o.stream, o.position), &value);
+      rocksdb::Status s =
+          db_->db().Get(rocksdb::ReadOptions(), db_->meta(),
+                        keys::StreamKey(o.stream, o.position), &value);
       if (s.ok()) {
         o.stream_revision = StreamRevision(keys::GetBigEndian64(value).value_or(0));
       }
@@ -1111,10 +1107,9 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
   for (size_t i = 0; i < n; ++i) {
     if (!existing[i]) continue;
     std::string value;
-    rocksdb::Status s =
-        db_->Get(rocksdb::ReadOptions(),
-                 keys::StreamKey(existing[i]->stream, existing[i]->position),
-                 &value);
+    rocksdb::Status s = db_->db().Get(
+        rocksdb::ReadOptions(), db_->meta(),
+        keys::StreamKey(existing[i]->stream, existing[i]->position), &value);
     if (s.ok()) {
       result.outcomes[i].stream_revision =
           StreamRevision(keys::GetBigEndian64(value).value_or(0));
@@ -1124,7 +1119,8 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
 }
 
 absl::Status RocksEventLog::ReadValue(Position p, std::string* value) {
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys::EntryKey(p), value);
+  rocksdb::Status s = db_->db().Get(rocksdb::ReadOptions(), db_->entries(),
+                                    keys::EntryKey(p), value);
   if (s.IsNotFound()) {
     return absl::DataLossError(
         absl::StrCat("position ", p.value(), " is indexed but missing"));
@@ -1166,7 +1162,8 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db().NewIterator(ro, by_stream ? db_->meta() : db_->entries()));
   if (req.backward) {
     it->SeekToLast();
   } else {
@@ -1229,92 +1226,10 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   return result;
 }
 
-absl::Status CheckFormat(rocksdb::DB& db) {
-  std::string value;
-  rocksdb::Status s =
-      db.Get(rocksdb::ReadOptions(), keys::MetaKey("format_version"), &value);
-  if (s.IsNotFound()) {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db.NewIterator(rocksdb::ReadOptions()));
-    it->SeekToFirst();
-    if (it->Valid()) {
-      return absl::FailedPreconditionError(
-          "the directory holds a RocksDB database that is not a Detente log "
-          "(no format version)");
-    }
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    return FromRocks(db.Put(wo, keys::MetaKey("format_version"),
-                            std::to_string(keys::kFormatVersion)),
-                     "writing the format version");
-  }
-  RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
-  if (value != std::to_string(keys::kFormatVersion)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the log has format version ", value,
-                     "; this build reads version ", keys::kFormatVersion));
-  }
-  return absl::OkStatus();
-}
-
-// The key range of a key for the memtable's insert hints: the tag, and for
-// stream index keys the stream too ('s' len stream), so that each stream's
-// next key is inserted from where that stream's last one went.
-class InsertHintPrefix final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "detente.InsertHintPrefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    if (key.size() >= 2 && key[0] == keys::kStreamTag) {
-      const size_t n = 2 + static_cast<unsigned char>(key[1]);
-      if (n <= key.size()) return rocksdb::Slice(key.data(), n);
-    }
-    return rocksdb::Slice(key.data(), 1);
-  }
-  bool InDomain(const rocksdb::Slice& key) const override {
-    return !key.empty();
-  }
-};
-
-rocksdb::Options MakeRocksOptions(const RocksEventLogOptions& options) {
-  rocksdb::Options o;
-  // Memory only (not persisted, the files are unchanged): each key range
-  // (and each stream's index keys) continues its memtable inserts from
-  // where its last insert went instead of from the last key written.
-  o.memtable_insert_with_hint_prefix_extractor =
-      std::make_shared<InsertHintPrefix>();
-  o.create_if_missing = true;
-  if (options.env != nullptr) o.env = options.env;
-  o.info_log = MakeRocksLogger();
-  o.IncreaseParallelism(2);
-  // A bloom filter over the memtable's whole keys: the committer's id
-  // lookups are almost all misses (new ids) and skip the skiplist search.
-  // In memory only; the files are unchanged.
-  o.memtable_whole_key_filtering = true;
-  o.memtable_prefix_bloom_size_ratio = 0.05;
-  o.max_background_jobs = 2;
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return o;
-}
-
-absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const rocksdb::Options& o,
-                                                    const std::string& path,
-                                                    bool read_only) {
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, path, &raw)
-                                : rocksdb::DB::Open(o, path, &raw);
-  if (!s.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot open the event log at ", path, ": ", s.ToString()));
-  }
-  return std::unique_ptr<rocksdb::DB>(raw);
-}
-
-absl::StatusOr<LogState> LoadState(rocksdb::DB& db) {
+absl::StatusOr<LogState> LoadState(LogDb& db) {
   LogState state;
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(rocksdb::ReadOptions(), db.entries()));
   it->SeekForPrev(keys::EntryKey(Position(UINT64_MAX)));
   if (it->Valid()) {
     if (std::optional<Position> p =
@@ -1323,6 +1238,7 @@ absl::StatusOr<LogState> LoadState(rocksdb::DB& db) {
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "finding the head"));
+  it.reset(db.db().NewIterator(rocksdb::ReadOptions(), db.meta()));
   const std::string prefix(1, keys::kStreamHeadTag);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
@@ -1333,8 +1249,9 @@ absl::StatusOr<LogState> LoadState(rocksdb::DB& db) {
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "loading stream heads"));
   std::string sequence;
-  rocksdb::Status s = db.Get(rocksdb::ReadOptions(),
-                             keys::MetaKey(kReplicatedSequence), &sequence);
+  rocksdb::Status s =
+      db.db().Get(rocksdb::ReadOptions(), db.meta(),
+                  keys::MetaKey(kReplicatedSequence), &sequence);
   if (s.ok()) {
     state.replicated_sequence = keys::GetBigEndian64(sequence).value_or(0);
   } else if (!s.IsNotFound()) {
@@ -1362,10 +1279,9 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
         "cannot create the event log directory ", options.path, ": ",
         ec.message()));
   }
-  rocksdb::Options o = MakeRocksOptions(options);
-  ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db,
-                   OpenDb(o, options.path, /*read_only=*/false));
-  RETURN_IF_ERROR(CheckFormat(*db));
+  LogDbOptions o = MakeLogDbOptions(options.block_cache_bytes, options.env);
+  ASSIGN_OR_RETURN(std::unique_ptr<LogDb> db,
+                   OpenLogDb(o, options.path, LogDbMode::kReadWrite));
   ASSIGN_OR_RETURN(LogState state, LoadState(*db));
   const bool copy = state.replicated_sequence > 0;
   if (options.replicator && !copy && state.head.value() > 0) {

@@ -10,6 +10,7 @@
 
 #include "common/field_violation.h"
 #include "eventlog/keys.h"
+#include "eventlog/log_db.h"
 #include "eventlog/test_entries.h"
 #include "eventlog/verify.h"
 
@@ -331,22 +332,6 @@ TEST_F(RocksEventLogTest, AppendsAfterCloseAreCancelled) {
             absl::StatusCode::kCancelled);
 }
 
-TEST_F(RocksEventLogTest, RefusesAnotherFormatVersion) {
-  MustAppend({MakeEvent("KOR", "JPN")});
-  log_.reset();
-  {
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.string(), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(),
-                        keys::MetaKey("format_version"), "2")
-                    .ok());
-  }
-  auto reopened = OpenRocksEventLog({.path = dir_.string()});
-  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(reopened.status().message(), HasSubstr("format version 2"));
-}
-
 TEST_F(RocksEventLogTest, VerifyFindsAMissingIndexEntry) {
   Entry e = MakeEvent("KOR", "JPN");
   MustAppend({e, MakeEvent("USA", "JPN")});
@@ -356,10 +341,14 @@ TEST_F(RocksEventLogTest, VerifyFindsAMissingIndexEntry) {
   EXPECT_TRUE(good->ok());
   EXPECT_EQ(good->streams, 2u);
   {
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.string(), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), keys::IdKey(e.event_id)).ok());
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Delete(rocksdb::WriteOptions(), (*db)->ids(),
+                            keys::IdKey(e.event_id))
+                    .ok());
   }
   auto bad = VerifyRocksEventLog(dir_.string());
   ASSERT_TRUE(bad.ok());

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "eventlog/keys.h"
+#include "eventlog/log_db.h"
 #include "eventlog/record_codec.h"
-#include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 
 namespace detente {
@@ -17,13 +17,14 @@ namespace {
 
 class Walker {
  public:
-  explicit Walker(rocksdb::DB& db) : db_(db) {}
+  explicit Walker(LogDb& db) : log_db_(db), db_(db.db()) {}
 
   absl::StatusOr<VerifyReport> Run() {
     RETURN_IF_ERROR(CheckFormat());
     RETURN_IF_ERROR(WalkEntries());
-    RETURN_IF_ERROR(CountIndex(keys::kIdTag, "id index"));
-    RETURN_IF_ERROR(CountIndex(keys::kStreamTag, "stream index"));
+    RETURN_IF_ERROR(CountIndex(log_db_.ids(), keys::kIdTag, "id index"));
+    RETURN_IF_ERROR(
+        CountIndex(log_db_.meta(), keys::kStreamTag, "stream index"));
     RETURN_IF_ERROR(CheckStreamHeads());
     report_.streams = revisions_.size();
     return std::move(report_);
@@ -47,8 +48,10 @@ class Walker {
       return absl::OkStatus();
     }
     RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
-    if (v != std::to_string(keys::kFormatVersion)) {
-      Problem("format version ", v, ", expected ", keys::kFormatVersion);
+    // Version 1 (every key in the default column family) is sound too:
+    // detente-ingest migrates it when it opens it.
+    if (v != "1" && v != std::to_string(keys::kFormatVersion)) {
+      Problem("format version ", v, ", expected 1 or ", keys::kFormatVersion);
     }
     return absl::OkStatus();
   }
@@ -56,7 +59,7 @@ class Walker {
   absl::Status WalkEntries() {
     const std::string prefix(1, keys::kEntryTag);
     std::unique_ptr<rocksdb::Iterator> it(
-        db_.NewIterator(rocksdb::ReadOptions()));
+        db_.NewIterator(rocksdb::ReadOptions(), log_db_.entries()));
     uint64_t expected = 1;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
          it->Next()) {
@@ -103,7 +106,8 @@ class Walker {
         Problem("position ", pos, ": stream index revision disagrees");
       }
     }
-    s = db_.Get(rocksdb::ReadOptions(), keys::IdKey(e.entry.event_id), &v);
+    s = db_.Get(rocksdb::ReadOptions(), log_db_.ids(),
+                keys::IdKey(e.entry.event_id), &v);
     if (s.IsNotFound()) {
       Problem("position ", pos, ": event_id ", e.entry.event_id.ToString(),
               " missing from the id index");
@@ -128,10 +132,11 @@ class Walker {
     return absl::OkStatus();
   }
 
-  absl::Status CountIndex(char tag, absl::string_view name) {
+  absl::Status CountIndex(rocksdb::ColumnFamilyHandle* family, char tag,
+                          absl::string_view name) {
     const std::string prefix(1, tag);
     std::unique_ptr<rocksdb::Iterator> it(
-        db_.NewIterator(rocksdb::ReadOptions()));
+        db_.NewIterator(rocksdb::ReadOptions(), family));
     uint64_t n = 0;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
          it->Next()) {
@@ -169,6 +174,7 @@ class Walker {
     return absl::OkStatus();
   }
 
+  LogDb& log_db_;
   rocksdb::DB& db_;
   VerifyReport report_;
   absl::flat_hash_map<std::string, uint64_t> revisions_;
@@ -178,12 +184,9 @@ class Walker {
 }  // namespace
 
 absl::StatusOr<VerifyReport> VerifyRocksEventLog(const std::string& path) {
-  rocksdb::Options o;
-  o.info_log = MakeRocksLogger();
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(o, path, &raw);
-  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", path, " read-only")));
-  std::unique_ptr<rocksdb::DB> db(raw);
+  ASSIGN_OR_RETURN(std::unique_ptr<LogDb> db,
+                   OpenLogDb(MakeLogDbOptions(8u << 20, nullptr), path,
+                             LogDbMode::kReadOnly));
   return Walker(*db).Run();
 }
 

@@ -1,0 +1,75 @@
+// The event log's RocksDB database with its column families (format version
+// 2, docs/storage-format.md): the entries ('e' keys) and the id index ('i'
+// keys) each have a column family of their own; everything else is in the
+// default one. Opening a log of version 1 (all keys in the default column
+// family) migrates it.
+//
+// Private to libs/eventlog: includes RocksDB.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace detente {
+
+// The options of the database and of each column family, made once and
+// reused when the log is reopened (they share one block cache).
+struct LogDbOptions {
+  rocksdb::DBOptions db;
+  rocksdb::ColumnFamilyOptions meta;     // default: 'm', 's', 'h'
+  rocksdb::ColumnFamilyOptions entries;  // 'e'
+  rocksdb::ColumnFamilyOptions ids;      // 'i'
+};
+
+LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env);
+
+class LogDb {
+ public:
+  LogDb(std::unique_ptr<rocksdb::DB> db,
+        std::vector<rocksdb::ColumnFamilyHandle*> handles,
+        rocksdb::ColumnFamilyHandle* entries, rocksdb::ColumnFamilyHandle* ids);
+  ~LogDb();  // Close()
+  LogDb(const LogDb&) = delete;
+  LogDb& operator=(const LogDb&) = delete;
+
+  rocksdb::DB& db() const { return *db_; }
+  rocksdb::ColumnFamilyHandle* meta() const {
+    return db_->DefaultColumnFamily();
+  }
+  rocksdb::ColumnFamilyHandle* entries() const { return entries_; }
+  rocksdb::ColumnFamilyHandle* ids() const { return ids_; }
+
+  // Releases the column families and closes the database (idempotent).
+  rocksdb::Status Close();
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned, but default
+  rocksdb::ColumnFamilyHandle* entries_;
+  rocksdb::ColumnFamilyHandle* ids_;
+};
+
+enum class LogDbMode {
+  // Creates a new log; checks the format version of an existing one and
+  // migrates version 1.
+  kReadWrite,
+  // Opens what is there, without checks (verify, backups, reads while the
+  // directory cannot be written). On a log of version 1 entries() and ids()
+  // are the default column family.
+  kReadOnly,
+};
+
+// UNAVAILABLE when RocksDB cannot open the directory (in use, unreadable);
+// FAILED_PRECONDITION when it holds another format version or something
+// that is not a Detente log (left untouched).
+absl::StatusOr<std::unique_ptr<LogDb>> OpenLogDb(const LogDbOptions& options,
+                                                 const std::string& path,
+                                                 LogDbMode mode);
+
+}  // namespace detente

@@ -1,0 +1,247 @@
+// Format version 2's column families, and the migration of version-1 logs
+// (every key in the default column family, docs/storage-format.md). The
+// version-1 logs are made from version-2 ones by moving their keys back with
+// RocksDB directly, as the layout of version 1 describes them.
+#include "eventlog/log_db.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <filesystem>
+
+#include "eventlog/keys.h"
+#include "eventlog/record_codec.h"
+#include "eventlog/rocks_event_log.h"
+#include "eventlog/test_entries.h"
+#include "eventlog/verify.h"
+
+namespace detente {
+namespace {
+
+using ::detente::testing::MakeCorrection;
+using ::detente::testing::MakeEvent;
+using ::detente::testing::MakeRetraction;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+std::vector<std::string> Families(const std::string& path) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  return names;
+}
+
+// The keys of one column family, in order.
+std::vector<std::pair<std::string, std::string>> Dump(
+    rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.NewIterator(rocksdb::ReadOptions(), family));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  EXPECT_TRUE(it->status().ok());
+  return out;
+}
+
+class LogDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("detente-logdb-test-" + Uuid::Random().ToString());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path() const { return dir_.string(); }
+
+  std::unique_ptr<EventLog> MustOpen() {
+    auto log = OpenRocksEventLog({.path = path()});
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? *std::move(log) : nullptr;
+  }
+
+  // A log with events on several streams, a correction and a retraction.
+  void WriteHistory() {
+    std::unique_ptr<EventLog> log = MustOpen();
+    ASSERT_NE(log, nullptr);
+    std::vector<Entry> batch;
+    for (int i = 0; i < 300; ++i) {
+      batch.push_back(MakeEvent(i % 3 == 0 ? "KOR" : "USA",
+                                i % 2 == 0 ? "JPN" : "CHN",
+                                absl::StrCat(1960 + i % 60, "-05-03")));
+    }
+    first_ = batch[0];
+    ASSERT_TRUE(log->Append({batch, {}}).ok());
+    ASSERT_TRUE(log->Append({{MakeCorrection(batch[1].event_id,
+                                             MakeEvent("USA", "CHN", "1999")),
+                              MakeRetraction(batch[2].event_id)},
+                             {}})
+                    .ok());
+    for (const RecordedEntry& e : testing::ReadAllEntries(*log)) {
+      before_.push_back(EncodeRecord(e));
+    }
+    ASSERT_EQ(before_.size(), 302u);
+  }
+
+  // Moves every key back into the default column family and drops the
+  // others: the layout of version 1. With `leave_moved` > 0, that many 'e'
+  // keys stay in "entries" (a migration interrupted after its first chunk).
+  void DowngradeToVersion1(size_t leave_moved = 0) {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    LogDb& d = **db;
+    rocksdb::WriteBatch wb;
+    size_t kept = 0;
+    for (rocksdb::ColumnFamilyHandle* family : {d.entries(), d.ids()}) {
+      for (const auto& [k, v] : Dump(d.db(), family)) {
+        if (family == d.entries() && kept < leave_moved) {
+          ++kept;
+          continue;
+        }
+        ASSERT_TRUE(wb.Put(d.meta(), k, v).ok());
+        ASSERT_TRUE(wb.Delete(family, k).ok());
+      }
+    }
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "1").ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    if (leave_moved == 0) {
+      ASSERT_TRUE(d.db().DropColumnFamily(d.entries()).ok());
+      ASSERT_TRUE(d.db().DropColumnFamily(d.ids()).ok());
+    }
+    ASSERT_TRUE(d.Close().ok());
+  }
+
+  // The log reads, finds ids and appends as before the downgrade, in the
+  // layout of version 2.
+  void ExpectMigrated() {
+    std::unique_ptr<EventLog> log = MustOpen();
+    ASSERT_NE(log, nullptr);
+    std::vector<std::string> after;
+    for (const RecordedEntry& e : testing::ReadAllEntries(*log)) {
+      after.push_back(EncodeRecord(e));
+    }
+    EXPECT_EQ(after, before_);
+    ReadRequest by_stream;
+    by_stream.filter.stream = "JPN-KOR";
+    EXPECT_EQ(testing::ReadAllEntries(*log, by_stream).size(), 50u);
+    auto got = log->Get(first_.event_id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_TRUE(got->has_value());
+    EXPECT_EQ((*got)->position, Position(1));
+    // The id index still knows every id: the same batch again is a
+    // duplicate, not new entries.
+    auto again = log->Append({{first_}, {}});
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_TRUE(again->outcomes[0].duplicate);
+    auto next = log->Append({{MakeEvent("KOR", "JPN")}, {}});
+    ASSERT_TRUE(next.ok()) << next.status();
+    EXPECT_EQ(next->first, Position(303));
+    auto info = log->Info();
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->format_version, 2u);
+    log.reset();
+
+    auto report = VerifyRocksEventLog(path());
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_TRUE(report->ok()) << report->problems[0];
+    EXPECT_EQ(report->entries, 303u);
+    EXPECT_THAT(Families(path()),
+                UnorderedElementsAre("default", "entries", "ids"));
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                        LogDbMode::kReadOnly);
+    ASSERT_TRUE(db.ok()) << db.status();
+    for (const auto& [k, v] : Dump((*db)->db(), (*db)->meta())) {
+      EXPECT_NE(k[0], keys::kEntryTag);
+      EXPECT_NE(k[0], keys::kIdTag);
+    }
+    EXPECT_EQ(Dump((*db)->db(), (*db)->entries()).size(), 303u);
+    EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 303u);
+  }
+
+  std::filesystem::path dir_;
+  Entry first_;
+  std::vector<std::string> before_;
+};
+
+TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion2) {
+  WriteHistory();
+  EXPECT_THAT(Families(path()),
+              UnorderedElementsAre("default", "entries", "ids"));
+  auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                      LogDbMode::kReadOnly);
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::string version;
+  ASSERT_TRUE((*db)
+                  ->db()
+                  .Get(rocksdb::ReadOptions(), (*db)->meta(),
+                       keys::MetaKey("format_version"), &version)
+                  .ok());
+  EXPECT_EQ(version, "2");
+  EXPECT_EQ(Dump((*db)->db(), (*db)->entries()).size(), 302u);
+  EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 302u);
+}
+
+TEST_F(LogDbTest, MigratesAVersion1Log) {
+  WriteHistory();
+  DowngradeToVersion1();
+  // Version 1 as it was: one column family, which plain RocksDB opens.
+  EXPECT_THAT(Families(path()), UnorderedElementsAre("default"));
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    EXPECT_EQ(Dump(*db, db->DefaultColumnFamily()).size(),
+              1 + 302 + 302 + 302 + 4u);  // version, e, i, s, h
+  }
+  // --verify reads version 1 as it is.
+  auto report = VerifyRocksEventLog(path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  EXPECT_EQ(report->entries, 302u);
+  ExpectMigrated();
+}
+
+TEST_F(LogDbTest, ResumesAnInterruptedMigration) {
+  WriteHistory();
+  DowngradeToVersion1(/*leave_moved=*/120);
+  EXPECT_THAT(Families(path()),
+              UnorderedElementsAre("default", "entries", "ids"));
+  ExpectMigrated();
+}
+
+TEST_F(LogDbTest, RefusesAForeignDatabaseAndLeavesItUntouched) {
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "hello", "world").ok());
+  }
+  auto log = OpenRocksEventLog({.path = path()});
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(log.status().message(), HasSubstr("not a Detente log"));
+  EXPECT_THAT(Families(path()), UnorderedElementsAre("default"));
+}
+
+TEST_F(LogDbTest, RefusesALaterVersion) {
+  WriteHistory();
+  {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Put(rocksdb::WriteOptions(), (*db)->meta(),
+                         keys::MetaKey("format_version"), "3")
+                    .ok());
+  }
+  auto log = OpenRocksEventLog({.path = path()});
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(log.status().message(), HasSubstr("format version 3"));
+}
+
+}  // namespace
+}  // namespace detente
