@@ -658,12 +658,25 @@ TEST_F(QueryServiceTest, AStoreOfAnotherProjectionVersionIsRebuiltByItself) {
   std::getline(std::ifstream(dir_.Sub("a/CURRENT")), current);
   ASSERT_FALSE(current.empty());
   {
+    const std::string path = dir_.Sub("a/" + current);
+    std::vector<std::string> names;
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names)
+            .ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names)
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::Options(), dir_.Sub("a/" + current), &raw).ok());
+        rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw)
+            .ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     ASSERT_TRUE(
         db->Put(rocksdb::WriteOptions(), "mprojection_version", "0").ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    }
   }
   auto again = StartQuery("a");
   ASSERT_NE(again, nullptr);

@@ -31,13 +31,15 @@
 namespace detente {
 namespace {
 
-// Key layout (docs/projections.md):
+// Key layout (docs/projections.md); the 'd' keys live in the column family
+// "details", the 'x' keys in "ids", the others in the default one:
 //   'm' name                               -> metadata
 //   'v' len stream be32(day+bias) be64(pos) -> PairVersion value
 //   'a' len stream be32(day+bias)          -> PairDay value (day totals)
 //   'd' be64(pos)                          -> the entry (eventlog codec)
-//   'x' uuid                               -> be64(orig) be32(day+bias) be64(ver) u8 retracted stream
-//   'c' stream                             -> be64(last changed position)
+//   'x' uuid                               -> be64(orig) be32(day+bias)
+//   be64(ver) u8 retracted stream 'c' stream                             ->
+//   be64(last changed position)
 constexpr uint32_t kDayBias = 1u << 31;
 const char kCheckpointKey[] = "mcheckpoint";
 const char kVersionKey[] = "mprojection_version";
@@ -92,6 +94,62 @@ std::string ChangedKey(absl::string_view stream) {
   k.append(stream.data(), stream.size());
   return k;
 }
+
+constexpr char kDetailsFamily[] = "details";
+constexpr char kIdsFamily[] = "ids";
+
+// The store's database with its column families. The entry copies ('d',
+// written in position order, so their files never overlap and compactions
+// move them down without rewriting them) and the id index ('x', random
+// UUIDs) each have their own, so compactions of the versions and day totals
+// do not rewrite them.
+class StoreDb {
+ public:
+  StoreDb(std::unique_ptr<rocksdb::DB> db,
+          std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : db_(std::move(db)), handles_(std::move(handles)) {
+    details_ = ids_ = db_->DefaultColumnFamily();
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      if (h->GetName() == kDetailsFamily) details_ = h;
+      if (h->GetName() == kIdsFamily) ids_ = h;
+    }
+  }
+  ~StoreDb() { Close(); }
+  StoreDb(const StoreDb&) = delete;
+  StoreDb& operator=(const StoreDb&) = delete;
+
+  rocksdb::DB& db() const { return *db_; }
+  bool has_families() const {
+    return details_ != db_->DefaultColumnFamily() &&
+           ids_ != db_->DefaultColumnFamily();
+  }
+  // The column family of a key, by its tag.
+  rocksdb::ColumnFamilyHandle* Of(absl::string_view key) const {
+    if (!key.empty() && key[0] == 'd') return details_;
+    if (!key.empty() && key[0] == 'x') return ids_;
+    return db_->DefaultColumnFamily();
+  }
+  const std::vector<rocksdb::ColumnFamilyHandle*>& families() const {
+    return handles_;
+  }
+  void Close() {
+    if (!db_) return;
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      if (h != db_->DefaultColumnFamily()) {
+        db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+      }
+    }
+    handles_.clear();
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* details_;
+  rocksdb::ColumnFamilyHandle* ids_;
+};
 
 // Adds the deltas of 'a' merge operands to the day totals, in order and one
 // by one (pair_day.h). No partial merge: combining operands first would sum
@@ -392,8 +450,11 @@ class VersionSource {
 
 class RocksReadView final : public ReadView {
  public:
-  RocksReadView(rocksdb::DB* db, const VersionSource* source)
-      : db_(db), source_(source), snapshot_(db->GetSnapshot()) {
+  RocksReadView(const StoreDb* store, const VersionSource* source)
+      : store_(store),
+        db_(&store->db()),
+        source_(source),
+        snapshot_(db_->GetSnapshot()) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     std::string value;
@@ -482,7 +543,8 @@ class RocksReadView final : public ReadView {
     ro.snapshot = snapshot_;
     std::string value;
     RETURN_IF_ERROR(
-        FromRocks(db_->Get(ro, DetailKey(version), &value), "reading an entry"));
+        FromRocks(db_->Get(ro, store_->Of("d"), DetailKey(version), &value),
+                  "reading an entry"));
     return DecodeRecord(version, value);
   }
 
@@ -563,6 +625,7 @@ class RocksReadView final : public ReadView {
     return FromRocks(it->status(), "reading day totals");
   }
 
+  const StoreDb* store_;
   rocksdb::DB* db_;
   const VersionSource* source_;
   const rocksdb::Snapshot* snapshot_;
@@ -572,7 +635,7 @@ class RocksReadView final : public ReadView {
 class RocksReadModelStore final : public ReadModelStore,
                                   public VersionSource {
  public:
-  RocksReadModelStore(std::unique_ptr<rocksdb::DB> db, Position checkpoint,
+  RocksReadModelStore(std::unique_ptr<StoreDb> db, Position checkpoint,
                       absl::flat_hash_map<std::string, Position> changed,
                       uint64_t first_compaction, size_t day_cache_bytes,
                       std::function<void()> after_day_scan_for_test)
@@ -585,9 +648,9 @@ class RocksReadModelStore final : public ReadModelStore,
   }
   ~RocksReadModelStore() override {
     WakeAll();
-    db_->DisableManualCompaction();  // ends a running CompactDayTotals()
+    db_->db().DisableManualCompaction();  // ends a running CompactDayTotals()
     if (compactor_.joinable()) compactor_.join();
-    db_->Close().PermitUncheckedError();
+    db_->Close();
   }
 
   absl::Status Apply(const std::vector<RecordedEntry>& entries,
@@ -647,11 +710,14 @@ class RocksReadModelStore final : public ReadModelStore,
   std::vector<std::pair<std::string, std::string>> DumpForTest()
       const override {
     std::vector<std::pair<std::string, std::string>> out;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      out.emplace_back(it->key().ToString(), it->value().ToString());
+    for (rocksdb::ColumnFamilyHandle* family : db_->families()) {
+      std::unique_ptr<rocksdb::Iterator> it(
+          db_->db().NewIterator(rocksdb::ReadOptions(), family));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        out.emplace_back(it->key().ToString(), it->value().ToString());
+      }
     }
+    std::sort(out.begin(), out.end());
     return out;
   }
 
@@ -707,12 +773,14 @@ class RocksReadModelStore final : public ReadModelStore,
       AppendDayDelta(&day_deltas[DayKey(stream, v.day)], v, sign);
     }
     // The batch in key order; of a key put twice, the later value.
-    absl::Status Build(rocksdb::WriteBatch* wb) {
+    absl::Status Build(const StoreDb& db, rocksdb::WriteBatch* wb) {
       std::stable_sort(puts.begin(), puts.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
       for (size_t i = 0; i < puts.size(); ++i) {
         if (i + 1 < puts.size() && puts[i + 1].first == puts[i].first) continue;
-        RETURN_IF_ERROR(FromRocks(wb->Put(puts[i].first, puts[i].second), "staging"));
+        RETURN_IF_ERROR(FromRocks(
+            wb->Put(db.Of(puts[i].first), puts[i].first, puts[i].second),
+            "staging"));
       }
       merges.assign(day_deltas.begin(), day_deltas.end());
       std::sort(merges.begin(), merges.end());
@@ -742,7 +810,7 @@ class RocksReadModelStore final : public ReadModelStore,
       rocksdb::CompactRangeOptions o;
       o.exclusive_manual_compaction = false;
       const rocksdb::Slice begin("a"), end("b");
-      rocksdb::Status s = db_->CompactRange(o, &begin, &end);
+      rocksdb::Status s = db_->db().CompactRange(o, &begin, &end);
       if (!s.ok() && !s.IsIncomplete()) {
         spdlog::warn("read models: compacting day totals: {}", s.ToString());
       }
@@ -750,7 +818,7 @@ class RocksReadModelStore final : public ReadModelStore,
     });
   }
 
-  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<StoreDb> db_;
   uint64_t operands_ = 0;                  // Apply's thread only
   uint64_t next_compaction_;               // Apply's thread only
   std::atomic<bool> compacting_{false};
@@ -810,7 +878,8 @@ absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
     return it->second;
   }
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  rocksdb::Status s =
+      db_->db().Get(rocksdb::ReadOptions(), db_->Of(key), key, &value);
   if (s.IsNotFound()) return std::nullopt;
   RETURN_IF_ERROR(FromRocks(s, "reading the read models"));
   return value;
@@ -895,10 +964,10 @@ absl::Status RocksReadModelStore::Apply(
   keys::PutBigEndian64(&cp, checkpoint.value());
   RETURN_IF_ERROR(wb.Put(kCheckpointKey, std::move(cp), false));
   rocksdb::WriteBatch batch;
-  RETURN_IF_ERROR(wb.Build(&batch));
+  RETURN_IF_ERROR(wb.Build(*db_, &batch));
   // Not fsynced: the read models can always be re-derived from the log, and
   // the checkpoint commits with them, so a lost suffix is simply re-read.
-  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+  RETURN_IF_ERROR(FromRocks(db_->db().Write(rocksdb::WriteOptions(), &batch),
                             "writing the read models"));
   AdvanceCachedDays(wb.merges, touched);
   operands_ += wb.day_deltas.size();
@@ -919,34 +988,80 @@ absl::Status RocksReadModelStore::Apply(
 
 absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
     const ReadModelStoreOptions& options) {
-  rocksdb::Options o;
+  rocksdb::DBOptions o;
   o.create_if_missing = true;
   o.info_log = MakeRocksLogger();
   o.IncreaseParallelism(2);
-  o.merge_operator = std::make_shared<DayTotalsMerge>();
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Write-ahead log files are deleted once every column family flushed what
+  // they hold; bound them (the default would be ~4x all memtables).
+  o.max_total_wal_size = 128u << 20;
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
+  auto table = [&](bool bloom) {
+    rocksdb::BlockBasedTableOptions t;
+    if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    t.block_cache = cache;
+    return std::shared_ptr<rocksdb::TableFactory>(
+        rocksdb::NewBlockBasedTableFactory(t));
+  };
+  rocksdb::ColumnFamilyOptions meta;
+  meta.merge_operator = std::make_shared<DayTotalsMerge>();
+  meta.table_factory = table(/*bloom=*/true);
+  // Entry copies and the id index are read by keys that exist.
+  rocksdb::ColumnFamilyOptions details;
+  details.table_factory = table(/*bloom=*/false);
+  details.write_buffer_size = 32u << 20;
+  rocksdb::ColumnFamilyOptions ids;
+  ids.table_factory = table(/*bloom=*/false);
+  ids.write_buffer_size = 32u << 20;
+
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
+  const bool exists =
+      std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
+                                    kDetailsFamily, kIdsFamily};
+  if (exists) {
+    rocksdb::Status s =
+        rocksdb::DB::ListColumnFamilies(o, options.path, &names);
+    if (!s.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot open the read models at ", options.path, ": ", s.ToString()));
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) {
+    families.emplace_back(name, name == kDetailsFamily ? details
+                                : name == kIdsFamily   ? ids
+                                                       : meta);
+  }
+  o.create_missing_column_families = !exists;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(o, options.path, &raw);
+  rocksdb::Status s =
+      rocksdb::DB::Open(o, options.path, families, &handles, &raw);
   if (!s.ok()) {
     return absl::UnavailableError(absl::StrCat(
         "cannot open the read models at ", options.path, ": ", s.ToString()));
   }
-  std::unique_ptr<rocksdb::DB> db(raw);
+  auto store_db =
+      std::make_unique<StoreDb>(std::unique_ptr<rocksdb::DB>(raw), handles);
+  rocksdb::DB* db = &store_db->db();
   std::string value;
-  s = db->Get(rocksdb::ReadOptions(), kVersionKey, &value);
-  if (s.IsNotFound()) {
+  if (!exists) {
     RETURN_IF_ERROR(FromRocks(
         db->Put(rocksdb::WriteOptions(), kVersionKey,
                 std::to_string(kProjectionVersion)),
         "writing the projection version"));
   } else {
-    RETURN_IF_ERROR(FromRocks(s, "reading the projection version"));
-    if (value != std::to_string(kProjectionVersion)) {
+    // Another version (or a store that never got one) is rebuilt.
+    s = db->Get(rocksdb::ReadOptions(), kVersionKey, &value);
+    if (s.IsNotFound())
+      value = "none";
+    else
+      RETURN_IF_ERROR(FromRocks(s, "reading the projection version"));
+    if (value != std::to_string(kProjectionVersion) ||
+        !store_db->has_families()) {
       return absl::FailedPreconditionError(
           absl::StrCat("read models have projection version ", value,
                        ", this build writes ", kProjectionVersion));
@@ -967,7 +1082,7 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   spdlog::info("read models: opened {} (checkpoint {}, {} streams)",
                options.path, checkpoint.value(), changed.size());
   return std::make_unique<RocksReadModelStore>(
-      std::move(db), checkpoint, std::move(changed),
+      std::move(store_db), checkpoint, std::move(changed),
       std::max<uint64_t>(1, options.first_day_totals_compaction),
       options.day_cache_bytes, options.after_day_scan_for_test);
 }

@@ -29,7 +29,9 @@ namespace detente {
 // Bump when the read models' layout or meaning changes: a store of another
 // version is discarded and rebuilt from the log.
 // 2: per-pair, per-day totals ('a' keys).
-inline constexpr uint32_t kProjectionVersion = 2;
+// 3: the entry copies ('d') and the id index ('x') in column families of
+//    their own.
+inline constexpr uint32_t kProjectionVersion = 3;
 
 struct ReadModelStoreOptions {
   std::string path;  // created when missing
