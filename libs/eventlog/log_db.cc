@@ -1,7 +1,6 @@
 #include "eventlog/log_db.h"
 
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -9,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "eventlog/insert_hint.h"
 #include "eventlog/keys.h"
 #include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
@@ -19,24 +19,6 @@ namespace {
 
 constexpr char kEntriesFamily[] = "entries";
 constexpr char kIdsFamily[] = "ids";
-
-// The key range of a key for the memtable's insert hints: the tag, and for
-// stream index keys the stream too ('s' len stream), so that each stream's
-// next key is inserted from where that stream's last one went.
-class InsertHintPrefix final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "detente.InsertHintPrefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    if (key.size() >= 2 && key[0] == keys::kStreamTag) {
-      const size_t n = 2 + static_cast<unsigned char>(key[1]);
-      if (n <= key.size()) return rocksdb::Slice(key.data(), n);
-    }
-    return rocksdb::Slice(key.data(), 1);
-  }
-  bool InDomain(const rocksdb::Slice& key) const override {
-    return !key.empty();
-  }
-};
 
 absl::Status Unavailable(const std::string& path, const rocksdb::Status& s) {
   return absl::UnavailableError(
@@ -157,7 +139,7 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env) {
   // (not persisted, the files are unchanged): each stream's index keys
   // continue their memtable inserts from where that stream's last one went.
   o.meta.memtable_insert_with_hint_prefix_extractor =
-      std::make_shared<InsertHintPrefix>();
+      NewStreamInsertHint(std::string(1, keys::kStreamTag));
   o.meta.table_factory = table(/*bloom=*/true);
   o.meta.write_buffer_size = 32u << 20;
   // Entries: appended in key order, so flushed files never overlap and

@@ -8,20 +8,21 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
+#include <condition_variable>
 #include <filesystem>
 #include <list>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <span>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "eventlog/insert_hint.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_logger.h"
@@ -1006,6 +1007,9 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   };
   rocksdb::ColumnFamilyOptions meta;
   meta.merge_operator = std::make_shared<DayTotalsMerge>();
+  // Each stream's versions and day totals continue their memtable inserts
+  // from where that stream's last ones went (memory only).
+  meta.memtable_insert_with_hint_prefix_extractor = NewStreamInsertHint("va");
   meta.table_factory = table(/*bloom=*/true);
   // Entry copies and the id index are read by keys that exist.
   rocksdb::ColumnFamilyOptions details;

@@ -1,0 +1,35 @@
+#include "eventlog/insert_hint.h"
+
+#include <rocksdb/slice_transform.h>
+
+namespace detente {
+namespace {
+
+class StreamInsertHint final : public rocksdb::SliceTransform {
+ public:
+  explicit StreamInsertHint(std::string stream_tags)
+      : stream_tags_(std::move(stream_tags)) {}
+  const char* Name() const override { return "detente.StreamInsertHint"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    if (key.size() >= 2 && stream_tags_.find(key[0]) != std::string::npos) {
+      const size_t n = 2 + static_cast<unsigned char>(key[1]);
+      if (n <= key.size()) return rocksdb::Slice(key.data(), n);
+    }
+    return rocksdb::Slice(key.data(), 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return !key.empty();
+  }
+
+ private:
+  const std::string stream_tags_;
+};
+
+}  // namespace
+
+std::shared_ptr<const rocksdb::SliceTransform> NewStreamInsertHint(
+    std::string stream_tags) {
+  return std::make_shared<StreamInsertHint>(std::move(stream_tags));
+}
+
+}  // namespace detente
