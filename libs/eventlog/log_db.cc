@@ -1,17 +1,16 @@
 #include "eventlog/log_db.h"
 
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/table.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "eventlog/insert_hint.h"
 #include "eventlog/keys.h"
 #include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
+#include "eventlog/rocks_tuning.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
@@ -128,13 +127,7 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env) {
   o.db.max_total_wal_size = 128u << 20;
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(block_cache_bytes);
-  auto table = [&](bool bloom) {
-    rocksdb::BlockBasedTableOptions t;
-    if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    t.block_cache = cache;
-    return std::shared_ptr<rocksdb::TableFactory>(
-        rocksdb::NewBlockBasedTableFactory(t));
-  };
+  auto table = [&](bool bloom) { return NewTableFactory(cache, bloom); };
   // Default: metadata, the stream index and the stream heads. Memory only
   // (not persisted, the files are unchanged): each stream's index keys
   // continue their memtable inserts from where that stream's last one went.

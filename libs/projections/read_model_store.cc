@@ -1,9 +1,8 @@
 #include "projections/read_model_store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
-#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -22,11 +21,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
-#include "eventlog/insert_hint.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
+#include "eventlog/rocks_tuning.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
@@ -998,13 +997,7 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   o.max_total_wal_size = 128u << 20;
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
-  auto table = [&](bool bloom) {
-    rocksdb::BlockBasedTableOptions t;
-    if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    t.block_cache = cache;
-    return std::shared_ptr<rocksdb::TableFactory>(
-        rocksdb::NewBlockBasedTableFactory(t));
-  };
+  auto table = [&](bool bloom) { return NewTableFactory(cache, bloom); };
   rocksdb::ColumnFamilyOptions meta;
   meta.merge_operator = std::make_shared<DayTotalsMerge>();
   // Each stream's versions and day totals continue their memtable inserts

@@ -1,6 +1,8 @@
-#include "eventlog/insert_hint.h"
+#include "eventlog/rocks_tuning.h"
 
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
 
 namespace detente {
 namespace {
@@ -30,6 +32,15 @@ class StreamInsertHint final : public rocksdb::SliceTransform {
 std::shared_ptr<const rocksdb::SliceTransform> NewStreamInsertHint(
     std::string stream_tags) {
   return std::make_shared<StreamInsertHint>(std::move(stream_tags));
+}
+
+std::shared_ptr<rocksdb::TableFactory> NewTableFactory(
+    std::shared_ptr<rocksdb::Cache> cache, bool bloom) {
+  rocksdb::BlockBasedTableOptions t;
+  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  t.block_cache = std::move(cache);
+  return std::shared_ptr<rocksdb::TableFactory>(
+      rocksdb::NewBlockBasedTableFactory(t));
 }
 
 }  // namespace detente
