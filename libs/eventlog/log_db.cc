@@ -127,23 +127,22 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env) {
   o.db.max_total_wal_size = 128u << 20;
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(block_cache_bytes);
-  auto table = [&](bool bloom) { return NewTableFactory(cache, bloom); };
   // Default: metadata, the stream index and the stream heads. Memory only
   // (not persisted, the files are unchanged): each stream's index keys
   // continue their memtable inserts from where that stream's last one went.
   o.meta.memtable_insert_with_hint_prefix_extractor =
       NewStreamInsertHint(std::string(1, keys::kStreamTag));
-  o.meta.table_factory = table(/*bloom=*/true);
+  o.meta.table_factory = NewTableFactory(cache, /*bloom=*/true);
   o.meta.write_buffer_size = 32u << 20;
   // Entries: appended in key order, so flushed files never overlap and
   // compactions move them down without rewriting them; always read by a
   // key that exists, so no bloom filter.
-  o.entries.table_factory = table(/*bloom=*/false);
+  o.entries.table_factory = NewTableFactory(cache, /*bloom=*/false);
   o.entries.write_buffer_size = 32u << 20;
   // The id index: random UUIDs, looked up (almost always missing) for
   // every appended entry. A bloom filter in the files and over the
   // memtable's whole keys (memory only).
-  o.ids.table_factory = table(/*bloom=*/true);
+  o.ids.table_factory = NewTableFactory(cache, /*bloom=*/true);
   o.ids.memtable_whole_key_filtering = true;
   o.ids.memtable_prefix_bloom_size_ratio = 0.05;
   o.ids.write_buffer_size = 48u << 20;

@@ -997,19 +997,18 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   o.max_total_wal_size = 128u << 20;
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
-  auto table = [&](bool bloom) { return NewTableFactory(cache, bloom); };
   rocksdb::ColumnFamilyOptions meta;
   meta.merge_operator = std::make_shared<DayTotalsMerge>();
   // Each stream's versions and day totals continue their memtable inserts
   // from where that stream's last ones went (memory only).
   meta.memtable_insert_with_hint_prefix_extractor = NewStreamInsertHint("va");
-  meta.table_factory = table(/*bloom=*/true);
+  meta.table_factory = NewTableFactory(cache, /*bloom=*/true);
   // Entry copies and the id index are read by keys that exist.
   rocksdb::ColumnFamilyOptions details;
-  details.table_factory = table(/*bloom=*/false);
+  details.table_factory = NewTableFactory(cache, /*bloom=*/false);
   details.write_buffer_size = 32u << 20;
   rocksdb::ColumnFamilyOptions ids;
-  ids.table_factory = table(/*bloom=*/false);
+  ids.table_factory = NewTableFactory(cache, /*bloom=*/false);
   ids.write_buffer_size = 32u << 20;
 
   std::error_code ec;
