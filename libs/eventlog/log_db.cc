@@ -150,13 +150,14 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env) {
 }
 
 LogDb::LogDb(std::unique_ptr<rocksdb::DB> db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles,
-             rocksdb::ColumnFamilyHandle* entries,
-             rocksdb::ColumnFamilyHandle* ids)
-    : db_(std::move(db)),
-      handles_(std::move(handles)),
-      entries_(entries),
-      ids_(ids) {}
+             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : db_(std::move(db)), handles_(std::move(handles)) {
+  entries_ = ids_ = db_->DefaultColumnFamily();
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (h->GetName() == kEntriesFamily) entries_ = h;
+    if (h->GetName() == kIdsFamily) ids_ = h;
+  }
+}
 
 LogDb::~LogDb() { Close().PermitUncheckedError(); }
 
@@ -212,14 +213,8 @@ absl::StatusOr<std::unique_ptr<LogDb>> OpenLogDb(const LogDbOptions& options,
                                                &handles, &raw)
                 : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!s.ok()) return Unavailable(path, s);
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* entries = db->DefaultColumnFamily();
-  rocksdb::ColumnFamilyHandle* ids = db->DefaultColumnFamily();
-  for (rocksdb::ColumnFamilyHandle* h : handles) {
-    if (h->GetName() == kEntriesFamily) entries = h;
-    if (h->GetName() == kIdsFamily) ids = h;
-  }
-  auto log_db = std::make_unique<LogDb>(std::move(db), handles, entries, ids);
+  auto log_db = std::make_unique<LogDb>(std::unique_ptr<rocksdb::DB>(raw),
+                                        std::move(handles));
   if (read_only) return log_db;
   // A version-1 log gets its column families only once its version is
   // checked: nothing is created in a database that is not a Detente log.
@@ -250,12 +245,8 @@ absl::StatusOr<std::unique_ptr<LogDb>> OpenLogDb(const LogDbOptions& options,
     handles.clear();
     s = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
     if (!s.ok()) return Unavailable(path, s);
-    db.reset(raw);
-    for (rocksdb::ColumnFamilyHandle* h : handles) {
-      if (h->GetName() == kEntriesFamily) entries = h;
-      if (h->GetName() == kIdsFamily) ids = h;
-    }
-    log_db = std::make_unique<LogDb>(std::move(db), handles, entries, ids);
+    log_db = std::make_unique<LogDb>(std::unique_ptr<rocksdb::DB>(raw),
+                                     std::move(handles));
   }
   RETURN_IF_ERROR(CheckFormat(*log_db));
   return log_db;

@@ -31,9 +31,10 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env);
 
 class LogDb {
  public:
+  // `handles` are those DB::Open gave; a family the database lacks (a log of
+  // version 1 opened read-only) is the default one.
   LogDb(std::unique_ptr<rocksdb::DB> db,
-        std::vector<rocksdb::ColumnFamilyHandle*> handles,
-        rocksdb::ColumnFamilyHandle* entries, rocksdb::ColumnFamilyHandle* ids);
+        std::vector<rocksdb::ColumnFamilyHandle*> handles);
   ~LogDb();  // Close()
   LogDb(const LogDb&) = delete;
   LogDb& operator=(const LogDb&) = delete;
