@@ -5,13 +5,11 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 #include <signal.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
-
-#include <cmath>
 #include <future>
 #include <random>
 #include <thread>
@@ -19,11 +17,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "detente/v1/query.grpc.pb.h"
+#include "eventlog/family_db.h"
+#include "reliability_util.h"
 #include "support/api.h"
 #include "support/ingest_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
-#include "reliability_util.h"
 
 namespace detente::itest {
 namespace {
@@ -659,24 +658,16 @@ TEST_F(QueryServiceTest, AStoreOfAnotherProjectionVersionIsRebuiltByItself) {
   ASSERT_FALSE(current.empty());
   {
     const std::string path = dir_.Sub("a/" + current);
-    std::vector<std::string> names;
-    ASSERT_TRUE(
-        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names)
-            .ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const std::string& name : names)
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw)
-            .ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), "mprojection_version", "0").ok());
-    for (rocksdb::ColumnFamilyHandle* h : handles) {
-      ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    }
+    // Opened with whatever column families the store has.
+    auto db =
+        OpenFamilyDb({.path = path,
+                      .what = "the read models",
+                      .families = {{rocksdb::kDefaultColumnFamilyName, {}}}});
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Put(rocksdb::WriteOptions(), "mprojection_version", "0")
+                    .ok());
   }
   auto again = StartQuery("a");
   ASSERT_NE(again, nullptr);

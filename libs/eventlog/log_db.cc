@@ -3,8 +3,6 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/write_batch.h>
 
-#include <filesystem>
-
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "eventlog/keys.h"
@@ -18,11 +16,6 @@ namespace {
 
 constexpr char kEntriesFamily[] = "entries";
 constexpr char kIdsFamily[] = "ids";
-
-absl::Status Unavailable(const std::string& path, const rocksdb::Status& s) {
-  return absl::UnavailableError(
-      absl::StrCat("cannot open the event log at ", path, ": ", s.ToString()));
-}
 
 bool IsEmpty(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
   std::unique_ptr<rocksdb::Iterator> it(
@@ -149,105 +142,54 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env) {
   return o;
 }
 
-LogDb::LogDb(std::unique_ptr<rocksdb::DB> db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : db_(std::move(db)), handles_(std::move(handles)) {
-  entries_ = ids_ = db_->DefaultColumnFamily();
-  for (rocksdb::ColumnFamilyHandle* h : handles_) {
-    if (h->GetName() == kEntriesFamily) entries_ = h;
-    if (h->GetName() == kIdsFamily) ids_ = h;
-  }
-}
-
-LogDb::~LogDb() { Close().PermitUncheckedError(); }
-
-rocksdb::Status LogDb::Close() {
-  if (!db_) return rocksdb::Status::OK();
-  rocksdb::Status first;
-  for (rocksdb::ColumnFamilyHandle* h : handles_) {
-    if (h == db_->DefaultColumnFamily()) continue;
-    rocksdb::Status s = db_->DestroyColumnFamilyHandle(h);
-    if (first.ok()) first = s;
-  }
-  handles_.clear();
-  rocksdb::Status s = db_->Close();
-  db_.reset();
-  return first.ok() ? s : first;
-}
+LogDb::LogDb(std::unique_ptr<FamilyDb> db)
+    : db_(std::move(db)),
+      entries_(db_->Find(kEntriesFamily)),
+      ids_(db_->Find(kIdsFamily)) {}
 
 absl::StatusOr<std::unique_ptr<LogDb>> OpenLogDb(const LogDbOptions& options,
                                                  const std::string& path,
                                                  LogDbMode mode) {
-  const bool read_only = mode == LogDbMode::kReadOnly;
-  std::vector<std::string> existing;
-  const bool exists =
-      std::filesystem::exists(std::filesystem::path(path) / "CURRENT");
-  if (exists) {
-    rocksdb::Status s =
-        rocksdb::DB::ListColumnFamilies(options.db, path, &existing);
-    if (!s.ok()) return Unavailable(path, s);
-  } else if (read_only) {
-    return absl::UnavailableError(absl::StrCat("cannot open the event log at ",
-                                               path, ": no database there"));
-  } else {
-    existing = {rocksdb::kDefaultColumnFamilyName, kEntriesFamily, kIdsFamily};
+  FamilyDbOpen open{
+      .path = path,
+      .what = "the event log",
+      .db = options.db,
+      .families = {{rocksdb::kDefaultColumnFamilyName, options.meta},
+                   {kEntriesFamily, options.entries},
+                   {kIdsFamily, options.ids}},
+      .read_only = mode == LogDbMode::kReadOnly};
+  ASSIGN_OR_RETURN(std::unique_ptr<FamilyDb> db, OpenFamilyDb(open));
+  if (open.read_only || (db->Has(kEntriesFamily) && db->Has(kIdsFamily))) {
+    auto log_db = std::make_unique<LogDb>(std::move(db));
+    if (!open.read_only) RETURN_IF_ERROR(CheckFormat(*log_db));
+    return log_db;
   }
-  auto options_of = [&](const std::string& name) {
-    if (name == kEntriesFamily) return options.entries;
-    if (name == kIdsFamily) return options.ids;
-    return options.meta;
-  };
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  bool had_entries = false, had_ids = false;
-  for (const std::string& name : existing) {
-    families.emplace_back(name, options_of(name));
-    had_entries |= name == kEntriesFamily;
-    had_ids |= name == kIdsFamily;
-  }
-  rocksdb::DBOptions db_options = options.db;
-  db_options.create_missing_column_families = !exists;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, families,
-                                               &handles, &raw)
-                : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
-  if (!s.ok()) return Unavailable(path, s);
-  auto log_db = std::make_unique<LogDb>(std::unique_ptr<rocksdb::DB>(raw),
-                                        std::move(handles));
-  if (read_only) return log_db;
   // A version-1 log gets its column families only once its version is
   // checked: nothing is created in a database that is not a Detente log.
-  if (!had_entries || !had_ids) {
-    std::string value;
-    s = log_db->db().Get(rocksdb::ReadOptions(), log_db->meta(),
-                         keys::MetaKey("format_version"), &value);
-    if (s.IsNotFound() && !IsEmpty(log_db->db(), log_db->meta())) {
-      return absl::FailedPreconditionError(
-          "the directory holds a RocksDB database that is not a Detente log "
-          "(no format version)");
-    }
-    if (!s.ok() && !s.IsNotFound()) {
-      return FromRocks(s, "reading the format version");
-    }
-    if (s.ok() && value != "1") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the log has format version ", value,
-          " but not its column families; this build reads versions 1 "
-          "(migrated when opened) and ",
-          keys::kFormatVersion));
-    }
-    log_db->Close().PermitUncheckedError();
-    // Reopen with every family, creating the missing ones.
-    if (!had_entries) families.emplace_back(kEntriesFamily, options.entries);
-    if (!had_ids) families.emplace_back(kIdsFamily, options.ids);
-    db_options.create_missing_column_families = true;
-    handles.clear();
-    s = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
-    if (!s.ok()) return Unavailable(path, s);
-    log_db = std::make_unique<LogDb>(std::unique_ptr<rocksdb::DB>(raw),
-                                     std::move(handles));
+  std::string value;
+  rocksdb::Status s =
+      db->db().Get(rocksdb::ReadOptions(), db->db().DefaultColumnFamily(),
+                   keys::MetaKey("format_version"), &value);
+  if (s.IsNotFound() && !IsEmpty(db->db(), db->db().DefaultColumnFamily())) {
+    return absl::FailedPreconditionError(
+        "the directory holds a RocksDB database that is not a Detente log "
+        "(no format version)");
   }
+  if (!s.ok() && !s.IsNotFound()) {
+    return FromRocks(s, "reading the format version");
+  }
+  if (s.ok() && value != "1") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the log has format version ", value,
+        " but not its column families; this build reads versions 1 "
+        "(migrated when opened) and ",
+        keys::kFormatVersion));
+  }
+  db->Close().PermitUncheckedError();
+  // Reopen with every family, creating the missing ones.
+  open.add_missing = true;
+  ASSIGN_OR_RETURN(db, OpenFamilyDb(open));
+  auto log_db = std::make_unique<LogDb>(std::move(db));
   RETURN_IF_ERROR(CheckFormat(*log_db));
   return log_db;
 }

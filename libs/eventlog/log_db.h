@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "eventlog/family_db.h"
 
 namespace detente {
 
@@ -31,27 +32,22 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env);
 
 class LogDb {
  public:
-  // `handles` are those DB::Open gave; a family the database lacks (a log of
-  // version 1 opened read-only) is the default one.
-  LogDb(std::unique_ptr<rocksdb::DB> db,
-        std::vector<rocksdb::ColumnFamilyHandle*> handles);
-  ~LogDb();  // Close()
-  LogDb(const LogDb&) = delete;
-  LogDb& operator=(const LogDb&) = delete;
+  // A family the database lacks (a log of version 1 opened read-only) is the
+  // default one.
+  explicit LogDb(std::unique_ptr<FamilyDb> db);
 
-  rocksdb::DB& db() const { return *db_; }
+  rocksdb::DB& db() const { return db_->db(); }
   rocksdb::ColumnFamilyHandle* meta() const {
-    return db_->DefaultColumnFamily();
+    return db().DefaultColumnFamily();
   }
   rocksdb::ColumnFamilyHandle* entries() const { return entries_; }
   rocksdb::ColumnFamilyHandle* ids() const { return ids_; }
 
   // Releases the column families and closes the database (idempotent).
-  rocksdb::Status Close();
+  rocksdb::Status Close() { return db_->Close(); }
 
  private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned, but default
+  std::unique_ptr<FamilyDb> db_;
   rocksdb::ColumnFamilyHandle* entries_;
   rocksdb::ColumnFamilyHandle* ids_;
 };

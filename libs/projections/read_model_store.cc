@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "eventlog/family_db.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_logger.h"
@@ -105,48 +106,28 @@ constexpr char kIdsFamily[] = "ids";
 // do not rewrite them.
 class StoreDb {
  public:
-  StoreDb(std::unique_ptr<rocksdb::DB> db,
-          std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : db_(std::move(db)), handles_(std::move(handles)) {
-    details_ = ids_ = db_->DefaultColumnFamily();
-    for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      if (h->GetName() == kDetailsFamily) details_ = h;
-      if (h->GetName() == kIdsFamily) ids_ = h;
-    }
-  }
-  ~StoreDb() { Close(); }
-  StoreDb(const StoreDb&) = delete;
-  StoreDb& operator=(const StoreDb&) = delete;
+  explicit StoreDb(std::unique_ptr<FamilyDb> db)
+      : db_(std::move(db)),
+        details_(db_->Find(kDetailsFamily)),
+        ids_(db_->Find(kIdsFamily)) {}
 
-  rocksdb::DB& db() const { return *db_; }
+  rocksdb::DB& db() const { return db_->db(); }
   bool has_families() const {
-    return details_ != db_->DefaultColumnFamily() &&
-           ids_ != db_->DefaultColumnFamily();
+    return db_->Has(kDetailsFamily) && db_->Has(kIdsFamily);
   }
   // The column family of a key, by its tag.
   rocksdb::ColumnFamilyHandle* Of(absl::string_view key) const {
     if (!key.empty() && key[0] == 'd') return details_;
     if (!key.empty() && key[0] == 'x') return ids_;
-    return db_->DefaultColumnFamily();
+    return db().DefaultColumnFamily();
   }
   const std::vector<rocksdb::ColumnFamilyHandle*>& families() const {
-    return handles_;
+    return db_->families();
   }
-  void Close() {
-    if (!db_) return;
-    for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      if (h != db_->DefaultColumnFamily()) {
-        db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-      }
-    }
-    handles_.clear();
-    db_->Close().PermitUncheckedError();
-    db_.reset();
-  }
+  void Close() { db_->Close().PermitUncheckedError(); }
 
  private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<FamilyDb> db_;
   rocksdb::ColumnFamilyHandle* details_;
   rocksdb::ColumnFamilyHandle* ids_;
 };
@@ -1015,35 +996,18 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   std::filesystem::create_directories(options.path, ec);
   const bool exists =
       std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
-                                    kDetailsFamily, kIdsFamily};
-  if (exists) {
-    rocksdb::Status s =
-        rocksdb::DB::ListColumnFamilies(o, options.path, &names);
-    if (!s.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot open the read models at ", options.path, ": ", s.ToString()));
-    }
-  }
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names) {
-    families.emplace_back(name, name == kDetailsFamily ? details
-                                : name == kIdsFamily   ? ids
-                                                       : meta);
-  }
-  o.create_missing_column_families = !exists;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      rocksdb::DB::Open(o, options.path, families, &handles, &raw);
-  if (!s.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot open the read models at ", options.path, ": ", s.ToString()));
-  }
-  auto store_db =
-      std::make_unique<StoreDb>(std::unique_ptr<rocksdb::DB>(raw), handles);
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<FamilyDb> family_db,
+      OpenFamilyDb({.path = options.path,
+                    .what = "the read models",
+                    .db = o,
+                    .families = {{rocksdb::kDefaultColumnFamilyName, meta},
+                                 {kDetailsFamily, details},
+                                 {kIdsFamily, ids}}}));
+  auto store_db = std::make_unique<StoreDb>(std::move(family_db));
   rocksdb::DB* db = &store_db->db();
   std::string value;
+  rocksdb::Status s;
   if (!exists) {
     RETURN_IF_ERROR(FromRocks(
         db->Put(rocksdb::WriteOptions(), kVersionKey,

@@ -1,0 +1,89 @@
+#include "eventlog/family_db.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace detente {
+
+FamilyDb::FamilyDb(std::unique_ptr<rocksdb::DB> db,
+                   std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : db_(std::move(db)), handles_(std::move(handles)) {}
+
+FamilyDb::~FamilyDb() { Close().PermitUncheckedError(); }
+
+rocksdb::ColumnFamilyHandle* FamilyDb::Find(absl::string_view name) const {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (h->GetName() == name) return h;
+  }
+  return db_->DefaultColumnFamily();
+}
+
+bool FamilyDb::Has(absl::string_view name) const {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (h->GetName() == name) return true;
+  }
+  return false;
+}
+
+rocksdb::Status FamilyDb::Close() {
+  if (!db_) return rocksdb::Status::OK();
+  rocksdb::Status first;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (h == db_->DefaultColumnFamily()) continue;
+    rocksdb::Status s = db_->DestroyColumnFamilyHandle(h);
+    if (first.ok()) first = s;
+  }
+  handles_.clear();
+  rocksdb::Status s = db_->Close();
+  db_.reset();
+  return first.ok() ? s : first;
+}
+
+absl::StatusOr<std::unique_ptr<FamilyDb>> OpenFamilyDb(const FamilyDbOpen& o) {
+  auto unavailable = [&](absl::string_view why) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", o.what, " at ", o.path, ": ", why));
+  };
+  const bool exists =
+      std::filesystem::exists(std::filesystem::path(o.path) / "CURRENT");
+  if (!exists && o.read_only) return unavailable("no database there");
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  if (exists) {
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o.db, o.path, &names);
+    if (!s.ok()) return unavailable(s.ToString());
+    auto options_of = [&](const std::string& name) {
+      for (const rocksdb::ColumnFamilyDescriptor& f : o.families) {
+        if (f.name == name) return f.options;
+      }
+      return o.families.front().options;
+    };
+    for (const std::string& name : names) {
+      families.emplace_back(name, options_of(name));
+    }
+    if (o.add_missing) {
+      for (const rocksdb::ColumnFamilyDescriptor& f : o.families) {
+        if (std::find(names.begin(), names.end(), f.name) == names.end()) {
+          families.push_back(f);
+        }
+      }
+    }
+  } else {
+    families = o.families;
+  }
+  rocksdb::DBOptions db_options = o.db;
+  db_options.create_missing_column_families = !exists || o.add_missing;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      o.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, o.path, families, &handles,
+                                         &raw)
+          : rocksdb::DB::Open(db_options, o.path, families, &handles, &raw);
+  if (!s.ok()) return unavailable(s.ToString());
+  return std::make_unique<FamilyDb>(std::unique_ptr<rocksdb::DB>(raw),
+                                    std::move(handles));
+}
+
+}  // namespace detente
