@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -233,6 +234,27 @@ TEST(LogFormatTest, AVersion1LogIsMigratedWithEveryEntryUnchanged) {
       run(DETENTE_CLI_BIN, {"ingest", dir.Sub("export.jsonl")}, env);
   EXPECT_EQ(again.status.code, 0) << again.err;
   EXPECT_THAT(again.err, HasSubstr("appended 0, duplicates 300"));
+  // Its corrections and retractions predate subject_position: reads take it
+  // from the id index.
+  {
+    ReadOutcome all = ReadAll((*server)->stub(), v1::ReadRequest());
+    ASSERT_TRUE(all.status.ok()) << all.status.error_message();
+    ASSERT_EQ(all.events.size(), 300u);
+    std::map<std::string, uint64_t> position_of;
+    int subjects = 0;
+    for (const v1::RecordedEvent& r : all.events) {
+      position_of[r.event().event_id()] = r.position();
+      if (r.event().kind() == v1::ENTRY_KIND_EVENT) {
+        EXPECT_EQ(r.subject_position(), 0u) << r.position();
+        continue;
+      }
+      ++subjects;
+      EXPECT_NE(r.subject_position(), 0u) << r.position();
+      EXPECT_EQ(r.subject_position(), position_of[r.event().subject_event_id()])
+          << r.position();
+    }
+    EXPECT_EQ(subjects, 12);  // 7 corrections, 5 retractions
+  }
   RunResult more = run(DETENTE_CLI_BIN, {"ingest", kMixed}, env);
   EXPECT_THAT(more.err, HasSubstr("appended 5,"));
   info = run(DETENTE_CLI_BIN, {"info"}, env);

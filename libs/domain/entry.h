@@ -53,6 +53,9 @@ struct RecordedEntry {
   int64_t recorded_at_micros = 0;  // UTC, microseconds since the epoch
   double goldstein = 0;            // effective score (override or table)
   QuadClass quad_class = QuadClass::kUnspecified;
+  // Corrections and retractions: the position of subject_event_id (an
+  // event, always before them). Position{0} for events.
+  Position subject_position;
 };
 
 }  // namespace detente

@@ -30,6 +30,7 @@ enum Field : uint32_t {
   kStreamRevision = 18,
   kRecordedAtMicros = 19,
   kQuadClass = 20,
+  kSubjectPosition = 21,
 };
 
 absl::string_view Bytes(const Uuid& id) {
@@ -149,11 +150,50 @@ std::string EncodeRecordBody(const Entry& entry, double goldstein,
 }
 
 void AppendRecordCommit(absl::string_view stream, StreamRevision revision,
-                        int64_t recorded_at_micros, std::string* record) {
+                        int64_t recorded_at_micros, Position subject_position,
+                        std::string* record) {
   wire::PutStringIfSet(record, kStream, stream);
   wire::PutVarintFieldIfSet(record, kStreamRevision, revision.value());
   wire::PutVarintFieldIfSet(record, kRecordedAtMicros,
                             static_cast<uint64_t>(recorded_at_micros));
+  AppendSubjectPosition(subject_position, record);
+}
+
+void AppendSubjectPosition(Position subject_position, std::string* record) {
+  wire::PutVarintFieldIfSet(record, kSubjectPosition, subject_position.value());
+}
+
+std::optional<absl::string_view> SubjectLackingPosition(
+    absl::string_view record) {
+  // The committer writes the event id (1 + 1 + 16 bytes), then the kind:
+  // events, nearly all records, are told without a scan.
+  if (record.size() > 19 && record[0] == static_cast<char>(kEventId << 3 | 2) &&
+      record[1] == 16 && record[18] == static_cast<char>(kKind << 3) &&
+      record[19] == static_cast<char>(EntryKind::kEvent)) {
+    return std::nullopt;
+  }
+  wire::Reader r(record);
+  uint64_t kind = 0;
+  absl::string_view subject;
+  while (r.Next()) {
+    switch (r.field()) {
+      case kKind:
+        if (r.type() == wire::kVarint) kind = r.varint();
+        break;
+      case kSubjectEventId:
+        if (r.type() == wire::kLen) subject = r.bytes();
+        break;
+      case kSubjectPosition:
+        return std::nullopt;
+      default:
+        break;
+    }
+  }
+  if (!r.ok() || kind == static_cast<uint64_t>(EntryKind::kEvent) ||
+      subject.size() != 16) {
+    return std::nullopt;  // an event, or damage that decoding reports
+  }
+  return subject;
 }
 
 std::string EncodeRecord(const RecordedEntry& e) {
@@ -161,7 +201,8 @@ std::string EncodeRecord(const RecordedEntry& e) {
       e.entry, e.entry.kind == EntryKind::kRetraction ? 0 : e.goldstein,
       e.entry.kind == EntryKind::kRetraction ? QuadClass::kUnspecified
                                              : e.quad_class);
-  AppendRecordCommit(e.stream, e.stream_revision, e.recorded_at_micros, &out);
+  AppendRecordCommit(e.stream, e.stream_revision, e.recorded_at_micros,
+                     e.subject_position, &out);
   return out;
 }
 
@@ -231,8 +272,11 @@ absl::Status DecodeRecordView(absl::string_view value, RecordView* out) {
       case kStreamRevision:
       case kRecordedAtMicros:
       case kQuadClass:
+      case kSubjectPosition:
         if (!want(wire::kVarint)) return corrupt("a number is not a varint");
-        if (r.field() == kWeight) {
+        if (r.field() == kSubjectPosition) {
+          out->subject_position = r.varint();
+        } else if (r.field() == kWeight) {
           out->weight = static_cast<uint32_t>(r.varint());
         } else if (r.field() == kStreamRevision) {
           out->stream_revision = r.varint();
@@ -298,6 +342,7 @@ absl::StatusOr<RecordedEntry> DecodeRecord(Position position,
   e.stream_revision = StreamRevision(v.stream_revision);
   e.recorded_at_micros = v.recorded_at_micros;
   e.quad_class = static_cast<QuadClass>(v.quad_class);
+  e.subject_position = Position(v.subject_position);
   return e;
 }
 

@@ -7,7 +7,8 @@
 // The position is not in the value: it is the key.
 //
 //   std::string body = EncodeRecordBody(entry, goldstein, quad_class);
-//   AppendRecordCommit(stream, revision, recorded_at_micros, &body);
+//   AppendRecordCommit(stream, revision, recorded_at_micros, subject_position,
+//                      &body);
 //   RecordView v;
 //   RETURN_IF_ERROR(DecodeRecordView(body, &v));   // no copies
 //   ASSIGN_OR_RETURN(RecordedEntry e, DecodeRecord(position, body));
@@ -29,9 +30,20 @@ namespace detente {
 std::string EncodeRecordBody(const Entry& entry, double goldstein,
                              QuadClass quad_class);
 // What the commit assigns: the stream (known for retractions only once their
-// subject is looked up), the stream revision and the commit time.
+// subject is looked up), the stream revision, the commit time and, for
+// corrections and retractions, their subject's position.
 void AppendRecordCommit(absl::string_view stream, StreamRevision revision,
-                        int64_t recorded_at_micros, std::string* record);
+                        int64_t recorded_at_micros, Position subject_position,
+                        std::string* record);
+// Appends the subject_position field alone (nothing for Position{0}): a
+// record written before the field existed gets it by appending, since a
+// field appended to a message is read like one inside it.
+void AppendSubjectPosition(Position subject_position, std::string* record);
+// The subject_event_id (16 bytes, a view into `record`) of a correction or
+// retraction whose record has no subject_position; nullopt for anything
+// else, also for records too damaged to tell (decoding reports those).
+std::optional<absl::string_view> SubjectLackingPosition(
+    absl::string_view record);
 // Body and commit at once.
 std::string EncodeRecord(const RecordedEntry& e);
 
@@ -58,6 +70,7 @@ struct RecordView {
   uint64_t stream_revision = 0;
   int64_t recorded_at_micros = 0;
   uint32_t quad_class = 0;
+  uint64_t subject_position = 0;  // 0: an event, or a record older than it
 };
 
 // Fills `out` (views into `value`, which must outlive them). DATA_LOSS when

@@ -52,6 +52,7 @@ void ExpectEqual(const RecordedEntry& a, const RecordedEntry& b) {
   EXPECT_EQ(a.recorded_at_micros, b.recorded_at_micros);
   EXPECT_EQ(a.goldstein, b.goldstein);
   EXPECT_EQ(a.quad_class, b.quad_class);
+  EXPECT_EQ(a.subject_position, b.subject_position);
 }
 
 TEST(RecordCodec, GeneratedCodeReadsWhatWeWrite) {
@@ -115,9 +116,13 @@ TEST(RecordCodec, RoundTripsCorrectionsAndRetractions) {
   RecordedEntry c = FullEvent();
   c.entry = testing::MakeCorrection(Uuid::Random(), c.entry);
   c.entry.event_id = Uuid::Random();
+  c.subject_position = Position(7);
   absl::StatusOr<RecordedEntry> back = DecodeRecord(c.position, EncodeRecord(c));
   ASSERT_TRUE(back.ok()) << back.status();
   ExpectEqual(*back, c);
+  storage::v1::StoredEntry generated;
+  ASSERT_TRUE(generated.ParseFromString(EncodeRecord(c)));
+  EXPECT_EQ(generated.subject_position(), 7u);
 
   RecordedEntry t;
   t.entry = testing::MakeRetraction(c.entry.subject_event_id);
@@ -125,15 +130,60 @@ TEST(RecordCodec, RoundTripsCorrectionsAndRetractions) {
   t.stream = "JPN-KOR";
   t.stream_revision = StreamRevision(301);
   t.recorded_at_micros = 1700000000999999;
+  t.subject_position = Position(7);
   back = DecodeRecord(t.position, EncodeRecord(t));
   ASSERT_TRUE(back.ok()) << back.status();
   ExpectEqual(*back, t);
 }
 
+// Records of corrections and retractions written before subject_position
+// existed are told apart, and appending the field gives what the commit
+// writes today.
+TEST(RecordCodec, OlderSubjectRecordsGetTheirPositionAppended) {
+  RecordedEntry event = FullEvent();
+  EXPECT_EQ(SubjectLackingPosition(EncodeRecord(event)), std::nullopt);
+
+  RecordedEntry t;
+  t.entry = testing::MakeRetraction(Uuid::Random());
+  t.stream = "JPN-KOR";
+  t.stream_revision = StreamRevision(3);
+  t.recorded_at_micros = 1700000000999999;
+  const std::string old_record = EncodeRecord(t);  // subject_position 0
+  const std::optional<absl::string_view> subject =
+      SubjectLackingPosition(old_record);
+  ASSERT_TRUE(subject.has_value());
+  EXPECT_EQ(*subject, std::string(reinterpret_cast<const char*>(
+                                      t.entry.subject_event_id.bytes().data()),
+                                  16));
+  std::string amended = old_record;
+  AppendSubjectPosition(Position(5), &amended);
+  t.subject_position = Position(5);
+  EXPECT_EQ(amended, EncodeRecord(t));
+  EXPECT_EQ(SubjectLackingPosition(amended), std::nullopt);
+  absl::StatusOr<RecordedEntry> back = DecodeRecord(Position(9), amended);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->subject_position, Position(5));
+
+  // The same for a record the generated code wrote (fields in number order).
+  storage::v1::StoredEntry s;
+  s.set_event_id(std::string(16, 'a'));
+  s.set_kind(2);
+  s.set_subject_event_id(std::string(16, 'b'));
+  EXPECT_EQ(SubjectLackingPosition(s.SerializeAsString()),
+            std::string(16, 'b'));
+  s.set_subject_position(4);
+  EXPECT_EQ(SubjectLackingPosition(s.SerializeAsString()), std::nullopt);
+  s.set_kind(1);
+  s.clear_subject_event_id();
+  s.clear_subject_position();
+  EXPECT_EQ(SubjectLackingPosition(s.SerializeAsString()), std::nullopt);
+}
+
 TEST(RecordCodec, BodyThenCommitEqualsWholeRecord) {
   const RecordedEntry r = FullEvent();
   std::string split = EncodeRecordBody(r.entry, r.goldstein, r.quad_class);
-  AppendRecordCommit(r.stream, r.stream_revision, r.recorded_at_micros, &split);
+  AppendRecordCommit(r.stream, r.stream_revision, r.recorded_at_micros,
+                     r.subject_position, &split);
   EXPECT_EQ(split, EncodeRecord(r));
 }
 

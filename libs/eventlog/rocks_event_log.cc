@@ -274,6 +274,10 @@ class RocksEventLog final : public EventLog {
                        const GroupOverlay& overlay) const;
   absl::StatusOr<RecordedEntry> ReadEntry(Position p);
   absl::Status ReadValue(Position p, std::string* value);
+  // A correction or retraction stored before records had subject_position
+  // gets it from the id index: `value` then views `*amended`.
+  absl::Status AddSubjectPosition(Position p, absl::string_view& value,
+                                  std::string* amended);
   absl::Status Recover();
   void PublishHead(uint64_t head);
 
@@ -975,7 +979,11 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
 
   // 2. Streams, and the subjects of corrections and retractions.
   std::vector<std::string>& streams = pending.streams;
-  absl::flat_hash_map<Uuid, keys::IdValue> batch_new;  // earlier in batch
+  absl::flat_hash_map<Uuid, size_t> batch_new;  // earlier in batch: index
+  // Per correction or retraction: its subject's position, or the index of
+  // its subject earlier in this batch (positioned in step 4).
+  std::vector<Position> subject_positions(has_subjects ? n : 0);
+  std::vector<size_t> subject_index(has_subjects ? n : 0, n);
   for (size_t i = 0; i < n; ++i) {
     const Entry& e = entries[i];
     if (existing[i]) {
@@ -985,9 +993,12 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     if (e.kind != EntryKind::kEvent) {
       std::optional<keys::IdValue> subject;
       if (auto it = batch_new.find(e.subject_event_id); it != batch_new.end()) {
-        subject = it->second;
+        const size_t j = it->second;
+        subject = keys::IdValue{Position(), entries[j].kind, streams[j]};
+        subject_index[i] = j;
       } else {
         ASSIGN_OR_RETURN(subject, LookupId(e.subject_event_id, overlay));
+        if (subject) subject_positions[i] = subject->position;
       }
       const std::string field = EntryField(i, "subject_event_id");
       const std::string subject_text = e.subject_event_id.ToString();
@@ -1014,9 +1025,7 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
       }
     }
     // Only corrections and retractions look back into their own batch.
-    if (has_subjects) {
-      batch_new[e.event_id] = keys::IdValue{Position(), e.kind, streams[i]};
-    }
+    if (has_subjects) batch_new[e.event_id] = i;
   }
   if (!violations.empty()) {
     return InvalidArgumentWithViolations(std::move(violations));
@@ -1095,7 +1104,14 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     // Cluster mode may stage a batch again (after another node's commit).
     std::string record = options_.replicator ? pending.bodies[i]
                                              : std::move(pending.bodies[i]);
-    AppendRecordCommit(streams[i], o.stream_revision, now_micros, &record);
+    Position subject;
+    if (e.kind != EntryKind::kEvent) {
+      subject = subject_index[i] < n
+                    ? result.outcomes[subject_index[i]].position
+                    : subject_positions[i];
+    }
+    AppendRecordCommit(streams[i], o.stream_revision, now_micros, subject,
+                       &record);
     writes.bytes += record.size() + 2 * streams[i].size() + 100;
     writes.entries.emplace_back(keys::EntryKey(o.position), std::move(record));
     writes.ids.push_back({e.event_id, o.position.value(), e.kind, streams[i]});
@@ -1128,10 +1144,38 @@ absl::Status RocksEventLog::ReadValue(Position p, std::string* value) {
   return FromRocks(s, "reading an entry");
 }
 
+absl::Status RocksEventLog::AddSubjectPosition(Position p,
+                                               absl::string_view& value,
+                                               std::string* amended) {
+  const std::optional<absl::string_view> subject =
+      SubjectLackingPosition(value);
+  if (!subject) return absl::OkStatus();
+  std::string id_value;
+  rocksdb::Status s =
+      db_->db().Get(rocksdb::ReadOptions(), db_->ids(),
+                    keys::IdKey(*Uuid::FromBytes(*subject)), &id_value);
+  std::optional<keys::IdValue> id;
+  if (s.ok()) id = keys::DecodeIdValue(id_value);
+  if (s.ok() && !id) s = rocksdb::Status::Corruption("bad id index value");
+  if (s.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("the subject of the entry at position ", p.value(),
+                     " is not in the id index"));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+  amended->assign(value.data(), value.size());
+  AppendSubjectPosition(id->position, amended);
+  value = *amended;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RecordedEntry> RocksEventLog::ReadEntry(Position p) {
   std::string value;
   RETURN_IF_ERROR(ReadValue(p, &value));
-  return DecodeRecord(p, value);
+  absl::string_view view = value;
+  std::string amended;
+  RETURN_IF_ERROR(AddSubjectPosition(p, view, &amended));
+  return DecodeRecord(p, view);
 }
 
 absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
@@ -1178,7 +1222,7 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   EntryFilter beyond_stream = req.filter;
   beyond_stream.stream.clear();
   const bool must_decode = !req.encoded || !beyond_stream.empty();
-  std::string by_stream_value;
+  std::string by_stream_value, amended;
   if (req.encoded) result.encoded.bytes.reserve(req.max_entries * 256);
   for (; it->Valid(); req.backward ? it->Prev() : it->Next()) {
     rocksdb::Slice key = it->key();
@@ -1193,6 +1237,7 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
     } else {
       value = absl::string_view(it->value().data(), it->value().size());
     }
+    RETURN_IF_ERROR(AddSubjectPosition(*p, value, &amended));
     last = p->value();
     ++scanned;
     if (!must_decode) {

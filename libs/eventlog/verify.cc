@@ -122,13 +122,18 @@ class Walker {
     }
     if (e.entry.kind != EntryKind::kEvent) {
       auto it = kinds_.find(e.entry.subject_event_id);
-      if (it == kinds_.end() || it->second != EntryKind::kEvent) {
+      if (it == kinds_.end() || it->second.first != EntryKind::kEvent) {
         Problem("position ", pos, ": subject ",
                 e.entry.subject_event_id.ToString(),
                 " is not an earlier event");
+      } else if (e.subject_position.value() != 0 &&
+                 e.subject_position != it->second.second) {
+        Problem("position ", pos, ": subject_position ",
+                e.subject_position.value(), ", but the subject is at ",
+                it->second.second.value());
       }
     }
-    kinds_[e.entry.event_id] = e.entry.kind;
+    kinds_[e.entry.event_id] = {e.entry.kind, e.position};
     return absl::OkStatus();
   }
 
@@ -178,7 +183,7 @@ class Walker {
   rocksdb::DB& db_;
   VerifyReport report_;
   absl::flat_hash_map<std::string, uint64_t> revisions_;
-  absl::flat_hash_map<Uuid, EntryKind> kinds_;
+  absl::flat_hash_map<Uuid, std::pair<EntryKind, Position>> kinds_;
 };
 
 }  // namespace

@@ -73,6 +73,7 @@ void ToProto(const RecordedEntry& r, v1::RecordedEvent* out) {
   out->mutable_recorded_at()->set_nanos(
       static_cast<int32_t>(r.recorded_at_micros % 1000000) * 1000);
   out->set_quad_class(static_cast<v1::QuadClass>(r.quad_class));
+  out->set_subject_position(r.subject_position.value());
 }
 
 absl::StatusOr<RecordedEntry> FromProto(const v1::RecordedEvent& in) {
@@ -114,6 +115,7 @@ absl::StatusOr<RecordedEntry> FromProto(const v1::RecordedEvent& in) {
   r.recorded_at_micros = in.recorded_at().seconds() * 1000000 +
                          in.recorded_at().nanos() / 1000;
   r.quad_class = static_cast<QuadClass>(in.quad_class());
+  r.subject_position = Position(in.subject_position());
   return r;
 }
 

@@ -69,6 +69,7 @@ absl::Status RecordedEventWriter::Append(uint32_t field, Position position,
                             static_cast<uint64_t>(static_cast<int64_t>(nanos)));
   wire::PutString(&recorded_, 5, ts);
   wire::PutVarintFieldIfSet(&recorded_, 6, view_.quad_class);
+  wire::PutVarintFieldIfSet(&recorded_, 7, view_.subject_position);
   wire::PutString(out, field, recorded_);
   return absl::OkStatus();
 }

@@ -49,13 +49,15 @@ std::vector<RecordedEntry> Cases() {
   RecordedEntry correction = full;
   correction.entry.kind = EntryKind::kCorrection;
   correction.entry.subject_event_id = Uuid::Random();
+  correction.subject_position = Position(3);
   out.push_back(correction);
   RecordedEntry retraction;
   retraction.entry.event_id = Uuid::Random();
   retraction.entry.kind = EntryKind::kRetraction;
   retraction.entry.subject_event_id = Uuid::Random();
   retraction.entry.data.summary = "duplicate report";
-  retraction.position = Position(1);
+  retraction.position = Position(2);
+  retraction.subject_position = Position(1);
   retraction.stream = "JPN-KOR";
   retraction.recorded_at_micros = 1;
   out.push_back(retraction);
@@ -77,6 +79,7 @@ TEST(RecordedWire, SameBytesAsTheGeneratedCode) {
     ASSERT_TRUE(parsed.ParseFromString(ours));
     EXPECT_EQ(parsed.events(0).position(), r.position.value());
     EXPECT_EQ(parsed.events(0).event().event_id(), r.entry.event_id.ToString());
+    EXPECT_EQ(parsed.events(0).subject_position(), r.subject_position.value());
   }
 }
 
