@@ -135,6 +135,22 @@ TEST_F(QueriesTest, TimelineAppliesCorrectionsAndMarksRetractions) {
   EXPECT_FALSE(page->items[1].retracted);
 }
 
+// A correction must say where its subject is (the ingestion service sends
+// subject_position); one without it is refused and nothing of its batch is
+// applied.
+TEST_F(QueriesTest, ACorrectionWithoutItsSubjectsPositionIsRefused) {
+  RecordedEntry event = h_.Event("KOR", "JPN", "2022-01-01", "036");
+  RecordedEntry fix = h_.Correction(p5_, "USA", "KOR", "2021-05-11", "040");
+  fix.subject_position = Position();
+  absl::Status s = store_->Apply({event, fix}, fix.position);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("correction at position 7 came without "
+                             "subject_position"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(store_->checkpoint(), Position(5));
+}
+
 TEST_F(QueriesTest, TimelinePagesInDateOrder) {
   TimelineQuery q;
   q.streams = {"JPN-KOR", "KOR-USA"};

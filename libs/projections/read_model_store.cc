@@ -38,7 +38,7 @@ namespace {
 //   'v' len stream be32(day+bias) be64(pos) -> PairVersion value
 //   'a' len stream be32(day+bias)          -> PairDay value (day totals)
 //   'd' be64(pos)                          -> the entry (eventlog codec)
-//   'x' uuid                               -> be64(orig) be32(day+bias)
+//   'x' be64(orig)                         -> be64(orig) be32(day+bias)
 //   be64(ver) u8 retracted stream 'c' stream                             ->
 //   be64(last changed position)
 constexpr uint32_t kDayBias = 1u << 31;
@@ -85,9 +85,9 @@ std::string DetailKey(Position pos) {
   keys::PutBigEndian64(&k, pos.value());
   return k;
 }
-std::string IdKey(const Uuid& id) {
+std::string IdKey(Position original) {
   std::string k(1, 'x');
-  k.append(id.AsBytes());
+  keys::PutBigEndian64(&k, original.value());
   return k;
 }
 std::string ChangedKey(absl::string_view stream) {
@@ -877,14 +877,22 @@ absl::Status RocksReadModelStore::ApplyOne(
     RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
     wb.CountDay(e.stream, v, +1);
     RETURN_IF_ERROR(wb.Put(
-        IdKey(entry.event_id),
+        IdKey(e.position),
         EncodeCurrent({e.position, v.day, e.position, false, e.stream}), true));
     touched[e.stream] = e.position;
     return absl::OkStatus();
   }
   // Corrections and retractions change their subject's current version.
+  if (e.subject_position.value() == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ",
+        entry.kind == EntryKind::kCorrection ? "correction" : "retraction",
+        " at position ", e.position.value(),
+        " came without subject_position: the ingestion service is older than "
+        "this query service; upgrade detente-ingest"));
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                   Get(wb, IdKey(entry.subject_event_id)));
+                   Get(wb, IdKey(e.subject_position)));
   std::optional<Current> current =
       raw ? DecodeCurrent(*raw) : std::optional<Current>();
   if (!current || current->retracted) {
@@ -918,7 +926,7 @@ absl::Status RocksReadModelStore::ApplyOne(
     current->version = e.position;
   }
   RETURN_IF_ERROR(
-      wb.Put(IdKey(entry.subject_event_id), EncodeCurrent(*current), true));
+      wb.Put(IdKey(e.subject_position), EncodeCurrent(*current), true));
   touched[current->stream] = e.position;
   return absl::OkStatus();
 }

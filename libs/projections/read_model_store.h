@@ -31,7 +31,8 @@ namespace detente {
 // 2: per-pair, per-day totals ('a' keys).
 // 3: the entry copies ('d') and the id index ('x') in column families of
 //    their own.
-inline constexpr uint32_t kProjectionVersion = 3;
+// 4: the id index keyed by the original event's position, not its id.
+inline constexpr uint32_t kProjectionVersion = 4;
 
 struct ReadModelStoreOptions {
   std::string path;  // created when missing

@@ -35,6 +35,7 @@ class History {
     r.entry.event_id = Uuid::Random();
     r.entry.kind = EntryKind::kCorrection;
     r.entry.subject_event_id = subject.entry.event_id;
+    r.subject_position = subject.position;
     r.entry.data.weight = weight;
     r.entry.data.goldstein = goldstein;
     Fill(r, source, target, date, code, {});
@@ -45,6 +46,7 @@ class History {
     r.entry.event_id = Uuid::Random();
     r.entry.kind = EntryKind::kRetraction;
     r.entry.subject_event_id = subject.entry.event_id;
+    r.subject_position = subject.position;
     r.stream = subject.stream;
     return Commit(r);
   }
