@@ -744,8 +744,11 @@ class RocksReadModelStore final : public ReadModelStore,
     absl::flat_hash_map<std::string, std::string> day_deltas;
     // The day keys and their operands in key order (by Build()).
     std::vector<std::pair<std::string, std::string>> merges;
+    // Only corrections and retractions read back (Get()): a batch without
+    // any keeps no copies.
+    bool keeps_readable = true;
     absl::Status Put(std::string key, std::string value, bool read_back) {
-      if (read_back) readable.insert_or_assign(key, value);
+      if (read_back && keeps_readable) readable.insert_or_assign(key, value);
       puts.emplace_back(std::move(key), std::move(value));
       return absl::OkStatus();
     }
@@ -936,6 +939,10 @@ absl::Status RocksReadModelStore::Apply(
   const Position from = this->checkpoint();
   if (checkpoint <= from) return absl::OkStatus();
   Staging wb;
+  wb.keeps_readable =
+      std::any_of(entries.begin(), entries.end(), [&](const RecordedEntry& e) {
+        return e.position > from && e.entry.kind != EntryKind::kEvent;
+      });
   absl::flat_hash_map<std::string, Position> touched;
   for (const RecordedEntry& e : entries) {
     if (e.position <= from) continue;
