@@ -7,8 +7,9 @@
 namespace detente {
 
 FamilyDb::FamilyDb(std::unique_ptr<rocksdb::DB> db,
-                   std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : db_(std::move(db)), handles_(std::move(handles)) {}
+                   std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                   bool created)
+    : db_(std::move(db)), handles_(std::move(handles)), created_(created) {}
 
 FamilyDb::~FamilyDb() { Close().PermitUncheckedError(); }
 
@@ -83,7 +84,7 @@ absl::StatusOr<std::unique_ptr<FamilyDb>> OpenFamilyDb(const FamilyDbOpen& o) {
           : rocksdb::DB::Open(db_options, o.path, families, &handles, &raw);
   if (!s.ok()) return unavailable(s.ToString());
   return std::make_unique<FamilyDb>(std::unique_ptr<rocksdb::DB>(raw),
-                                    std::move(handles));
+                                    std::move(handles), /*created=*/!exists);
 }
 
 }  // namespace detente

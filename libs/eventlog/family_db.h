@@ -21,13 +21,17 @@ namespace detente {
 class FamilyDb {
  public:
   // `handles` are those DB::Open gave, the default family's among them.
+  // `created` tells whether the open made a new database.
   FamilyDb(std::unique_ptr<rocksdb::DB> db,
-           std::vector<rocksdb::ColumnFamilyHandle*> handles);
-  virtual ~FamilyDb();  // Close()
+           std::vector<rocksdb::ColumnFamilyHandle*> handles,
+           bool created = false);
+  ~FamilyDb();  // Close()
   FamilyDb(const FamilyDb&) = delete;
   FamilyDb& operator=(const FamilyDb&) = delete;
 
   rocksdb::DB& db() const { return *db_; }
+  // True when OpenFamilyDb found no database at the path and made this one.
+  bool created() const { return created_; }
   // The column family of that name; the default one when the database has no
   // such family (an older format opened read-only).
   rocksdb::ColumnFamilyHandle* Find(absl::string_view name) const;
@@ -43,6 +47,7 @@ class FamilyDb {
  private:
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned, but default
+  bool created_ = false;
 };
 
 struct FamilyDbOpen {

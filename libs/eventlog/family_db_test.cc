@@ -45,6 +45,7 @@ TEST_F(FamilyDbTest, ANewDatabaseGetsEveryFamilyAndKeepsWhatIsWritten) {
   {
     auto db = OpenFamilyDb(Options({"default", "a", "b"}));
     ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_TRUE((*db)->created());
     EXPECT_TRUE((*db)->Has("a"));
     EXPECT_NE((*db)->Find("a"), (*db)->db().DefaultColumnFamily());
     ASSERT_TRUE((*db)
@@ -59,6 +60,7 @@ TEST_F(FamilyDbTest, ANewDatabaseGetsEveryFamilyAndKeepsWhatIsWritten) {
   // are opened all the same, and the value is where it was written.
   auto db = OpenFamilyDb(Options({"default"}));
   ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_FALSE((*db)->created());
   ASSERT_TRUE((*db)->Has("b"));
   std::string value;
   ASSERT_TRUE((*db)

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -49,6 +50,26 @@ class RocksEventLogTest : public ::testing::Test {
   }
   std::vector<RecordedEntry> ReadAll(ReadRequest req = {}) {
     return testing::ReadAllEntries(*log_, req);
+  }
+  // Replaces the stored record at `p` by what `edit` makes of it, behind the
+  // log's back (the log must be closed): records of an older writer, or
+  // damage for --verify to find.
+  void RewriteStoredRecord(Position p,
+                           const std::function<void(std::string*)>& edit) {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    const std::string key = keys::EntryKey(p);
+    std::string value;
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Get(rocksdb::ReadOptions(), (*db)->entries(), key, &value)
+                    .ok());
+    edit(&value);
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Put(rocksdb::WriteOptions(), (*db)->entries(), key, value)
+                    .ok());
   }
 
   std::filesystem::path dir_;
@@ -292,27 +313,14 @@ TEST_F(RocksEventLogTest, CorrectionsAndRetractionsCarryTheirSubjectsPosition) {
   // Records stored before subject_position existed: the reads take it from
   // the id index, and --verify accepts them.
   log_.reset();
-  {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    for (uint64_t p : {3, 5, 6}) {
-      std::string value;
-      ASSERT_TRUE((*db)
-                      ->db()
-                      .Get(rocksdb::ReadOptions(), (*db)->entries(),
-                           keys::EntryKey(Position(p)), &value)
-                      .ok());
+  for (uint64_t p : {3, 5, 6}) {
+    RewriteStoredRecord(Position(p), [](std::string* value) {
       storage::v1::StoredEntry old;
-      ASSERT_TRUE(old.ParseFromString(value));
+      ASSERT_TRUE(old.ParseFromString(*value));
       ASSERT_NE(old.subject_position(), 0u);
       old.clear_subject_position();
-      ASSERT_TRUE((*db)
-                      ->db()
-                      .Put(rocksdb::WriteOptions(), (*db)->entries(),
-                           keys::EntryKey(Position(p)), old.SerializeAsString())
-                      .ok());
-    }
+      *value = old.SerializeAsString();
+    });
   }
   auto verified = VerifyRocksEventLog(dir_.string());
   ASSERT_TRUE(verified.ok()) << verified.status();
@@ -327,23 +335,9 @@ TEST_F(RocksEventLogTest, CorrectionsAndRetractionsCarryTheirSubjectsPosition) {
 
   // A stored position that disagrees with the subject's is reported.
   log_.reset();
-  {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    std::string value;
-    ASSERT_TRUE((*db)
-                    ->db()
-                    .Get(rocksdb::ReadOptions(), (*db)->entries(),
-                         keys::EntryKey(Position(3)), &value)
-                    .ok());
-    AppendSubjectPosition(Position(2), &value);
-    ASSERT_TRUE((*db)
-                    ->db()
-                    .Put(rocksdb::WriteOptions(), (*db)->entries(),
-                         keys::EntryKey(Position(3)), value)
-                    .ok());
-  }
+  RewriteStoredRecord(Position(3), [](std::string* value) {
+    AppendSubjectPosition(Position(2), value);
+  });
   auto bad = VerifyRocksEventLog(dir_.string());
   ASSERT_TRUE(bad.ok()) << bad.status();
   ASSERT_FALSE(bad->ok());

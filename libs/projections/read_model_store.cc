@@ -1009,8 +1009,6 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
 
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
-  const bool exists =
-      std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
   ASSIGN_OR_RETURN(
       std::unique_ptr<FamilyDb> family_db,
       OpenFamilyDb({.path = options.path,
@@ -1019,11 +1017,12 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
                     .families = {{rocksdb::kDefaultColumnFamilyName, meta},
                                  {kDetailsFamily, details},
                                  {kIdsFamily, ids}}}));
+  const bool created = family_db->created();
   auto store_db = std::make_unique<StoreDb>(std::move(family_db));
   rocksdb::DB* db = &store_db->db();
   std::string value;
   rocksdb::Status s;
-  if (!exists) {
+  if (created) {
     RETURN_IF_ERROR(FromRocks(
         db->Put(rocksdb::WriteOptions(), kVersionKey,
                 std::to_string(kProjectionVersion)),
