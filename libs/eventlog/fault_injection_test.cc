@@ -142,6 +142,85 @@ TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
   EXPECT_EQ(report->entries, replayed ? 3u : 2u);
 }
 
+// An older copy of the directory put in place of the live one while the
+// service runs (a restore over a running log, a volume swapped): after the
+// next failed write, the reopen finds fewer entries than were acknowledged.
+// Appending would hand their positions to other events, so appends and reads
+// are refused with DATA_LOSS until the directory is put back; then the log
+// resumes where it was.
+class LostEntriesTest : public FaultInjectionTest {
+ protected:
+  // A failed write, then a failed reopen: the log reads through a read-only
+  // handle, which writes nothing, so the directory may be moved under it.
+  void BreakAndKeepBroken() {
+    fs_->fault = Fault::kWriteError;
+    ASSERT_FALSE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
+    ASSERT_FALSE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
+    fs_->fault = Fault::kNone;
+  }
+};
+
+TEST_F(LostEntriesTest, AReopenThatFindsFewerEntriesThanAcknowledgedRefuses) {
+  const std::filesystem::path older = dir_.string() + ".older";
+  const std::filesystem::path moved = dir_.string() + ".moved";
+  Entry first = MakeEvent("KOR", "JPN");
+  ASSERT_TRUE(log_->Append({{first}, {}}).ok());
+  ASSERT_TRUE(log_->Backup(older.string()).ok());
+  ASSERT_TRUE(
+      log_->Append({{MakeEvent("USA", "JPN"), MakeEvent("KOR", "USA")}, {}})
+          .ok());
+  ASSERT_EQ(log_->Head(), Position(3));
+
+  BreakAndKeepBroken();
+  std::filesystem::rename(dir_, moved);
+  std::filesystem::rename(older, dir_);
+
+  Entry refused = MakeEvent("CHN", "JPN");
+  auto append = log_->Append({{refused}, {}});
+  ASSERT_EQ(append.status().code(), absl::StatusCode::kDataLoss)
+      << append.status();
+  EXPECT_THAT(append.status().message(),
+              ::testing::HasSubstr("ends at position 1 but positions up to 3 "
+                                   "were acknowledged"));
+  EXPECT_EQ(log_->Head(), Position(3));
+  EXPECT_EQ(log_->Read({}).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(log_->Get(first.event_id).status().code(),
+            absl::StatusCode::kDataLoss);
+  // Nothing was written into the older copy.
+  {
+    auto report = VerifyRocksEventLog(dir_.string());
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->entries, 1u);
+  }
+
+  // The live directory back in place: the next append continues at 4.
+  std::filesystem::remove_all(dir_);
+  std::filesystem::rename(moved, dir_);
+  auto resumed = log_->Append({{refused}, {}});
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->outcomes[0].position, Position(4));
+  auto read = log_->Read({});
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->entries.size(), 4u);
+}
+
+// The directory removed while the service runs: the reopen reports it and
+// does not make a new, empty log in its place.
+TEST_F(LostEntriesTest, AReopenNeverCreatesANewLog) {
+  ASSERT_TRUE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
+  BreakAndKeepBroken();
+  const std::filesystem::path moved = dir_.string() + ".moved";
+  std::filesystem::rename(dir_, moved);
+  auto append = log_->Append({{MakeEvent("KOR", "JPN")}, {}});
+  EXPECT_EQ(append.status().code(), absl::StatusCode::kUnavailable)
+      << append.status();
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "CURRENT"));
+  EXPECT_EQ(log_->Head(), Position(1));
+  log_.reset();
+  std::filesystem::remove_all(dir_);
+  std::filesystem::rename(moved, dir_);
+}
+
 INSTANTIATE_TEST_SUITE_P(Faults, FaultInjectionTest,
                          ::testing::Values(Fault::kNoSpace, Fault::kWriteError,
                                            Fault::kSyncError));

@@ -144,7 +144,7 @@ class RocksEventLog final : public EventLog {
 
   absl::StatusOr<std::optional<RecordedEntry>> Get(const Uuid& id) override {
     std::shared_lock db_lock(db_mu_);
-    if (!db_) return absl::UnavailableError("the event log is closed");
+    if (!db_) return NoDatabase();
     std::string value;
     rocksdb::Status s = db_->db().Get(rocksdb::ReadOptions(), db_->ids(),
                                       keys::IdKey(id), &value);
@@ -280,12 +280,21 @@ class RocksEventLog final : public EventLog {
                                   std::string* amended);
   absl::Status Recover();
   void PublishHead(uint64_t head);
+  // The answer of a read while db_ is null (requires db_mu_).
+  absl::Status NoDatabase() const {
+    return down_.ok() ? absl::UnavailableError("the event log is closed")
+                      : down_;
+  }
 
   const RocksEventLogOptions options_;
   const LogDbOptions db_options_;
   // Shared by every user of db_; exclusive only while Recover() swaps it.
   mutable std::shared_mutex db_mu_;
   std::unique_ptr<LogDb> db_;
+  // Why db_ is null while the log is not closed (guarded by db_mu_): the
+  // last reopen after a failed write could open nothing, or found fewer
+  // entries than were acknowledged.
+  absl::Status down_;
   rocksdb::WriteOptions write_options_;
 
   std::mutex queue_mu_;
@@ -739,17 +748,43 @@ absl::Status RocksEventLog::Recover() {
     db_->Close().PermitUncheckedError();
     db_.reset();
   }
+  // The log existed when the service opened it: a directory that has gone
+  // is a failure to report, never a new empty log in its place.
+  LogDbOptions reopen = db_options_;
+  reopen.db.create_if_missing = false;
   absl::StatusOr<std::unique_ptr<LogDb>> db =
-      OpenLogDb(db_options_, options_.path, LogDbMode::kReadWrite);
+      OpenLogDb(reopen, options_.path, LogDbMode::kReadWrite);
   if (!db.ok()) {
     // Keep serving reads from a read-only handle until the fault clears.
     absl::StatusOr<std::unique_ptr<LogDb>> ro =
-        OpenLogDb(db_options_, options_.path, LogDbMode::kReadOnly);
+        OpenLogDb(reopen, options_.path, LogDbMode::kReadOnly);
     if (ro.ok()) db_ = *std::move(ro);
-    return unavailable("reopening the log", db.status());
+    down_ = unavailable("reopening the log", db.status());
+    return down_;
   }
   absl::StatusOr<LogState> state = LoadState(**db);
-  if (!state.ok()) return unavailable("reloading the log", state.status());
+  if (!state.ok()) {
+    down_ = unavailable("reloading the log", state.status());
+    return down_;
+  }
+  const uint64_t acknowledged = head_.load();
+  if (!options_.replicator && state->head.value() < acknowledged) {
+    // Acknowledged entries are not on disk: the directory was replaced,
+    // restored from an older copy or lost while the service ran. Appending
+    // now would give their positions to other events, and reading would
+    // show subscribers a history without them. Both are refused until the
+    // entries are back; each append retries this reopen. (Cluster mode
+    // restarts replication from the sequence this log stored, which should
+    // re-apply a lost suffix from the replicated log; not tested.)
+    down_ = absl::DataLossError(absl::StrCat(
+        "the event log at ", options_.path, " ends at position ",
+        state->head.value(), " but positions up to ", acknowledged,
+        " were acknowledged: its directory was replaced or lost while the "
+        "service ran; restore it (appends and reads are refused until then)"));
+    spdlog::error("event log: {}", std::string(down_.message()));
+    return down_;
+  }
+  down_ = absl::OkStatus();
   db_ = *std::move(db);
   stream_counts_ = std::move(state->stream_counts);
   if (options_.replicator) {
@@ -757,10 +792,10 @@ absl::Status RocksEventLog::Recover() {
     options_.replicator->Restart(applied_sequence_);
   }
   stream_count_.store(stream_counts_.size());
-  if (state->head.value() != head_.load()) {
+  if (state->head.value() != acknowledged) {
     spdlog::warn(
         "event log: {} entries of a failed write reached the log; head {}",
-        state->head.value() - head_.load(), state->head.value());
+        state->head.value() - acknowledged, state->head.value());
   }
   PublishHead(state->head.value());
   broken_ = false;
@@ -1180,7 +1215,7 @@ absl::StatusOr<RecordedEntry> RocksEventLog::ReadEntry(Position p) {
 
 absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   std::shared_lock db_lock(db_mu_);
-  if (!db_) return absl::UnavailableError("the event log is closed");
+  if (!db_) return NoDatabase();
   ReadResult result;
   const uint64_t head = Head().value();
   uint64_t lo, hi;
