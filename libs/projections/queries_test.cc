@@ -69,6 +69,41 @@ TEST_F(QueriesTest, AsOfPositionsSeeOnlyWhatWasKnownThen) {
   EXPECT_NEAR(TempAt("JPN-KOR", june1, 99), 8 * k / (1 + k), 1e-12);
 }
 
+// The fixture applied its five entries in one batch. Here each is a batch
+// of its own, with a reopen in between, so the correction and the
+// retraction find their subjects in the store: in the subjects' entry
+// copies, since an event never corrected or retracted has no id-index key.
+TEST_F(QueriesTest, SubjectsOfEarlierBatchesAreFoundInTheStore) {
+  store_.reset();
+  std::filesystem::remove_all(path_);
+  auto open = [&] {
+    auto store = ReadModelStore::Open({.path = path_});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  };
+  open();
+  for (const RecordedEntry& e : h_.all) {
+    ASSERT_TRUE(store_->Apply({e}, e.position).ok());
+    store_.reset();
+    open();
+  }
+  const DayNumber june1 = D(2021, 6, 1);
+  const double k = std::pow(2.0, -29.0 / 90.0);
+  EXPECT_NEAR(TempAt("JPN-KOR", june1, 3), (8 * k - 2) / (1 + k + 1), 1e-12);
+  EXPECT_NEAR(TempAt("JPN-KOR", june1, 0), 8 * k / (1 + k), 1e-12);
+  // Id-index keys for the corrected and the retracted event only.
+  std::vector<std::string> ids;
+  for (const auto& [key, value] : store_->DumpForTest()) {
+    if (key[0] == 'x') ids.push_back(key);
+  }
+  EXPECT_EQ(ids.size(), 2u);
+  // A second correction of the corrected event: found through its 'x' key.
+  RecordedEntry again = h_.Correction(p1_, "KOR", "JPN", "2021-05-03", "040");
+  ASSERT_TRUE(store_->Apply({again}, again.position).ok());
+  EXPECT_NEAR(TempAt("JPN-KOR", june1, 0), 1 * k / (1 + k), 1e-12);
+  EXPECT_NEAR(TempAt("JPN-KOR", june1, 5), 8 * k / (1 + k), 1e-12);
+}
+
 TEST_F(QueriesTest, DirectedCountsOnlyOneWay) {
   const DayNumber june1 = D(2021, 6, 1);
   const double k = std::pow(2.0, -29.0 / 90.0);

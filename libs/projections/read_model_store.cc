@@ -39,8 +39,9 @@ namespace {
 //   'a' len stream be32(day+bias)          -> PairDay value (day totals)
 //   'd' be64(pos)                          -> the entry (eventlog codec)
 //   'x' be64(orig)                         -> be64(orig) be32(day+bias)
-//   be64(ver) u8 retracted stream 'c' stream                             ->
-//   be64(last changed position)
+//       be64(ver) u8 retracted stream (only for corrected or retracted
+//       events: the others are where their 'd' key says)
+//   'c' stream                             -> be64(last changed position)
 constexpr uint32_t kDayBias = 1u << 31;
 const char kCheckpointKey[] = "mcheckpoint";
 const char kVersionKey[] = "mprojection_version";
@@ -781,6 +782,11 @@ class RocksReadModelStore final : public ReadModelStore,
                         absl::flat_hash_map<std::string, Position>& touched);
   absl::StatusOr<std::optional<std::string>> Get(Staging& wb,
                                                  const std::string& key);
+  // Where the original event at `original` has its current version: its
+  // 'x' key once corrected or retracted, else its own entry copy. Nothing
+  // when no such event was applied.
+  absl::StatusOr<std::optional<Current>> CurrentOf(Staging& wb,
+                                                   Position original);
 
   // Merge operands stack up above the bottom level of the LSM tree until a
   // compaction reaches it, and every read adds them up again (a catch-up of
@@ -869,6 +875,20 @@ absl::StatusOr<std::optional<std::string>> RocksReadModelStore::Get(
   return value;
 }
 
+absl::StatusOr<std::optional<Current>> RocksReadModelStore::CurrentOf(
+    Staging& wb, Position original) {
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, Get(wb, IdKey(original)));
+  if (raw) return DecodeCurrent(*raw);
+  // Never corrected nor retracted: its own entry copy is its current version.
+  ASSIGN_OR_RETURN(std::optional<std::string> detail,
+                   Get(wb, DetailKey(original)));
+  if (!detail) return std::nullopt;
+  ASSIGN_OR_RETURN(RecordedEntry subject, DecodeRecord(original, *detail));
+  if (subject.entry.kind != EntryKind::kEvent) return std::nullopt;
+  return Current{original, VersionOf(subject, original).day, original, false,
+                 subject.stream};
+}
+
 absl::Status RocksReadModelStore::ApplyOne(
     Staging& wb, const RecordedEntry& e,
     absl::flat_hash_map<std::string, Position>& touched) {
@@ -877,11 +897,10 @@ absl::Status RocksReadModelStore::ApplyOne(
     PairVersion v = VersionOf(e, e.position);
     RETURN_IF_ERROR(wb.Put(VersionKey(e.stream, v.day, e.position),
                            EncodePairVersionValue(v), true));
-    RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
+    // Read back (from the batch) only by a correction or retraction of it
+    // in the same batch: an event's 'x' key is written when that happens.
+    RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), true));
     wb.CountDay(e.stream, v, +1);
-    RETURN_IF_ERROR(wb.Put(
-        IdKey(e.position),
-        EncodeCurrent({e.position, v.day, e.position, false, e.stream}), true));
     touched[e.stream] = e.position;
     return absl::OkStatus();
   }
@@ -894,10 +913,8 @@ absl::Status RocksReadModelStore::ApplyOne(
         " came without subject_position: the ingestion service is older than "
         "this query service; upgrade detente-ingest"));
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                   Get(wb, IdKey(e.subject_position)));
-  std::optional<Current> current =
-      raw ? DecodeCurrent(*raw) : std::optional<Current>();
+  ASSIGN_OR_RETURN(std::optional<Current> current,
+                   CurrentOf(wb, e.subject_position));
   if (!current || current->retracted) {
     // The log guarantees the subject precedes; a retracted event stays
     // retracted (a later correction of it changes nothing).

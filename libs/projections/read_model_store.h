@@ -32,7 +32,8 @@ namespace detente {
 // 3: the entry copies ('d') and the id index ('x') in column families of
 //    their own.
 // 4: the id index keyed by the original event's position, not its id.
-inline constexpr uint32_t kProjectionVersion = 4;
+// 5: id index keys only for corrected or retracted events.
+inline constexpr uint32_t kProjectionVersion = 5;
 
 struct ReadModelStoreOptions {
   std::string path;  // created when missing
