@@ -172,11 +172,9 @@ TEST(FullDiskTest, TmpfsFilledToTheBrimThenGrown) {
   for (const auto& [what, n] : failures) std::cout << "  " << n << " x " << what << "\n";
   ASSERT_GT(acked_calls, 0);
   ASSERT_GT(failed_calls, 0) << "the disk never filled up";
-  // The service must survive a full disk. Known bug (docs/reliability.md):
-  // RocksDB's info LOG lives in the data directory; once it meets ENOSPC,
-  // the next log line (DB::Close() in RocksEventLog::Recover) trips the
-  // assertion `sync_without_flush_called_` of the statically linked,
-  // assertion-enabled librocksdb.a and the process aborts.
+  // The service must survive a full disk. (It did not while RocksDB's info
+  // LOG lived in the data directory: the next log line after ENOSPC tripped
+  // an assertion of the assertion-enabled librocksdb.a; docs/reliability.md.)
   const bool survived =
       !server->process().WaitFor(absl::Milliseconds(300)).has_value();
   EXPECT_TRUE(survived)
@@ -198,6 +196,21 @@ TEST(FullDiskTest, TmpfsFilledToTheBrimThenGrown) {
     }
     ASSERT_TRUE(again.ok()) << again.status();
     server = *std::move(again);
+  }
+  // Health: NOT_SERVING while the log cannot write (each reopen of its
+  // storage fails on the full disk).
+  auto health_becomes = [&](int want, absl::Duration within) {
+    int got = -1;
+    for (absl::Time end = absl::Now() + within; absl::Now() < end;
+         absl::SleepFor(absl::Milliseconds(100))) {
+      got = HealthStatus(server->address(), "detente.v1.IngestService");
+      if (got == want) break;
+    }
+    return got;
+  };
+  if (survived) {
+    EXPECT_EQ(health_becomes(2, absl::Seconds(5)), 2)
+        << "health did not turn NOT_SERVING on the full disk";
   }
   for (const auto& [what, n] : failures) {
     if (!survived) break;  // UNAVAILABLE from a dead server says nothing
@@ -249,8 +262,11 @@ TEST(FullDiskTest, TmpfsFilledToTheBrimThenGrown) {
       << verify.status.ToString() << "\n" << verify.out << verify.err;
   std::cout << "verify while full: " << verify.out;
 
-  // Grow the filesystem: appends resume within a few retries.
+  // Grow the filesystem: the log reopens its storage by itself (health
+  // turns SERVING before any append), and appends resume.
   ASSERT_TRUE(disk.Resize("64m")) << strerror(errno);
+  EXPECT_EQ(health_becomes(1, absl::Seconds(10)), 1)
+      << "health did not turn SERVING after the disk grew";
   std::mt19937_64 rng(77);
   int attempts = 0;
   grpc::Status resumed;

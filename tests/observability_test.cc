@@ -1,7 +1,6 @@
 // Metrics and health with the real binaries: detente-ingest's Prometheus
 // page counts what happened, and detente-query's gRPC health says SERVING
 // only while it follows the ingestion service within the allowed lag.
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -16,34 +15,6 @@
 
 namespace detente::itest {
 namespace {
-
-// grpc.health.v1.Health/Check by hand (no generated health stubs here):
-// HealthCheckRequest{service = 1} in, HealthCheckResponse{status = 1} out.
-// Returns 1 SERVING, 2 NOT_SERVING, 0 unknown, -1 when the call failed.
-int HealthStatus(const std::string& address, const std::string& service) {
-  grpc::GenericStub stub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  std::string req;
-  req.push_back(0x0a);
-  req.push_back(static_cast<char>(service.size()));
-  req += service;
-  grpc::Slice slice(req);
-  grpc::ByteBuffer in(&slice, 1), out;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(In(5));
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &in,
-                 &out, [&](grpc::Status s) { done.set_value(s); });
-  if (!done.get_future().get().ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!out.Dump(&slices).ok()) return -1;
-  std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1];
-  return bytes.empty() ? 0 : -1;
-}
 
 std::string Metrics(const TempDir& dir, const std::string& url) {
   RunResult r = RunToCompletion({.binary = "/usr/bin/curl",

@@ -209,6 +209,13 @@ class EventLog {
   //    behind), the log is recovering from one, or it is closed.
   virtual absl::StatusOr<BackupInfo> Backup(const std::string& directory) = 0;
 
+  // OK while appends can be written, as far as the log knows; else the
+  // storage failure that stops them: UNAVAILABLE from a failed write until
+  // the log has reopened its storage (it retries every second by itself, or
+  // at the next append), DATA_LOSS while the storage holds fewer entries
+  // than were acknowledged. For health checks.
+  virtual absl::Status StorageHealth() const { return absl::OkStatus(); }
+
   // Stops accepting appends (they fail with CANCELLED), finishes those in
   // flight, wakes every waiter, flushes and closes the storage. Idempotent;
   // also run by the destructor.

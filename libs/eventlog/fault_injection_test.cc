@@ -7,7 +7,9 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/test_entries.h"
@@ -84,7 +86,8 @@ class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
            ("detente-fault-test-" + Uuid::Random().ToString());
     fs_ = std::make_shared<FaultyFs>(rocksdb::FileSystem::Default());
     env_ = rocksdb::NewCompositeEnv(fs_);
-    auto log = OpenRocksEventLog({.path = dir_.string(), .env = env_.get()});
+    auto log = OpenRocksEventLog(
+        {.path = dir_.string(), .env = env_.get(), .storage_retry = retry_});
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
   }
@@ -93,6 +96,8 @@ class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
     env_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // How often a broken log reopens its storage by itself.
+  absl::Duration retry_ = absl::Milliseconds(50);
   std::filesystem::path dir_;
   std::shared_ptr<FaultyFs> fs_;
   std::unique_ptr<rocksdb::Env> env_;
@@ -108,6 +113,7 @@ TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
   auto failed = log_->Append({{lost, MakeEvent("USA", "JPN")}, {}});
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
       << failed.status();
+  EXPECT_EQ(log_->StorageHealth().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(log_->Head(), Position(1));
   auto read = log_->Read({});
   ASSERT_TRUE(read.ok()) << read.status();
@@ -118,7 +124,14 @@ TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
   // While the fault lasts, appends keep failing cleanly.
   EXPECT_FALSE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
 
+  EXPECT_EQ(log_->StorageHealth().code(), absl::StatusCode::kUnavailable);
+
+  // The fault clears: the log reopens its storage by itself, with no append.
   fs_->fault = Fault::kNone;
+  for (int i = 0; i < 100 && !log_->StorageHealth().ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(log_->StorageHealth().ok()) << log_->StorageHealth();
   absl::StatusOr<AppendResult> resumed;
   for (int attempt = 0; attempt < 50; ++attempt) {
     resumed = log_->Append({{lost}, {}});
@@ -150,6 +163,8 @@ TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
 // resumes where it was.
 class LostEntriesTest : public FaultInjectionTest {
  protected:
+  // Reopens only at appends, so that no reopen races the directory moves.
+  LostEntriesTest() { retry_ = absl::ZeroDuration(); }
   // A failed write, then a failed reopen: the log reads through a read-only
   // handle, which writes nothing, so the directory may be moved under it.
   void BreakAndKeepBroken() {
@@ -183,6 +198,7 @@ TEST_F(LostEntriesTest, AReopenThatFindsFewerEntriesThanAcknowledgedRefuses) {
               ::testing::HasSubstr("ends at position 1 but positions up to 3 "
                                    "were acknowledged"));
   EXPECT_EQ(log_->Head(), Position(3));
+  EXPECT_EQ(log_->StorageHealth().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(log_->Read({}).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(log_->Get(first.event_id).status().code(),
             absl::StatusCode::kDataLoss);
@@ -199,6 +215,7 @@ TEST_F(LostEntriesTest, AReopenThatFindsFewerEntriesThanAcknowledgedRefuses) {
   auto resumed = log_->Append({{refused}, {}});
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->outcomes[0].position, Position(4));
+  EXPECT_TRUE(log_->StorageHealth().ok()) << log_->StorageHealth();
   auto read = log_->Read({});
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->entries.size(), 4u);

@@ -142,6 +142,11 @@ class RocksEventLog final : public EventLog {
 
   absl::StatusOr<ReadResult> Read(const ReadRequest& request) override;
 
+  absl::Status StorageHealth() const override {
+    std::lock_guard lock(health_mu_);
+    return storage_error_;
+  }
+
   absl::StatusOr<std::optional<RecordedEntry>> Get(const Uuid& id) override {
     std::shared_lock db_lock(db_mu_);
     if (!db_) return NoDatabase();
@@ -279,6 +284,10 @@ class RocksEventLog final : public EventLog {
   absl::Status AddSubjectPosition(Position p, absl::string_view& value,
                                   std::string* amended);
   absl::Status Recover();
+  void SetStorageError(absl::Status s) {
+    std::lock_guard lock(health_mu_);
+    storage_error_ = std::move(s);
+  }
   void PublishHead(uint64_t head);
   // The answer of a read while db_ is null (requires db_mu_).
   absl::Status NoDatabase() const {
@@ -313,6 +322,9 @@ class RocksEventLog final : public EventLog {
   std::atomic<bool> broken_{false};
   // Failed writes so far: a backup cut while one happened is discarded.
   std::atomic<uint64_t> write_failures_{0};
+  // StorageHealth(): the failure that broke the log, until it recovers.
+  mutable std::mutex health_mu_;
+  absl::Status storage_error_;  // guarded by health_mu_
   std::atomic<uint64_t> stream_count_;
   // One backup at a time.
   std::mutex backup_mu_;
@@ -371,9 +383,21 @@ void RocksEventLog::CommitLoop() {
     bool received = false;
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] {
-        return !queue_.empty() || closing_ || received_;
-      });
+      auto ready = [&] { return !queue_.empty() || closing_ || received_; };
+      // While the storage is broken, it is reopened every storage_retry
+      // even when no append comes: the log recovers (and StorageHealth()
+      // says so) once the fault clears, not only at the next append.
+      const absl::Duration retry = options_.storage_retry;
+      while (!ready()) {
+        if (replicator || !broken_ || retry <= absl::ZeroDuration()) {
+          queue_cv_.wait(lock, ready);
+        } else if (!queue_cv_.wait_for(lock, absl::ToChronoNanoseconds(retry),
+                                       ready)) {
+          lock.unlock();
+          Recover().IgnoreError();  // the next append gets its error
+          lock.lock();
+        }
+      }
       if (queue_.empty() && !received_) return;  // closing, all done
       received = std::exchange(received_, false);
       size_t entries = 0;
@@ -511,8 +535,10 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
     broken_ = true;
     spdlog::error("event log: write failed, {} entries not written: {}",
                   entries, s.ToString());
-    return absl::UnavailableError(absl::StrCat(
+    absl::Status failed = absl::UnavailableError(absl::StrCat(
         "storage failure, nothing written (retry later): ", s.ToString()));
+    SetStorageError(failed);
+    return failed;
   }
   if (options_.on_commit && stats.batches > 0) {  // not other nodes' groups
     stats.entries = static_cast<size_t>(entries);
@@ -760,11 +786,13 @@ absl::Status RocksEventLog::Recover() {
         OpenLogDb(reopen, options_.path, LogDbMode::kReadOnly);
     if (ro.ok()) db_ = *std::move(ro);
     down_ = unavailable("reopening the log", db.status());
+    SetStorageError(down_);
     return down_;
   }
   absl::StatusOr<LogState> state = LoadState(**db);
   if (!state.ok()) {
     down_ = unavailable("reloading the log", state.status());
+    SetStorageError(down_);
     return down_;
   }
   const uint64_t acknowledged = head_.load();
@@ -776,12 +804,15 @@ absl::Status RocksEventLog::Recover() {
     // entries are back; each append retries this reopen. (Cluster mode
     // restarts replication from the sequence this log stored, which should
     // re-apply a lost suffix from the replicated log; not tested.)
-    down_ = absl::DataLossError(absl::StrCat(
+    absl::Status lost = absl::DataLossError(absl::StrCat(
         "the event log at ", options_.path, " ends at position ",
         state->head.value(), " but positions up to ", acknowledged,
         " were acknowledged: its directory was replaced or lost while the "
         "service ran; restore it (appends and reads are refused until then)"));
-    spdlog::error("event log: {}", std::string(down_.message()));
+    if (lost != down_)
+      spdlog::error("event log: {}", std::string(lost.message()));
+    down_ = std::move(lost);
+    SetStorageError(down_);
     return down_;
   }
   down_ = absl::OkStatus();
@@ -799,6 +830,7 @@ absl::Status RocksEventLog::Recover() {
   }
   PublishHead(state->head.value());
   broken_ = false;
+  SetStorageError(absl::OkStatus());
   spdlog::info("event log: storage recovered after a failure (head {})",
                state->head.value());
   return absl::OkStatus();

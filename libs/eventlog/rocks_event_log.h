@@ -55,6 +55,9 @@ struct RocksEventLogOptions {
   // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests
   // pass a fault-injecting one. Not owned; must outlive the log.
   rocksdb::Env* env = nullptr;
+  // After a storage failure, how often the log reopens its storage while no
+  // append comes (appends always try first). Zero: only at appends.
+  absl::Duration storage_retry = absl::Seconds(1);
   // Called on the committer thread after each successful group write; must
   // be quick. Optional.
   std::function<void(const CommitStats&)> on_commit;

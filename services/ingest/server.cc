@@ -3,20 +3,21 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <signal.h>
-
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
+#include <signal.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
 
-#include "services/common/process.h"
+#include "absl/strings/str_cat.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/verify.h"
 #include "jetstream/jetstream_replicator.h"
-#include "absl/strings/str_cat.h"
+#include "services/common/process.h"
 #include "services/ingest/ingest_service.h"
 #include "spdlog/spdlog.h"
 
@@ -108,8 +109,29 @@ int RunIngestServer(const IngestServerOptions& o) {
     spdlog::critical("cannot listen on {}", o.listen);
     return 1;
   }
-  server->GetHealthCheckService()->SetServingStatus(
-      "detente.v1.IngestService", true);
+  // Health follows the log's storage: NOT_SERVING while appends cannot be
+  // written (a storage failure until the log has reopened its storage, or
+  // acknowledged entries missing from it: EventLog::StorageHealth).
+  std::atomic<bool> stopping{false};
+  std::thread health([&] {
+    bool last = false, first = true;
+    while (!stopping) {
+      const absl::Status storage = (*log)->StorageHealth();
+      if (first || storage.ok() != last) {
+        server->GetHealthCheckService()->SetServingStatus(
+            "detente.v1.IngestService", storage.ok());
+        server->GetHealthCheckService()->SetServingStatus(storage.ok());
+        if (storage.ok()) {
+          spdlog::info("health: SERVING");
+        } else {
+          spdlog::warn("health: NOT_SERVING: {}", storage.ToString());
+        }
+        last = storage.ok();
+        first = false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
   spdlog::info("detente-ingest listening on {}{} (data {}, durability {}{})",
                o.listen, o.security.tls_cert.empty() ? "" : " with TLS",
                o.data_dir,
@@ -128,6 +150,8 @@ int RunIngestServer(const IngestServerOptions& o) {
   });
   server->Wait();
   waiter.join();
+  stopping = true;
+  health.join();
   (*log)->Close();
   spdlog::info("detente-ingest stopped");
   return 0;

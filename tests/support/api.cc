@@ -1,5 +1,9 @@
 #include "support/api.h"
 
+#include <grpcpp/generic/generic_stub.h>
+
+#include <future>
+
 #include "absl/strings/str_format.h"
 #include "google/rpc/error_details.pb.h"
 
@@ -66,6 +70,33 @@ grpc::Status GetInfo(v1::IngestService::Stub& stub, v1::GetInfoResponse* out) {
   grpc::ClientContext ctx;
   ctx.set_deadline(In(10));
   return stub.GetInfo(&ctx, v1::GetInfoRequest(), out);
+}
+
+// By hand (no generated health stubs here): HealthCheckRequest{service = 1}
+// in, HealthCheckResponse{status = 1} out.
+int HealthStatus(const std::string& address, const std::string& service) {
+  grpc::GenericStub stub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  std::string req;
+  req.push_back(0x0a);
+  req.push_back(static_cast<char>(service.size()));
+  req += service;
+  grpc::Slice slice(req);
+  grpc::ByteBuffer in(&slice, 1), out;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(In(5));
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &in,
+                 &out, [&](grpc::Status s) { done.set_value(s); });
+  if (!done.get_future().get().ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  if (!out.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1];
+  return bytes.empty() ? 0 : -1;
 }
 
 }  // namespace detente::itest

@@ -39,6 +39,11 @@ struct ReadOutcome {
 };
 ReadOutcome ReadAll(v1::IngestService::Stub& stub, const v1::ReadRequest& req);
 
+// grpc.health.v1.Health/Check of `service` ("" for the server as a whole)
+// at `address`: 1 SERVING, 2 NOT_SERVING, 0 unknown, -1 when the call
+// failed.
+int HealthStatus(const std::string& address, const std::string& service);
+
 // GetInfo, or a failed status.
 grpc::Status GetInfo(v1::IngestService::Stub& stub, v1::GetInfoResponse* out);
 
