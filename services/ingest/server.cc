@@ -17,6 +17,7 @@
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/verify.h"
 #include "jetstream/jetstream_replicator.h"
+#include "services/common/health_publisher.h"
 #include "services/common/process.h"
 #include "services/ingest/ingest_service.h"
 #include "spdlog/spdlog.h"
@@ -114,21 +115,11 @@ int RunIngestServer(const IngestServerOptions& o) {
   // acknowledged entries missing from it: EventLog::StorageHealth).
   std::atomic<bool> stopping{false};
   std::thread health([&] {
-    bool last = false, first = true;
+    HealthPublisher publisher(*server, "detente.v1.IngestService");
     while (!stopping) {
       const absl::Status storage = (*log)->StorageHealth();
-      if (first || storage.ok() != last) {
-        server->GetHealthCheckService()->SetServingStatus(
-            "detente.v1.IngestService", storage.ok());
-        server->GetHealthCheckService()->SetServingStatus(storage.ok());
-        if (storage.ok()) {
-          spdlog::info("health: SERVING");
-        } else {
-          spdlog::warn("health: NOT_SERVING: {}", storage.ToString());
-        }
-        last = storage.ok();
-        first = false;
-      }
+      publisher.Set(storage.ok(),
+                    storage.ok() ? "the log can write" : storage.ToString());
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   });

@@ -10,7 +10,8 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
-
+#include "absl/strings/str_cat.h"
+#include "services/common/health_publisher.h"
 #include "services/common/process.h"
 #include "services/query/http_gateway.h"
 #include "services/query/projection_manager.h"
@@ -106,7 +107,7 @@ int RunQueryServer(const QueryServerOptions& o) {
   // max_serving_lag of the ingestion head.
   std::atomic<bool> stopping{false};
   std::thread health([&] {
-    bool last = false, first = true;
+    HealthPublisher publisher(*server, "detente.v1.QueryService");
     while (!stopping) {
       ProjectionStatus st = (*projections)->status();
       const uint64_t lag = st.ingest_head > st.position
@@ -118,16 +119,8 @@ int RunQueryServer(const QueryServerOptions& o) {
           lag <= o.max_serving_lag;
       metrics.SetProjection(st.position.value(), st.ingest_head.value(),
                             serving);
-      if (first || serving != last) {
-        server->GetHealthCheckService()->SetServingStatus(
-            "detente.v1.QueryService", serving);
-        server->GetHealthCheckService()->SetServingStatus(serving);
-        spdlog::info("health: {} (position {}, lag {})",
-                     serving ? "SERVING" : "NOT_SERVING", st.position.value(),
-                     lag);
-        last = serving;
-        first = false;
-      }
+      publisher.Set(serving, absl::StrCat("position ", st.position.value(),
+                                          ", lag ", lag));
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   });

@@ -89,7 +89,10 @@ def health_service_names(src):
     names = {}
     for svc in ("ingest", "query"):
         with open(os.path.join(src, "services", svc, "server.cc"), encoding="utf-8") as fh:
-            found = re.findall(r'SetServingStatus\(\s*"([\w.]+)"', fh.read())
+            # The name the server publishes its health under
+            # (services/common/health_publisher.h).
+            found = re.findall(r'HealthPublisher\s+\w+\(\s*\*?\w+,\s*"([\w.]+)"',
+                               fh.read())
         check(len(found) >= 1, f"services/{svc}/server.cc registers no health service name")
         names[svc] = found[0] if found else None
     return names
