@@ -801,7 +801,8 @@ absl::Status RocksEventLog::Recover() {
     // restored from an older copy or lost while the service ran. Appending
     // now would give their positions to other events, and reading would
     // show subscribers a history without them. Both are refused until the
-    // entries are back; each append retries this reopen. (Cluster mode
+    // entries are back; each append, and the committer every storage_retry,
+    // retries this reopen. (Cluster mode
     // restarts replication from the sequence this log stored, which should
     // re-apply a lost suffix from the replicated log; not tested.)
     absl::Status lost = absl::DataLossError(absl::StrCat(
