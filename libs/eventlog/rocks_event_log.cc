@@ -291,8 +291,8 @@ class RocksEventLog final : public EventLog {
   void PublishHead(uint64_t head);
   // The answer of a read while db_ is null (requires db_mu_).
   absl::Status NoDatabase() const {
-    return down_.ok() ? absl::UnavailableError("the event log is closed")
-                      : down_;
+    absl::Status s = StorageHealth();
+    return s.ok() ? absl::UnavailableError("the event log is closed") : s;
   }
 
   const RocksEventLogOptions options_;
@@ -300,10 +300,6 @@ class RocksEventLog final : public EventLog {
   // Shared by every user of db_; exclusive only while Recover() swaps it.
   mutable std::shared_mutex db_mu_;
   std::unique_ptr<LogDb> db_;
-  // Why db_ is null while the log is not closed (guarded by db_mu_): the
-  // last reopen after a failed write could open nothing, or found fewer
-  // entries than were acknowledged.
-  absl::Status down_;
   rocksdb::WriteOptions write_options_;
 
   std::mutex queue_mu_;
@@ -322,7 +318,9 @@ class RocksEventLog final : public EventLog {
   std::atomic<bool> broken_{false};
   // Failed writes so far: a backup cut while one happened is discarded.
   std::atomic<uint64_t> write_failures_{0};
-  // StorageHealth(): the failure that broke the log, until it recovers.
+  // The failure that broke the log, until it recovers: StorageHealth(),
+  // and the answer of reads while a reopen left db_ null (a directory gone
+  // or short of acknowledged entries).
   mutable std::mutex health_mu_;
   absl::Status storage_error_;  // guarded by health_mu_
   std::atomic<uint64_t> stream_count_;
@@ -765,10 +763,37 @@ void RocksEventLog::PublishHead(uint64_t head) {
 // but reached the log completely reappears here, unacknowledged but whole.
 absl::Status RocksEventLog::Recover() {
   std::unique_lock db_lock(db_mu_);
+  auto fail = [this](absl::Status s) {
+    SetStorageError(s);
+    return s;
+  };
   auto unavailable = [](absl::string_view what, const absl::Status& s) {
     return absl::UnavailableError(absl::StrCat(
         "storage failure, nothing written (retry later): ", what, ": ",
         s.message()));
+  };
+  const uint64_t acknowledged = head_.load();
+  // Acknowledged entries are not on disk: the directory was replaced,
+  // restored from an older copy or lost while the service ran. Appending
+  // now would give their positions to other events, and reading would show
+  // subscribers a history without them. Both are refused until the entries
+  // are back; each append, and the committer every storage_retry, retries
+  // this reopen. (Cluster mode restarts replication from the sequence this
+  // log stored, which should re-apply a lost suffix from the replicated log;
+  // not tested.)
+  auto lost = [&](const LogState& state) -> std::optional<absl::Status> {
+    if (options_.replicator || state.head.value() >= acknowledged) {
+      return std::nullopt;
+    }
+    absl::Status s = absl::DataLossError(absl::StrCat(
+        "the event log at ", options_.path, " ends at position ",
+        state.head.value(), " but positions up to ", acknowledged,
+        " were acknowledged: its directory was replaced or lost while the "
+        "service ran; restore it (appends and reads are refused until then)"));
+    if (s != StorageHealth()) {
+      spdlog::error("event log: {}", std::string(s.message()));
+    }
+    return s;
   };
   if (db_) {
     db_->Close().PermitUncheckedError();
@@ -778,45 +803,34 @@ absl::Status RocksEventLog::Recover() {
   // is a failure to report, never a new empty log in its place.
   LogDbOptions reopen = db_options_;
   reopen.db.create_if_missing = false;
+  // A read-only look first, which writes nothing: a directory that lacks
+  // acknowledged entries is refused before a read-write open writes its
+  // own files (a manifest, an options file, a write-ahead log) into it.
+  // The handle also serves reads if the read-write open fails.
+  absl::StatusOr<std::unique_ptr<LogDb>> ro =
+      OpenLogDb(reopen, options_.path, LogDbMode::kReadOnly);
+  if (!ro.ok()) return fail(unavailable("reopening the log", ro.status()));
+  {
+    absl::StatusOr<LogState> seen = LoadState(**ro);
+    if (!seen.ok()) {
+      return fail(unavailable("reloading the log", seen.status()));
+    }
+    if (std::optional<absl::Status> s = lost(*seen)) return fail(*s);
+  }
   absl::StatusOr<std::unique_ptr<LogDb>> db =
       OpenLogDb(reopen, options_.path, LogDbMode::kReadWrite);
   if (!db.ok()) {
-    // Keep serving reads from a read-only handle until the fault clears.
-    absl::StatusOr<std::unique_ptr<LogDb>> ro =
-        OpenLogDb(reopen, options_.path, LogDbMode::kReadOnly);
-    if (ro.ok()) db_ = *std::move(ro);
-    down_ = unavailable("reopening the log", db.status());
-    SetStorageError(down_);
-    return down_;
+    db_ = *std::move(ro);  // reads keep working until the fault clears
+    return fail(unavailable("reopening the log", db.status()));
   }
+  (*ro)->Close().PermitUncheckedError();
+  ro->reset();
   absl::StatusOr<LogState> state = LoadState(**db);
   if (!state.ok()) {
-    down_ = unavailable("reloading the log", state.status());
-    SetStorageError(down_);
-    return down_;
+    return fail(unavailable("reloading the log", state.status()));
   }
-  const uint64_t acknowledged = head_.load();
-  if (!options_.replicator && state->head.value() < acknowledged) {
-    // Acknowledged entries are not on disk: the directory was replaced,
-    // restored from an older copy or lost while the service ran. Appending
-    // now would give their positions to other events, and reading would
-    // show subscribers a history without them. Both are refused until the
-    // entries are back; each append, and the committer every storage_retry,
-    // retries this reopen. (Cluster mode
-    // restarts replication from the sequence this log stored, which should
-    // re-apply a lost suffix from the replicated log; not tested.)
-    absl::Status lost = absl::DataLossError(absl::StrCat(
-        "the event log at ", options_.path, " ends at position ",
-        state->head.value(), " but positions up to ", acknowledged,
-        " were acknowledged: its directory was replaced or lost while the "
-        "service ran; restore it (appends and reads are refused until then)"));
-    if (lost != down_)
-      spdlog::error("event log: {}", std::string(lost.message()));
-    down_ = std::move(lost);
-    SetStorageError(down_);
-    return down_;
-  }
-  down_ = absl::OkStatus();
+  // Checked again: the directory may have been replaced between the opens.
+  if (std::optional<absl::Status> s = lost(*state)) return fail(*s);
   db_ = *std::move(db);
   stream_counts_ = std::move(state->stream_counts);
   if (options_.replicator) {
