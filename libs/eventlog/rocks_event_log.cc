@@ -779,8 +779,9 @@ absl::Status RocksEventLog::Recover() {
   // subscribers a history without them. Both are refused until the entries
   // are back; each append, and the committer every storage_retry, retries
   // this reopen. (Cluster mode restarts replication from the sequence this
-  // log stored, which should re-apply a lost suffix from the replicated log;
-  // not tested.)
+  // log stored, which re-applies a lost suffix from the replicated log:
+  // tested for a node restarted on an older copy, cluster_test
+  // ANodeRestoredFromAnOlderCopy..., not for a copy replaced while it runs.)
   auto lost = [&](const LogState& state) -> std::optional<absl::Status> {
     if (options_.replicator || state.head.value() >= acknowledged) {
       return std::nullopt;
