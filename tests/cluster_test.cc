@@ -276,6 +276,14 @@ class ClusterTest : public ::testing::Test {
     nats_ = std::move(*nats);
   }
 
+  // Ingest nodes 0 and 1, in ingest_.
+  void StartIngestNodes() {
+    ingest_.push_back(StartIngest(0));
+    ingest_.push_back(StartIngest(1));
+    ASSERT_NE(ingest_[0], nullptr);
+    ASSERT_NE(ingest_[1], nullptr);
+  }
+
   std::unique_ptr<IngestNode> StartIngest(int i) {
     auto node = std::make_unique<IngestNode>(
         absl::StrCat("cluster-ingest-", i), dir_.Sub(absl::StrCat("ingest-", i)),
@@ -746,10 +754,7 @@ bool WaitUntil(Pred pred, absl::Duration timeout, const std::string& what,
 
 TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
   const absl::Time t0 = absl::Now();
-  ingest_.push_back(StartIngest(0));
-  ingest_.push_back(StartIngest(1));
-  ASSERT_NE(ingest_[0], nullptr);
-  ASSERT_NE(ingest_[1], nullptr);
+  ASSERT_NO_FATAL_FAILURE(StartIngestNodes());
   IngestNode& a = *ingest_[0];
   IngestNode& b = *ingest_[1];
   QueryProc qa(dir_.Sub("query-0"), a.address(), dir_.Sub("query-0-log"));
@@ -1039,10 +1044,7 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
 
 TEST_F(ClusterTest, ExactlyOneOfConflictingAppendsWins) {
   const absl::Time t0 = absl::Now();
-  ingest_.push_back(StartIngest(0));
-  ingest_.push_back(StartIngest(1));
-  ASSERT_NE(ingest_[0], nullptr);
-  ASSERT_NE(ingest_[1], nullptr);
+  ASSERT_NO_FATAL_FAILURE(StartIngestNodes());
   IngestNode* nodes[2] = {ingest_[0].get(), ingest_[1].get()};
   const int rounds = static_cast<int>(EnvOr("DETENTE_CLUSTER_ROUNDS", 100));
   std::mt19937_64 rng(seed_);
@@ -1248,10 +1250,7 @@ TEST_F(ClusterTest, ExactlyOneOfConflictingAppendsWins) {
 // there, and its stream revision expected there, at once.
 
 TEST_F(ClusterTest, TheNextAppendThroughTheOtherNodeSeesAnAcknowledgedOne) {
-  ingest_.push_back(StartIngest(0));
-  ingest_.push_back(StartIngest(1));
-  ASSERT_NE(ingest_[0], nullptr);
-  ASSERT_NE(ingest_[1], nullptr);
+  ASSERT_NO_FATAL_FAILURE(StartIngestNodes());
   IngestNode* nodes[2] = {ingest_[0].get(), ingest_[1].get()};
   // The window is short (a few percent of rounds hit it when it is open):
   // three times the rounds of the other test.
@@ -1347,10 +1346,7 @@ TEST_F(ClusterTest, TheNextAppendThroughTheOtherNodeSeesAnAcknowledgedOne) {
 
 TEST_F(ClusterTest, ANodeRestoredFromAnOlderCopyReappliesTheMissingSuffix) {
   const absl::Time t0 = absl::Now();
-  ingest_.push_back(StartIngest(0));
-  ingest_.push_back(StartIngest(1));
-  ASSERT_NE(ingest_[0], nullptr);
-  ASSERT_NE(ingest_[1], nullptr);
+  ASSERT_NO_FATAL_FAILURE(StartIngestNodes());
   IngestNode& a = *ingest_[0];
   IngestNode& b = *ingest_[1];
   IngestNode* nodes[2] = {&a, &b};
