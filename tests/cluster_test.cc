@@ -276,6 +276,25 @@ class ClusterTest : public ::testing::Test {
     nats_ = std::move(*nats);
   }
 
+  // The whole log of `node`, which must hold exactly positions 1..head (as
+  // GetInfo says too).
+  static void ReadNodeLog(IngestNode& node, uint64_t head,
+                          std::vector<v1::RecordedEvent>* events) {
+    v1::ReadRequest req;
+    req.set_batch_size(10000);
+    ReadOutcome all = ReadAll(node.stub(), req);
+    ASSERT_TRUE(all.status.ok()) << all.status.error_message();
+    v1::GetInfoResponse info;
+    ASSERT_TRUE(GetInfo(node.stub(), &info).ok());
+    EXPECT_EQ(info.head_position(), head);
+    EXPECT_EQ(info.entry_count(), head);
+    ASSERT_EQ(all.events.size(), head);
+    for (size_t i = 0; i < all.events.size(); ++i) {
+      ASSERT_EQ(all.events[i].position(), i + 1) << "positions must be 1..head";
+    }
+    *events = std::move(all.events);
+  }
+
   // Ingest nodes 0 and 1, in ingest_.
   void StartIngestNodes() {
     ingest_.push_back(StartIngest(0));
@@ -942,22 +961,14 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
   std::vector<std::vector<v1::RecordedEvent>> logs;
   for (IngestNode* node : {&a, &b}) {
     SCOPED_TRACE(node->name());
-    v1::ReadRequest req;
-    req.set_batch_size(10000);
-    ReadOutcome all = ReadAll(node->stub(), req);
-    ASSERT_TRUE(all.status.ok()) << all.status.error_message();
-    v1::GetInfoResponse info;
-    ASSERT_TRUE(GetInfo(node->stub(), &info).ok());
-    EXPECT_EQ(info.head_position(), *head);
-    EXPECT_EQ(info.entry_count(), *head);
-    ASSERT_EQ(all.events.size(), *head);
+    std::vector<v1::RecordedEvent> events;
+    ASSERT_NO_FATAL_FAILURE(ReadNodeLog(*node, *head, &events));
     std::unordered_set<std::string> seen;
     std::map<std::string, uint64_t> next_revision;
     int wrong = 0;
-    for (size_t i = 0; i < all.events.size(); ++i) {
-      const v1::RecordedEvent& e = all.events[i];
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::RecordedEvent& e = events[i];
       const std::string& id = e.event().event_id();
-      ASSERT_EQ(e.position(), i + 1) << "positions must be 1..head";
       EXPECT_TRUE(seen.insert(id).second) << id << " is in the log twice";
       auto it = known.find(id);
       if (it == known.end()) {
@@ -981,7 +992,7 @@ TEST_F(ClusterTest, ConcurrentWritersSurviveAKilledNatsServerAndIngestNode) {
     }
     EXPECT_EQ(wrong, 0);
     EXPECT_EQ(seen.size(), known.size()) << "acknowledged events are missing";
-    logs.push_back(std::move(all.events));
+    logs.push_back(std::move(events));
   }
   ExpectSameLog(logs[0], logs[1], "ingest-0 vs ingest-1", false);
 
@@ -1463,26 +1474,18 @@ TEST_F(ClusterTest, ANodeRestoredFromAnOlderCopyReappliesTheMissingSuffix) {
   std::vector<std::vector<v1::RecordedEvent>> logs;
   for (IngestNode* node : nodes) {
     SCOPED_TRACE(node->name());
-    v1::ReadRequest req;
-    req.set_batch_size(10000);
-    ReadOutcome all = ReadAll(node->stub(), req);
-    ASSERT_TRUE(all.status.ok()) << all.status.error_message();
-    v1::GetInfoResponse i;
-    ASSERT_TRUE(GetInfo(node->stub(), &i).ok());
-    EXPECT_EQ(i.head_position(), ids.size());
-    EXPECT_EQ(i.entry_count(), ids.size());
-    ASSERT_EQ(all.events.size(), ids.size());
+    std::vector<v1::RecordedEvent> events;
+    ASSERT_NO_FATAL_FAILURE(ReadNodeLog(*node, ids.size(), &events));
     int wrong = 0;
-    for (size_t p = 0; p < all.events.size(); ++p) {
-      const v1::RecordedEvent& e = all.events[p];
-      ASSERT_EQ(e.position(), p + 1) << "positions must be 1..head";
+    for (size_t p = 0; p < events.size(); ++p) {
+      const v1::RecordedEvent& e = events[p];
       if (e.event().event_id() != ids[p] && ++wrong <= 3) {
         ADD_FAILURE() << "position " << p + 1 << " holds "
                       << e.event().event_id() << ", appended there: " << ids[p];
       }
     }
     EXPECT_EQ(wrong, 0);
-    logs.push_back(std::move(all.events));
+    logs.push_back(std::move(events));
   }
   ExpectSameLog(logs[0], logs[1], "ingest-0 vs the restored ingest-1", false);
 
