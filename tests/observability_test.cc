@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "reliability_util.h"
 #include "support/api.h"
 #include "support/ingest_process.h"
 #include "support/subprocess.h"
@@ -65,6 +66,92 @@ TEST(ObservabilityTest, IngestMetricsCountAppendsAndEvents) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
   EXPECT_EQ(HealthStatus((*ingest)->address(), "detente.v1.IngestService"), 1);
+}
+
+// The value of an unlabelled or labelled sample, -1 when absent.
+double Sample(const std::string& text, const std::string& name) {
+  const std::string line_start = "\n" + name + " ";
+  const size_t at = text.find(line_start);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + line_start.size()));
+}
+
+// --block-cache-mb and --cache-index-and-filters reach RocksDB in both
+// services (the block cache's capacity as RocksDB reports it), answers are
+// unchanged, and the storage gauges show memtables and files.
+TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
+  TempDir dir;
+  const int metrics_port = PickFreePort();
+  auto ingest = IngestProcess::Start(
+      {.binary = DETENTE_INGEST_BIN,
+       .data_dir = dir.Sub("ingest"),
+       .log_dir = dir.path(),
+       .extra_args = {"--metrics-listen",
+                      absl::StrCat("127.0.0.1:", metrics_port),
+                      "--block-cache-mb", "16", "--cache-index-and-filters"}});
+  ASSERT_TRUE(ingest.ok()) << ingest.status();
+  QueryProc query(dir.Sub("query"), (*ingest)->address(), dir.Sub("query-log"),
+                  {"--block-cache-mb", "8", "--cache-index-and-filters"});
+  ASSERT_TRUE(query.Start().ok());
+  v1::AppendRequest req;
+  *req.add_entries() = MakeEvent("00000000-0000-4000-8000-000000000001",
+                                 "2021-05-03", "KOR", "JPN", "036");
+  v1::AppendResponse appended;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE((*ingest)->stub().Append(&ctx, req, &appended).ok());
+  ASSERT_TRUE(query.WaitFor(appended.head_position()));
+  // One event of Goldstein +4.0 on the day: 4 / (1 + 1).
+  v1::GetTemperatureRequest day;
+  day.set_actor_a("KOR");
+  day.set_actor_b("JPN");
+  day.mutable_options()->set_from("2021-05-03");
+  day.mutable_options()->set_to("2021-05-03");
+  day.mutable_options()->set_resolution(v1::RESOLUTION_DAY);
+  v1::GetTemperatureResponse t;
+  grpc::ClientContext tctx;
+  ASSERT_TRUE(query.stub().GetTemperature(&tctx, day, &t).ok());
+  ASSERT_EQ(t.points_size(), 1);
+  EXPECT_DOUBLE_EQ(t.points(0).temperature(), 2.0);
+
+  // The gauges follow every one (ingest) or two (query) seconds.
+  auto wait_for_capacity = [&](const std::string& url, double want) {
+    std::string text;
+    for (int i = 0; i < 100; ++i) {
+      text = Metrics(dir, url);
+      if (Sample(text, "detente_storage_block_cache_capacity_bytes") == want &&
+          Sample(text, "detente_storage_disk_bytes") > 0 &&
+          Sample(text, "detente_storage_memory_bytes{kind=\"memtables\"}") >
+              0) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return text;
+  };
+  const std::string ingest_text = wait_for_capacity(
+      absl::StrCat("http://127.0.0.1:", metrics_port, "/metrics"), 16 << 20);
+  const std::string query_text = wait_for_capacity(
+      absl::StrCat("http://127.0.0.1:", query.http_port(), "/metrics"),
+      8 << 20);
+  for (const std::string* text : {&ingest_text, &query_text}) {
+    EXPECT_GT(Sample(*text, "detente_storage_disk_bytes"), 0) << *text;
+    EXPECT_GT(Sample(*text, "detente_storage_memory_bytes{kind=\"memtables\"}"),
+              0)
+        << *text;
+    EXPECT_GE(
+        Sample(*text, "detente_storage_memory_bytes{kind=\"table_readers\"}"),
+        0)
+        << *text;
+    EXPECT_GE(
+        Sample(*text, "detente_storage_memory_bytes{kind=\"block_cache\"}"), 0)
+        << *text;
+  }
+  EXPECT_EQ(Sample(ingest_text, "detente_storage_block_cache_capacity_bytes"),
+            16 << 20)
+      << ingest_text;
+  EXPECT_EQ(Sample(query_text, "detente_storage_block_cache_capacity_bytes"),
+            8 << 20)
+      << query_text;
 }
 
 TEST(ObservabilityTest, QueryHealthTellsTheTruth) {

@@ -33,6 +33,7 @@
 #include "domain/entry.h"
 #include "domain/uuid.h"
 #include "eventlog/entry_filter.h"
+#include "eventlog/storage_memory.h"
 
 namespace detente {
 
@@ -128,6 +129,8 @@ struct LogInfo {
   uint64_t disk_bytes = 0;
   std::string durability;  // "sync" or "async"
   uint32_t format_version = 0;
+  // The local storage's memory (zero where the log has none).
+  StorageMemory memory;
 };
 
 // What EventLog::Backup wrote.

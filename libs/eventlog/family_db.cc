@@ -20,6 +20,25 @@ rocksdb::ColumnFamilyHandle* FamilyDb::Find(absl::string_view name) const {
   return db_->DefaultColumnFamily();
 }
 
+StorageMemory FamilyDb::Memory() const {
+  StorageMemory m;
+  auto sum = [&](const std::string& property) {
+    uint64_t v = 0;
+    return db_->GetAggregatedIntProperty(property, &v) ? v : 0;
+  };
+  auto one = [&](const std::string& property) {
+    uint64_t v = 0;
+    return db_->GetIntProperty(property, &v) ? v : 0;
+  };
+  m.memtables = sum(rocksdb::DB::Properties::kSizeAllMemTables);
+  m.table_readers = sum(rocksdb::DB::Properties::kEstimateTableReadersMem);
+  // The families share one cache: its figures once.
+  m.block_cache_usage = one(rocksdb::DB::Properties::kBlockCacheUsage);
+  m.block_cache_pinned = one(rocksdb::DB::Properties::kBlockCachePinnedUsage);
+  m.block_cache_capacity = one(rocksdb::DB::Properties::kBlockCacheCapacity);
+  return m;
+}
+
 bool FamilyDb::Has(absl::string_view name) const {
   for (rocksdb::ColumnFamilyHandle* h : handles_) {
     if (h->GetName() == name) return true;

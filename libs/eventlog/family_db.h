@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "eventlog/storage_memory.h"
 
 namespace detente {
 
@@ -39,6 +40,9 @@ class FamilyDb {
   const std::vector<rocksdb::ColumnFamilyHandle*>& families() const {
     return handles_;
   }
+  // RocksDB's own estimates, summed over the column families (which share
+  // one block cache).
+  StorageMemory Memory() const;
 
   // Releases the column families and closes the database (idempotent). The
   // first error, if any.

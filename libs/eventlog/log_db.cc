@@ -106,7 +106,8 @@ absl::Status CheckFormat(LogDb& db) {
 
 }  // namespace
 
-LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env) {
+LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env,
+                              TableMetadata metadata) {
   LogDbOptions o;
   o.db.create_if_missing = true;
   if (env != nullptr) o.db.env = env;
@@ -125,17 +126,17 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env) {
   // continue their memtable inserts from where that stream's last one went.
   o.meta.memtable_insert_with_hint_prefix_extractor =
       NewStreamInsertHint(std::string(1, keys::kStreamTag));
-  o.meta.table_factory = NewTableFactory(cache, /*bloom=*/true);
+  o.meta.table_factory = NewTableFactory(cache, /*bloom=*/true, metadata);
   o.meta.write_buffer_size = 32u << 20;
   // Entries: appended in key order, so flushed files never overlap and
   // compactions move them down without rewriting them; always read by a
   // key that exists, so no bloom filter.
-  o.entries.table_factory = NewTableFactory(cache, /*bloom=*/false);
+  o.entries.table_factory = NewTableFactory(cache, /*bloom=*/false, metadata);
   o.entries.write_buffer_size = 32u << 20;
   // The id index: random UUIDs, looked up (almost always missing) for
   // every appended entry. A bloom filter in the files and over the
   // memtable's whole keys (memory only).
-  o.ids.table_factory = NewTableFactory(cache, /*bloom=*/true);
+  o.ids.table_factory = NewTableFactory(cache, /*bloom=*/true, metadata);
   o.ids.memtable_whole_key_filtering = true;
   o.ids.memtable_prefix_bloom_size_ratio = 0.05;
   o.ids.write_buffer_size = 48u << 20;

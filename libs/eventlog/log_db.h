@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "eventlog/family_db.h"
+#include "eventlog/rocks_tuning.h"
 
 namespace detente {
 
@@ -28,7 +29,11 @@ struct LogDbOptions {
   rocksdb::ColumnFamilyOptions ids;      // 'i'
 };
 
-LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env);
+// `metadata`: where the tables' index and filter blocks live
+// (rocks_tuning.h).
+LogDbOptions MakeLogDbOptions(
+    size_t block_cache_bytes, rocksdb::Env* env,
+    TableMetadata metadata = TableMetadata::kOutsideCache);
 
 class LogDb {
  public:
@@ -42,6 +47,8 @@ class LogDb {
   }
   rocksdb::ColumnFamilyHandle* entries() const { return entries_; }
   rocksdb::ColumnFamilyHandle* ids() const { return ids_; }
+
+  StorageMemory Memory() const { return db_->Memory(); }
 
   // Releases the column families and closes the database (idempotent).
   rocksdb::Status Close() { return db_->Close(); }

@@ -183,6 +183,10 @@ class RocksEventLog final : public EventLog {
     info.durability = options_.replicator ? options_.replicator->durability()
                                           : DurabilityName(options_.durability);
     info.format_version = keys::kFormatVersion;
+    {
+      std::shared_lock db_lock(db_mu_);
+      if (db_) info.memory = db_->Memory();
+    }
     std::error_code ec;
     for (const auto& f :
          std::filesystem::directory_iterator(options_.path, ec)) {
@@ -1407,7 +1411,8 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
         "cannot create the event log directory ", options.path, ": ",
         ec.message()));
   }
-  LogDbOptions o = MakeLogDbOptions(options.block_cache_bytes, options.env);
+  LogDbOptions o = MakeLogDbOptions(options.block_cache_bytes, options.env,
+                                    options.table_metadata);
   ASSIGN_OR_RETURN(std::unique_ptr<LogDb> db,
                    OpenLogDb(o, options.path, LogDbMode::kReadWrite));
   ASSIGN_OR_RETURN(LogState state, LoadState(*db));

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "eventlog/event_log.h"
 #include "eventlog/replication.h"
+#include "eventlog/rocks_tuning.h"
 
 namespace rocksdb {
 class Env;
@@ -50,6 +51,9 @@ struct RocksEventLogOptions {
   Durability durability = Durability::kSync;
   // Block cache size in bytes. Default 64 MiB.
   size_t block_cache_bytes = 64u << 20;
+  // Where the tables' index and filter blocks live: kInCache bounds the
+  // log's memory by block_cache_bytes (rocks_tuning.h).
+  TableMetadata table_metadata = TableMetadata::kOutsideCache;
   // Upper bound of entries written by one group commit. Default 100,000.
   size_t max_group_entries = 100000;
   // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests

@@ -35,10 +35,25 @@ std::shared_ptr<const rocksdb::SliceTransform> NewStreamInsertHint(
 }
 
 std::shared_ptr<rocksdb::TableFactory> NewTableFactory(
-    std::shared_ptr<rocksdb::Cache> cache, bool bloom) {
+    std::shared_ptr<rocksdb::Cache> cache, bool bloom, TableMetadata metadata) {
   rocksdb::BlockBasedTableOptions t;
   if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   t.block_cache = std::move(cache);
+  if (metadata == TableMetadata::kInCache) {
+    // Index and filter partitions of ~4 KiB are loaded into the cache as
+    // reads need them; only the small top-level index of each table stays
+    // pinned. High priority (the cache keeps half of its capacity for such
+    // blocks) so that scans of data blocks do not push them out first.
+    t.cache_index_and_filter_blocks = true;
+    t.cache_index_and_filter_blocks_with_high_priority = true;
+    t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    t.partition_filters = bloom;
+    t.metadata_cache_options.top_level_index_pinning =
+        rocksdb::PinningTier::kAll;
+    t.metadata_cache_options.partition_pinning = rocksdb::PinningTier::kNone;
+    t.metadata_cache_options.unpartitioned_pinning =
+        rocksdb::PinningTier::kNone;
+  }
   return std::shared_ptr<rocksdb::TableFactory>(
       rocksdb::NewBlockBasedTableFactory(t));
 }

@@ -23,9 +23,26 @@ namespace detente {
 std::shared_ptr<const rocksdb::SliceTransform> NewStreamInsertHint(
     std::string stream_tags);
 
+// Where the tables' index and bloom-filter blocks live.
+enum class TableMetadata {
+  // In each open table's reader, outside the block cache: the fastest
+  // reads, but this memory grows with the data (~3.9 bytes per event of the
+  // log; docs/operations.md, "Memory").
+  kOutsideCache,
+  // Partitioned, in the block cache at high priority, only each table's
+  // top-level index pinned: memory stays within the block cache's size
+  // whatever the data's size, at the cost of reads that miss the cache
+  // (8-24% slower in docs/benchmarks.md, round 10). For logs of hundreds
+  // of millions of events.
+  kInCache,
+};
+
 // Block-based tables over `cache`, with a 10-bit bloom filter when `bloom`
-// (for column families whose lookups often miss).
+// (for column families whose lookups often miss). Memory only: the files'
+// format does not depend on `metadata` beyond their index layout, which any
+// reader handles.
 std::shared_ptr<rocksdb::TableFactory> NewTableFactory(
-    std::shared_ptr<rocksdb::Cache> cache, bool bloom);
+    std::shared_ptr<rocksdb::Cache> cache, bool bloom,
+    TableMetadata metadata = TableMetadata::kOutsideCache);
 
 }  // namespace detente

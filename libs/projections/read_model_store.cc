@@ -126,6 +126,7 @@ class StoreDb {
     return db_->families();
   }
   void Close() { db_->Close().PermitUncheckedError(); }
+  StorageMemory Memory() const { return db_->Memory(); }
 
  private:
   std::unique_ptr<FamilyDb> db_;
@@ -685,6 +686,7 @@ class RocksReadModelStore final : public ReadModelStore,
     return std::vector<std::string>(it->second.begin(), it->second.end());
   }
 
+  StorageMemory Memory() const override { return db_->Memory(); }
   uint64_t DayScanCountForTest() const override {
     return day_scan_count_.load();
   }
@@ -1015,13 +1017,16 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   // Each stream's versions and day totals continue their memtable inserts
   // from where that stream's last ones went (memory only).
   meta.memtable_insert_with_hint_prefix_extractor = NewStreamInsertHint("va");
-  meta.table_factory = NewTableFactory(cache, /*bloom=*/true);
+  meta.table_factory =
+      NewTableFactory(cache, /*bloom=*/true, options.table_metadata);
   // Entry copies and the id index are read by keys that exist.
   rocksdb::ColumnFamilyOptions details;
-  details.table_factory = NewTableFactory(cache, /*bloom=*/false);
+  details.table_factory =
+      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
   details.write_buffer_size = 32u << 20;
   rocksdb::ColumnFamilyOptions ids;
-  ids.table_factory = NewTableFactory(cache, /*bloom=*/false);
+  ids.table_factory =
+      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
   ids.write_buffer_size = 32u << 20;
 
   std::error_code ec;

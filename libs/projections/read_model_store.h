@@ -21,6 +21,8 @@
 #include "absl/time/time.h"
 #include "common/strong_types.h"
 #include "domain/entry.h"
+#include "eventlog/rocks_tuning.h"
+#include "eventlog/storage_memory.h"
 #include "projections/pair_day.h"
 #include "projections/pair_version.h"
 
@@ -38,6 +40,9 @@ inline constexpr uint32_t kProjectionVersion = 5;
 struct ReadModelStoreOptions {
   std::string path;  // created when missing
   size_t block_cache_bytes = 64u << 20;
+  // Where the tables' index and filter blocks live: kInCache bounds the
+  // store's memory by block_cache_bytes (eventlog/rocks_tuning.h).
+  TableMetadata table_metadata = TableMetadata::kOutsideCache;
   // Day-total merge operands written before the first background compaction
   // of the day totals (then each time the count doubles).
   uint64_t first_day_totals_compaction = 1u << 20;
@@ -96,6 +101,8 @@ class ReadModelStore {
   virtual std::vector<std::string> Streams() const = 0;
   // The streams of an actor, sorted.
   virtual std::vector<std::string> StreamsOf(const std::string& actor) const = 0;
+  // RocksDB's memory, by kind.
+  virtual StorageMemory Memory() const = 0;
   // A full dump of keys and values, for the rebuild-equality tests.
   virtual std::vector<std::pair<std::string, std::string>> DumpForTest()
       const = 0;

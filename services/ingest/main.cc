@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
                  ->capture_default_str(),
              "max_concurrent_streams", "");
   detente::AddSecurityOptions(app, config, o.security);
+  detente::AddStorageOptions(app, config, o.storage);
   app.add_option("--verify", verify_dir,
                  "Walk the log in DIR, report inconsistencies and exit "
                  "(0 sound, 1 inconsistent, 2 unreadable)");

@@ -19,6 +19,7 @@
 #include "jetstream/jetstream_replicator.h"
 #include "services/common/health_publisher.h"
 #include "services/common/process.h"
+#include "services/common/storage_gauges.h"
 #include "services/ingest/ingest_service.h"
 #include "spdlog/spdlog.h"
 
@@ -52,6 +53,7 @@ int RunIngestServer(const IngestServerOptions& o) {
   }
   auto registry = std::make_shared<prometheus::Registry>();
   IngestMetrics metrics(*registry);
+  StorageGauges storage_gauges(*registry);
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!o.metrics_listen.empty()) {
     try {
@@ -68,8 +70,10 @@ int RunIngestServer(const IngestServerOptions& o) {
       .path = o.data_dir,
       .durability =
           o.durability == "async" ? Durability::kAsync : Durability::kSync,
-      .on_commit = [&metrics, cluster = o.log == "jetstream"](
-                       const CommitStats& c) {
+      .block_cache_bytes = o.storage.block_cache_bytes(),
+      .table_metadata = o.storage.table_metadata(),
+      .on_commit = [&metrics,
+                    cluster = o.log == "jetstream"](const CommitStats& c) {
         metrics.RecordCommit(c.entries, c.batches, c.write);
         if (cluster) metrics.RecordReplication(c.replicate, c.lost_races);
       }};
@@ -114,12 +118,18 @@ int RunIngestServer(const IngestServerOptions& o) {
   // written (a storage failure until the log has reopened its storage, or
   // acknowledged entries missing from it: EventLog::StorageHealth).
   std::atomic<bool> stopping{false};
+  // The storage gauges follow once a second.
   std::thread health([&] {
     HealthPublisher publisher(*server, "detente.v1.IngestService");
-    while (!stopping) {
+    for (int tick = 0; !stopping; ++tick) {
       const absl::Status storage = (*log)->StorageHealth();
       publisher.Set(storage.ok(),
                     storage.ok() ? "the log can write" : storage.ToString());
+      if (tick % 4 == 0) {
+        if (absl::StatusOr<LogInfo> info = (*log)->Info(); info.ok()) {
+          storage_gauges.Set(info->memory, info->disk_bytes);
+        }
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   });

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "services/common/security.h"
+#include "services/common/storage_options.h"
 
 namespace detente {
 
@@ -31,6 +32,7 @@ struct IngestServerOptions {
   // Concurrent calls (HTTP/2 streams) per client connection.
   int max_concurrent_streams = 256;
   SecurityOptions security;
+  StorageOptions storage;  // the log's block cache
   // Where each setting came from, logged at start (LayeredConfig).
   std::vector<std::string> config_explain;
 };

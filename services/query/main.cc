@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   config.Add(app.add_flag("--log-json", o.log_json, "Log JSON lines"),
              "log_json", "DETENTE_LOG_JSON");
   detente::AddSecurityOptions(app, config, o.security);
+  detente::AddStorageOptions(app, config, o.storage);
   config.Add(app.add_option("--ingest-tls-ca", o.ingest_tls_ca,
                             "PEM CA to verify the ingestion service (TLS)"),
              "ingest_tls_ca", "DETENTE_INGEST_TLS_CA");

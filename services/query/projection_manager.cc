@@ -17,10 +17,12 @@ ProjectionManager::ProjectionManager(ProjectionManagerOptions options)
 absl::StatusOr<std::shared_ptr<ReadModelStore>> ProjectionManager::OpenStore(
     const std::string& name) {
   const std::string path = (fs::path(options_.data_dir) / name).string();
-  ASSIGN_OR_RETURN(std::unique_ptr<ReadModelStore> store,
-                   ReadModelStore::Open(
-                       {.path = path,
-                        .day_cache_bytes = options_.day_cache_bytes}));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ReadModelStore> store,
+      ReadModelStore::Open({.path = path,
+                            .block_cache_bytes = options_.block_cache_bytes,
+                            .table_metadata = options_.table_metadata,
+                            .day_cache_bytes = options_.day_cache_bytes}));
   return std::shared_ptr<ReadModelStore>(std::move(store));
 }
 

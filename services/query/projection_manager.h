@@ -24,6 +24,10 @@ struct ProjectionManagerOptions {
   FollowerOptions follower;
   // Budget of each store's decoded day totals (ReadModelStoreOptions).
   size_t day_cache_bytes = 192u << 20;
+  // Each store's RocksDB block cache, and where its index and filter blocks
+  // live (ReadModelStoreOptions).
+  size_t block_cache_bytes = 64u << 20;
+  TableMetadata table_metadata = TableMetadata::kOutsideCache;
 };
 
 struct ProjectionStatus {

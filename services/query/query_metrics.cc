@@ -6,6 +6,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "services/common/storage_gauges.h"
+
 namespace detente {
 
 struct QueryMetrics::Impl {
@@ -14,10 +16,11 @@ struct QueryMetrics::Impl {
                     .Name("detente_query_latency_seconds")
                     .Help("Query latency by method (gRPC and HTTP alike)")
                     .Register(registry)),
-        answers(prometheus::BuildCounter()
-                    .Name("detente_query_answers_total")
-                    .Help("Answers by method and kind (full, not_modified, cached)")
-                    .Register(registry)),
+        answers(
+            prometheus::BuildCounter()
+                .Name("detente_query_answers_total")
+                .Help("Answers by method and kind (full, not_modified, cached)")
+                .Register(registry)),
         http(prometheus::BuildCounter()
                  .Name("detente_http_requests_total")
                  .Help("HTTP requests by status")
@@ -41,7 +44,8 @@ struct QueryMetrics::Impl {
                     .Name("detente_serving")
                     .Help("1 when the health check says SERVING")
                     .Register(registry)
-                    .Add({})) {}
+                    .Add({})),
+        storage(registry) {}
 
   prometheus::Registry registry;
   prometheus::Family<prometheus::Histogram>& latency;
@@ -51,6 +55,7 @@ struct QueryMetrics::Impl {
   prometheus::Gauge& head;
   prometheus::Gauge& lag;
   prometheus::Gauge& serving;
+  StorageGauges storage;
 };
 
 QueryMetrics::QueryMetrics() : impl_(std::make_unique<Impl>()) {}
@@ -70,6 +75,11 @@ void QueryMetrics::ObserveQuery(const std::string& method,
 
 void QueryMetrics::CountHttp(int status) {
   impl_->http.Add({{"status", std::to_string(status)}}).Increment();
+}
+
+void QueryMetrics::SetStorage(const StorageMemory& memory,
+                              uint64_t disk_bytes) {
+  impl_->storage.Set(memory, disk_bytes);
 }
 
 void QueryMetrics::SetProjection(uint64_t position, uint64_t ingest_head,

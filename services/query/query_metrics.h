@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "eventlog/storage_memory.h"
 
 namespace prometheus {
 class Registry;
@@ -25,6 +26,8 @@ class QueryMetrics {
                     const char* kind);
   void CountHttp(int status);
   void SetProjection(uint64_t position, uint64_t ingest_head, bool serving);
+  // The current store's RocksDB memory, and the bytes of every store on disk.
+  void SetStorage(const StorageMemory& memory, uint64_t disk_bytes);
   // The text exposition format of every metric.
   std::string Render() const;
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -20,6 +21,18 @@
 
 namespace detente {
 namespace {
+
+// Bytes of the regular files under `dir` (every store, and a rebuild's).
+uint64_t DirectoryBytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+  }
+  return bytes;
+}
 
 absl::StatusOr<FollowerOptions> FollowerSettings(const QueryServerOptions& o) {
   FollowerOptions f;
@@ -64,9 +77,12 @@ int RunQueryServer(const QueryServerOptions& o) {
     }
   }
   absl::StatusOr<std::unique_ptr<ProjectionManager>> projections =
-      ProjectionManager::Open({.data_dir = o.data_dir,
-                               .follower = *follower,
-                               .day_cache_bytes = o.day_cache_mb << 20});
+      ProjectionManager::Open(
+          {.data_dir = o.data_dir,
+           .follower = *follower,
+           .day_cache_bytes = o.day_cache_mb << 20,
+           .block_cache_bytes = o.storage.block_cache_bytes(),
+           .table_metadata = o.storage.table_metadata()});
   if (!projections.ok()) {
     spdlog::critical("cannot open the read models: {}",
                      projections.status().ToString());
@@ -106,9 +122,14 @@ int RunQueryServer(const QueryServerOptions& o) {
   // Health tells the truth: SERVING only while connected and within
   // max_serving_lag of the ingestion head.
   std::atomic<bool> stopping{false};
+  // The storage gauges follow every two seconds.
   std::thread health([&] {
     HealthPublisher publisher(*server, "detente.v1.QueryService");
-    while (!stopping) {
+    for (int tick = 0; !stopping; ++tick) {
+      if (tick % 8 == 0) {
+        metrics.SetStorage((*projections)->store()->Memory(),
+                           DirectoryBytes(o.data_dir));
+      }
       ProjectionStatus st = (*projections)->status();
       const uint64_t lag = st.ingest_head > st.position
                                ? st.ingest_head.value() - st.position.value()

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "services/common/security.h"
+#include "services/common/storage_options.h"
 
 namespace detente {
 
@@ -30,6 +31,7 @@ struct QueryServerOptions {
   size_t day_cache_mb = 192;
   // The gRPC and HTTP servers' TLS and tokens.
   SecurityOptions security;
+  StorageOptions storage;  // the read models' block cache
   // Towards the ingestion service: CA to verify it, a client certificate
   // and key for mTLS, and a file holding the token to present.
   std::string ingest_tls_ca;

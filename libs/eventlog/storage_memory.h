@@ -1,0 +1,22 @@
+// How much memory a RocksDB database of the project holds, by kind (for
+// metrics and docs/operations.md, "Memory"). No RocksDB in this header.
+#pragma once
+
+#include <cstdint>
+
+namespace detente {
+
+struct StorageMemory {
+  // Write buffers (memtables), active and immutable, of every column family.
+  uint64_t memtables = 0;
+  // Open tables' index and bloom-filter blocks held outside the block cache:
+  // grows with the data unless they are kept in the cache
+  // (--cache-index-and-filters).
+  uint64_t table_readers = 0;
+  // The block cache: what it holds, what of that is pinned, and its size.
+  uint64_t block_cache_usage = 0;
+  uint64_t block_cache_pinned = 0;
+  uint64_t block_cache_capacity = 0;
+};
+
+}  // namespace detente

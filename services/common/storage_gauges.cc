@@ -1,0 +1,50 @@
+#include "services/common/storage_gauges.h"
+
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+namespace detente {
+
+struct StorageGauges::Impl {
+  explicit Impl(prometheus::Registry& registry)
+      : memory(prometheus::BuildGauge()
+                   .Name("detente_storage_memory_bytes")
+                   .Help("RocksDB memory by kind: memtables, table_readers "
+                         "(index and filter blocks outside the block cache), "
+                         "block_cache (in use)")
+                   .Register(registry)),
+        memtables(memory.Add({{"kind", "memtables"}})),
+        table_readers(memory.Add({{"kind", "table_readers"}})),
+        block_cache(memory.Add({{"kind", "block_cache"}})),
+        capacity(prometheus::BuildGauge()
+                     .Name("detente_storage_block_cache_capacity_bytes")
+                     .Help("RocksDB block cache size (--block-cache-mb)")
+                     .Register(registry)
+                     .Add({})),
+        disk(prometheus::BuildGauge()
+                 .Name("detente_storage_disk_bytes")
+                 .Help("Bytes of the storage's files on disk")
+                 .Register(registry)
+                 .Add({})) {}
+
+  prometheus::Family<prometheus::Gauge>& memory;
+  prometheus::Gauge& memtables;
+  prometheus::Gauge& table_readers;
+  prometheus::Gauge& block_cache;
+  prometheus::Gauge& capacity;
+  prometheus::Gauge& disk;
+};
+
+StorageGauges::StorageGauges(prometheus::Registry& registry)
+    : impl_(std::make_unique<Impl>(registry)) {}
+StorageGauges::~StorageGauges() = default;
+
+void StorageGauges::Set(const StorageMemory& m, uint64_t disk_bytes) {
+  impl_->memtables.Set(static_cast<double>(m.memtables));
+  impl_->table_readers.Set(static_cast<double>(m.table_readers));
+  impl_->block_cache.Set(static_cast<double>(m.block_cache_usage));
+  impl_->capacity.Set(static_cast<double>(m.block_cache_capacity));
+  impl_->disk.Set(static_cast<double>(disk_bytes));
+}
+
+}  // namespace detente
