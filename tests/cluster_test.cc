@@ -39,6 +39,16 @@
 // before the restore are duplicates through it, and its next append lands
 // after them.
 //
+// ANodeWhoseDiskFilledCatchesUpFromTheStream: ingest node 1's copy lives on
+// a 16 MiB tmpfs. Appends through node 0 fill it: node 1 stops applying the
+// stream's groups and says NOT_SERVING, appends through it fail, and node 0
+// goes on. Once the tmpfs grows, node 1 reopens its copy by itself (no
+// restart: the Recover() path) and re-applies what it missed from the
+// stream: both nodes serve the same log, in which every acknowledged batch
+// is at the positions it was answered with and every failed batch is wholly
+// present or wholly absent; node 1's next append lands after them. Skipped
+// without permission to mount a tmpfs.
+//
 // Skipped when nats-server is not installed; fails when detente-ingest has
 // no --log option. DETENTE_SEED reproduces the ids and batches (printed),
 // DETENTE_CLUSTER_ROUNDS sets the conflict rounds (default 100; three times
@@ -54,6 +64,7 @@
 #include <atomic>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -303,12 +314,12 @@ class ClusterTest : public ::testing::Test {
     ASSERT_NE(ingest_[1], nullptr);
   }
 
-  std::unique_ptr<IngestNode> StartIngest(int i) {
+  // Node i over `data_dir` (default: ingest-i in the test's directory).
+  std::unique_ptr<IngestNode> StartIngest(int i, std::string data_dir = "") {
+    if (data_dir.empty()) data_dir = dir_.Sub(absl::StrCat("ingest-", i));
     auto node = std::make_unique<IngestNode>(
-        absl::StrCat("cluster-ingest-", i), dir_.Sub(absl::StrCat("ingest-", i)),
-        dir_.path(),
-        std::vector<std::string>{"--log=jetstream",
-                                 "--nats=" + nats_->urls(),
+        absl::StrCat("cluster-ingest-", i), std::move(data_dir), dir_.path(),
+        std::vector<std::string>{"--log=jetstream", "--nats=" + nats_->urls(),
                                  absl::StrCat("--nats-stream=", kJetStream),
                                  "--nats-replicas=3"});
     absl::Status s = node->Start();
@@ -1511,6 +1522,178 @@ TEST_F(ClusterTest, ANodeRestoredFromAnOlderCopyReappliesTheMissingSuffix) {
   ASSERT_NO_FATAL_FAILURE(append(1));
   ASSERT_NO_FATAL_FAILURE(same_head(400));
   std::cout << "total " << absl::FormatDuration(absl::Now() - t0) << "\n";
+}
+
+TEST_F(ClusterTest, ANodeWhoseDiskFilledCatchesUpFromTheStream) {
+  TmpfsMount disk(dir_.Sub("disk-1"), "16m");
+  if (!disk.mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs (needs root / CAP_SYS_ADMIN): "
+                 << disk.error();
+  }
+  ingest_.push_back(StartIngest(0));
+  ingest_.push_back(StartIngest(1, dir_.Sub("disk-1") + "/data"));
+  ASSERT_NE(ingest_[0], nullptr);
+  ASSERT_NE(ingest_[1], nullptr);
+  IngestNode& a = *ingest_[0];
+  IngestNode& b = *ingest_[1];
+  std::mt19937_64 rng(seed_);
+  // Every batch sent, with its answer (or failure).
+  struct Sent {
+    std::vector<v1::Event> events;
+    grpc::Status status;
+    v1::AppendResponse answer;
+  };
+  std::vector<Sent> sent;
+  auto append = [&](IngestNode& node) -> const grpc::Status& {
+    // 200 events with 280-byte titles: ~80 KB per batch on disk.
+    Sent batch{RandomBatch(rng, 200, std::string(280, 'a' + sent.size() % 26))};
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(30));
+    batch.status =
+        node.stub().Append(&ctx, ToRequest(batch.events), &batch.answer);
+    sent.push_back(std::move(batch));
+    return sent.back().status;
+  };
+  auto node_1_health = [&] {
+    return HealthStatus(b.address(), "detente.v1.IngestService");
+  };
+
+  // 1. Three batches that both nodes hold.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(append(a).ok());
+  {
+    std::string heads;
+    ASSERT_TRUE(WaitSameHead(a, b, 600, absl::Seconds(30), &heads)) << heads;
+  }
+
+  // 2. A filler file keeps node 1's disk full: it takes whatever space is
+  // free every 20 ms (RocksDB frees some when it deletes obsolete files).
+  std::atomic<bool> stop_filling{false};
+  std::thread filler([&, path = dir_.Sub("disk-1") + "/filler"] {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    const std::string chunk(4096, 'f');
+    while (!stop_filling) {
+      for (size_t n = chunk.size(); n >= 64;) {
+        out.write(chunk.data(), static_cast<std::streamsize>(n));
+        out.flush();
+        if (!out) {
+          out.clear();
+          n /= 2;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  struct Join {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~Join() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } join_filler{stop_filling, filler};
+
+  // 3. Through node 0 until node 1 cannot write (NOT_SERVING), then a few
+  // batches more that node 1 misses.
+  bool full = false;
+  for (int i = 0; i < 400 && !full; ++i) {
+    const grpc::Status& s = append(a);
+    ASSERT_TRUE(s.ok()) << "node 0 refused batch " << i << ": "
+                        << s.error_code() << " " << s.error_message() << "\n"
+                        << AllLogs();
+    full = node_1_health() == 2;
+  }
+  for (int i = 0; i < 100 && !full; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    full = node_1_health() == 2;
+  }
+  ASSERT_TRUE(full) << "node 1 never reported NOT_SERVING on its full disk\n"
+                    << Tail(b.Logs());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(append(a).ok());
+  v1::GetInfoResponse info0;
+  ASSERT_TRUE(GetInfo(a.stub(), &info0).ok());
+  std::cout << sent.size() << " batches through node 0, head "
+            << info0.head_position() << "\n";
+
+  // 4. Node 1 is broken, not dead: it refuses appends (UNAVAILABLE: nothing
+  // acknowledged) and still answers GetInfo, behind node 0.
+  ASSERT_TRUE(b.running()) << Tail(b.Logs());
+  {
+    const grpc::Status& s = append(b);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << s.error_code() << " " << s.error_message();
+  }
+  v1::GetInfoResponse info1;
+  ASSERT_TRUE(GetInfo(b.stub(), &info1).ok());
+  EXPECT_GE(info1.head_position(), 600u);
+  EXPECT_LT(info1.head_position(), info0.head_position());
+  std::cout << "node 1 stopped at head " << info1.head_position() << "\n";
+
+  // 5. The filler stops and the disk grows: node 1 recovers by itself and
+  // catches up.
+  stop_filling = true;
+  filler.join();
+  ASSERT_TRUE(disk.Resize("256m"));
+  const absl::Time grown = absl::Now();
+  int health = 0;
+  for (int i = 0; i < 600 && health != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    health = node_1_health();
+  }
+  ASSERT_EQ(health, 1) << "node 1 not SERVING 30 s after its disk grew\n"
+                       << Tail(b.Logs());
+  std::string heads;
+  std::optional<uint64_t> head =
+      WaitSameHead(a, b, info0.head_position(), absl::Seconds(30), &heads);
+  ASSERT_TRUE(head.has_value()) << heads << "\n" << Tail(b.Logs());
+  std::cout << "node 1 caught up " << absl::FormatDuration(absl::Now() - grown)
+            << " after its disk grew\n";
+
+  // 6. Node 1 commits again, right after the head.
+  {
+    const grpc::Status& s = append(b);
+    ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+    EXPECT_EQ(sent.back().answer.first_position(), *head + 1);
+  }
+  head = WaitSameHead(a, b, *head + 200, absl::Seconds(30), &heads);
+  ASSERT_TRUE(head.has_value()) << heads;
+
+  // 7. Both logs are the same and hold exactly what was acknowledged, each
+  // batch where it was answered, failed batches all or nothing.
+  std::vector<std::vector<v1::RecordedEvent>> logs;
+  for (IngestNode* node : {&a, &b}) {
+    std::vector<v1::RecordedEvent> events;
+    ASSERT_NO_FATAL_FAILURE(ReadNodeLog(*node, *head, &events));
+    logs.push_back(std::move(events));
+  }
+  ExpectSameLog(logs[0], logs[1], "ingest-0 vs ingest-1", false);
+  std::unordered_map<std::string, uint64_t> at;  // id -> position
+  for (const v1::RecordedEvent& e : logs[0]) {
+    ASSERT_TRUE(at.emplace(e.event().event_id(), e.position()).second)
+        << "id twice: " << e.event().event_id();
+  }
+  size_t known = 0;
+  for (size_t k = 0; k < sent.size(); ++k) {
+    SCOPED_TRACE(absl::StrCat("batch ", k));
+    const Sent& batch = sent[k];
+    size_t present = 0;
+    for (size_t i = 0; i < batch.events.size(); ++i) {
+      auto it = at.find(batch.events[i].event_id());
+      if (it == at.end()) continue;
+      ++present;
+      if (batch.status.ok()) {
+        EXPECT_EQ(it->second, batch.answer.results(i).position());
+      }
+    }
+    known += present;
+    if (batch.status.ok()) {
+      EXPECT_EQ(present, batch.events.size()) << "acknowledged, then lost";
+    } else {
+      EXPECT_TRUE(present == 0 || present == batch.events.size())
+          << present << " of a failed batch";
+    }
+  }
+  EXPECT_EQ(known, logs[0].size()) << "the log holds ids nobody appended";
+  b.Kill();  // before its disk is unmounted
 }
 
 }  // namespace

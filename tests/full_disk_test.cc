@@ -14,8 +14,6 @@
 // Needs CAP_SYS_ADMIN for mount(2); skipped (with the reason) without it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <deque>
@@ -32,37 +30,6 @@
 
 namespace detente::itest {
 namespace {
-
-// A tmpfs mounted on construction, unmounted (lazily) on destruction.
-class TmpfsMount {
- public:
-  TmpfsMount(const std::string& dir, const std::string& size) : dir_(dir) {
-    ::mkdir(dir.c_str(), 0755);
-    if (::mount("tmpfs", dir.c_str(), "tmpfs", 0,
-                absl::StrCat("size=", size, ",mode=0755").c_str()) != 0) {
-      error_ = absl::StrCat("mount -t tmpfs -o size=", size, " ", dir, ": ",
-                            strerror(errno));
-      return;
-    }
-    mounted_ = true;
-  }
-  ~TmpfsMount() {
-    if (mounted_ && ::umount2(dir_.c_str(), MNT_DETACH) != 0) {
-      std::cerr << "umount " << dir_ << ": " << strerror(errno) << "\n";
-    }
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-  bool Resize(const std::string& size) {
-    return ::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT,
-                   absl::StrCat("size=", size, ",mode=0755").c_str()) == 0;
-  }
-
- private:
-  std::string dir_;
-  bool mounted_ = false;
-  std::string error_;
-};
 
 struct Batch {
   std::vector<v1::Event> events;

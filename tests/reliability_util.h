@@ -8,12 +8,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -53,6 +57,38 @@ inline uint64_t VmRssKb(pid_t pid) {
   }
   return 0;
 }
+
+// A tmpfs mounted on construction, unmounted (lazily) on destruction
+// (needs CAP_SYS_ADMIN: check mounted()).
+class TmpfsMount {
+ public:
+  TmpfsMount(const std::string& dir, const std::string& size) : dir_(dir) {
+    ::mkdir(dir.c_str(), 0755);
+    if (::mount("tmpfs", dir.c_str(), "tmpfs", 0,
+                absl::StrCat("size=", size, ",mode=0755").c_str()) != 0) {
+      error_ = absl::StrCat("mount -t tmpfs -o size=", size, " ", dir, ": ",
+                            strerror(errno));
+      return;
+    }
+    mounted_ = true;
+  }
+  ~TmpfsMount() {
+    if (mounted_ && ::umount2(dir_.c_str(), MNT_DETACH) != 0) {
+      std::cerr << "umount " << dir_ << ": " << strerror(errno) << "\n";
+    }
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+  bool Resize(const std::string& size) {
+    return ::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT,
+                   absl::StrCat("size=", size, ",mode=0755").c_str()) == 0;
+  }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
 
 // A detente-query following `ingest`, gRPC and HTTP on ports picked here.
 class QueryProc {

@@ -388,10 +388,13 @@ void RocksEventLog::CommitLoop() {
       auto ready = [&] { return !queue_.empty() || closing_ || received_; };
       // While the storage is broken, it is reopened every storage_retry
       // even when no append comes: the log recovers (and StorageHealth()
-      // says so) once the fault clears, not only at the next append.
+      // says so) once the fault clears, not only at the next append. In
+      // cluster mode not only when another node's group comes either: the
+      // reopen restarts replication from the last group written, which
+      // brings the ones missed.
       const absl::Duration retry = options_.storage_retry;
       while (!ready()) {
-        if (replicator || !broken_ || retry <= absl::ZeroDuration()) {
+        if (!broken_ || retry <= absl::ZeroDuration()) {
           queue_cv_.wait(lock, ready);
         } else if (!queue_cv_.wait_for(lock, absl::ToChronoNanoseconds(retry),
                                        ready)) {
@@ -785,7 +788,8 @@ absl::Status RocksEventLog::Recover() {
   // this reopen. (Cluster mode restarts replication from the sequence this
   // log stored, which re-applies a lost suffix from the replicated log:
   // tested for a node restarted on an older copy, cluster_test
-  // ANodeRestoredFromAnOlderCopy..., not for a copy replaced while it runs.)
+  // ANodeRestoredFromAnOlderCopy..., and for this reopen after a full disk,
+  // ANodeWhoseDiskFilled...; not for a directory swapped while it runs.)
   auto lost = [&](const LogState& state) -> std::optional<absl::Status> {
     if (options_.replicator || state.head.value() >= acknowledged) {
       return std::nullopt;
