@@ -25,15 +25,21 @@ std::string Metrics(const TempDir& dir, const std::string& url) {
   return r.out;
 }
 
+// A detente-ingest in dir/ingest serving /metrics on `metrics_port`.
+absl::StatusOr<std::unique_ptr<IngestProcess>> StartIngestWithMetrics(
+    const TempDir& dir, int metrics_port, std::vector<std::string> args = {}) {
+  args.insert(args.begin(),
+              {"--metrics-listen", absl::StrCat("127.0.0.1:", metrics_port)});
+  return IngestProcess::Start({.binary = DETENTE_INGEST_BIN,
+                               .data_dir = dir.Sub("ingest"),
+                               .log_dir = dir.path(),
+                               .extra_args = std::move(args)});
+}
+
 TEST(ObservabilityTest, IngestMetricsCountAppendsAndEvents) {
   TempDir dir;
   const int metrics_port = PickFreePort();
-  auto ingest = IngestProcess::Start(
-      {.binary = DETENTE_INGEST_BIN,
-       .data_dir = dir.Sub("ingest"),
-       .log_dir = dir.path(),
-       .extra_args = {"--metrics-listen",
-                      absl::StrCat("127.0.0.1:", metrics_port)}});
+  auto ingest = StartIngestWithMetrics(dir, metrics_port);
   ASSERT_TRUE(ingest.ok()) << ingest.status();
   std::mt19937_64 rng(5);
   {
@@ -82,13 +88,9 @@ double Sample(const std::string& text, const std::string& name) {
 TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
   TempDir dir;
   const int metrics_port = PickFreePort();
-  auto ingest = IngestProcess::Start(
-      {.binary = DETENTE_INGEST_BIN,
-       .data_dir = dir.Sub("ingest"),
-       .log_dir = dir.path(),
-       .extra_args = {"--metrics-listen",
-                      absl::StrCat("127.0.0.1:", metrics_port),
-                      "--block-cache-mb", "16", "--cache-index-and-filters"}});
+  auto ingest = StartIngestWithMetrics(
+      dir, metrics_port,
+      {"--block-cache-mb", "16", "--cache-index-and-filters"});
   ASSERT_TRUE(ingest.ok()) << ingest.status();
   QueryProc query(dir.Sub("query"), (*ingest)->address(), dir.Sub("query-log"),
                   {"--block-cache-mb", "8", "--cache-index-and-filters"});
