@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rocksdb/env.h>
-#include <rocksdb/file_system.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "eventlog/faulty_fs.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/test_entries.h"
 #include "eventlog/verify.h"
@@ -19,66 +19,9 @@
 namespace detente {
 namespace {
 
+using ::detente::testing::Fault;
+using ::detente::testing::FaultyFs;
 using ::detente::testing::MakeEvent;
-
-enum class Fault { kNone, kNoSpace, kWriteError, kSyncError };
-
-class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
- public:
-  FaultyFile(std::unique_ptr<rocksdb::FSWritableFile> f,
-             const std::atomic<Fault>& fault)
-      : FSWritableFileOwnerWrapper(std::move(f)), fault_(fault) {}
-  rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                           const rocksdb::IOOptions& o,
-                           rocksdb::IODebugContext* dbg) override {
-    if (fault_ == Fault::kNoSpace) {
-      return rocksdb::IOStatus::NoSpace("injected: no space left on device");
-    }
-    if (fault_ == Fault::kWriteError) {
-      return rocksdb::IOStatus::IOError("injected: write error");
-    }
-    return FSWritableFileOwnerWrapper::Append(data, o, dbg);
-  }
-  rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                           const rocksdb::IOOptions& o,
-                           const rocksdb::DataVerificationInfo& info,
-                           rocksdb::IODebugContext* dbg) override {
-    if (fault_ != Fault::kNone && fault_ != Fault::kSyncError) {
-      return Append(data, o, dbg);
-    }
-    return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
-  }
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
-                         rocksdb::IODebugContext* dbg) override {
-    if (fault_ == Fault::kSyncError) {
-      return rocksdb::IOStatus::IOError("injected: fsync error");
-    }
-    return FSWritableFileOwnerWrapper::Sync(o, dbg);
-  }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
-                          rocksdb::IODebugContext* dbg) override {
-    return Sync(o, dbg);
-  }
-
- private:
-  const std::atomic<Fault>& fault_;
-};
-
-class FaultyFs : public rocksdb::FileSystemWrapper {
- public:
-  explicit FaultyFs(std::shared_ptr<rocksdb::FileSystem> target)
-      : FileSystemWrapper(std::move(target)) {}
-  const char* Name() const override { return "FaultyFs"; }
-  rocksdb::IOStatus NewWritableFile(
-      const std::string& name, const rocksdb::FileOptions& o,
-      std::unique_ptr<rocksdb::FSWritableFile>* result,
-      rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewWritableFile(name, o, result, dbg);
-    if (s.ok()) result->reset(new FaultyFile(std::move(*result), fault));
-    return s;
-  }
-  std::atomic<Fault> fault{Fault::kNone};
-};
 
 class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
  protected:

@@ -4,6 +4,7 @@
 #include "eventlog/replication.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/env.h>
 
 #include <atomic>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "eventlog/faulty_fs.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/storage.pb.h"
@@ -21,6 +23,8 @@
 namespace detente {
 namespace {
 
+using ::detente::testing::Fault;
+using ::detente::testing::FaultyFs;
 using ::detente::testing::MakeCorrection;
 using ::detente::testing::MakeEvent;
 using ::detente::testing::MakeRetraction;
@@ -69,6 +73,7 @@ class MemoryReplicator : public Replicator {
 
   absl::Status Start(uint64_t applied, std::function<void()> wake) override {
     started_at_ = applied;
+    wake_ = wake;
     log_->Subscribe(this, wake);
     if (log_->size() > applied) wake();
     return absl::OkStatus();
@@ -85,7 +90,12 @@ class MemoryReplicator : public Replicator {
     }
     return out;
   }
-  void Restart(uint64_t) override { restarts_.fetch_add(1); }
+  // Receiving again from `applied` on: what the log holds past it is
+  // announced at once (as the JetStream consumer's redelivery does).
+  void Restart(uint64_t applied) override {
+    restarts_.fetch_add(1);
+    if (log_->size() > applied && wake_) wake_();
+  }
   absl::StatusOr<uint64_t> Publish(uint64_t after,
                                    const std::string& group) override {
     publishes_.fetch_add(1);
@@ -120,6 +130,7 @@ class MemoryReplicator : public Replicator {
 
  private:
   MemoryReplicatedLog* log_;
+  std::function<void()> wake_;
 };
 
 class ReplicationTest : public ::testing::Test {
@@ -135,19 +146,22 @@ class ReplicationTest : public ::testing::Test {
     for (auto& n : nodes_) std::filesystem::remove_all(n.dir);
   }
 
-  Node& AddNode() {
+  // `env`: the node's file system (nullptr: the default one).
+  Node& AddNode(rocksdb::Env* env = nullptr) {
     Node n;
     n.dir = std::filesystem::temp_directory_path() /
             ("detente-replication-test-" + Uuid::Random().ToString());
     nodes_.push_back(std::move(n));
-    Open(nodes_.back());
+    Open(nodes_.back(), env);
     return nodes_.back();
   }
-  void Open(Node& n) {
+  void Open(Node& n, rocksdb::Env* env = nullptr) {
     n.log.reset();
     n.replicator = std::make_shared<MemoryReplicator>(&shared_);
     auto log = OpenRocksEventLog({.path = n.dir.string(),
                                   .durability = Durability::kAsync,
+                                  .env = env,
+                                  .storage_retry = absl::Milliseconds(50),
                                   .replicator = n.replicator});
     ASSERT_TRUE(log.ok()) << log.status();
     n.log = *std::move(log);
@@ -193,6 +207,46 @@ TEST(ReplicatedGroupCodec, RoundTripsAndRejectsMalformedGroups) {
                 .status()
                 .code(),
             absl::StatusCode::kDataLoss);  // no first position
+}
+
+// A node whose local copy failed to write another node's group reopens
+// its storage by itself once the fault clears, with no append and no new
+// group to prompt it, and applies the group it missed (its reopen restarts
+// replication from the last group it wrote).
+TEST_F(ReplicationTest, ANodeWhoseStorageFailedRecoversWithoutNewGroups) {
+  auto fs = std::make_shared<FaultyFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  Node& a = AddNode();
+  Node& b = AddNode(env.get());
+  ASSERT_TRUE(a.log->Append({{MakeEvent("KOR", "JPN")}}).ok());
+  ASSERT_EQ(Settle(b, Position(1)), Position(1));
+
+  fs->fault = Fault::kWriteError;
+  ASSERT_TRUE(
+      a.log->Append({{MakeEvent("KOR", "JPN"), MakeEvent("USA", "CHN")}}).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (b.log->StorageHealth().ok() && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(b.log->StorageHealth().code(), absl::StatusCode::kUnavailable)
+      << b.log->StorageHealth();
+  EXPECT_EQ(b.log->Head(), Position(1));
+  // The fault lasts: the retry that the failed apply's Restart() brings
+  // fails too, and no group or append comes after it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_FALSE(b.log->StorageHealth().ok());
+
+  fs->fault = Fault::kNone;  // nothing else happens from here on
+  EXPECT_EQ(Settle(b, Position(3)), Position(3));
+  EXPECT_TRUE(b.log->StorageHealth().ok()) << b.log->StorageHealth();
+  EXPECT_GT(b.replicator->restarts_.load(), 0);
+  std::vector<RecordedEntry> in_a = testing::ReadAllEntries(*a.log);
+  std::vector<RecordedEntry> in_b = testing::ReadAllEntries(*b.log);
+  ASSERT_EQ(in_b.size(), 3u);
+  for (size_t i = 0; i < in_b.size(); ++i) {
+    EXPECT_EQ(in_a[i].entry.event_id, in_b[i].entry.event_id) << i;
+  }
+  b.log.reset();  // before its file system goes
 }
 
 TEST_F(ReplicationTest, TwoNodesShareOneGaplessLog) {
