@@ -34,7 +34,6 @@ StorageMemory FamilyDb::Memory() const {
   m.table_readers = sum(rocksdb::DB::Properties::kEstimateTableReadersMem);
   // The families share one cache: its figures once.
   m.block_cache_usage = one(rocksdb::DB::Properties::kBlockCacheUsage);
-  m.block_cache_pinned = one(rocksdb::DB::Properties::kBlockCachePinnedUsage);
   m.block_cache_capacity = one(rocksdb::DB::Properties::kBlockCacheCapacity);
   return m;
 }

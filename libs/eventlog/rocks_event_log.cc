@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/disk_usage.h"
 #include "common/field_violation.h"
 #include "common/status_macros.h"
 #include "domain/actors.h"
@@ -187,11 +188,7 @@ class RocksEventLog final : public EventLog {
       std::shared_lock db_lock(db_mu_);
       if (db_) info.memory = db_->Memory();
     }
-    std::error_code ec;
-    for (const auto& f :
-         std::filesystem::directory_iterator(options_.path, ec)) {
-      if (f.is_regular_file(ec)) info.disk_bytes += f.file_size(ec);
-    }
+    info.disk_bytes = DirectoryBytes(options_.path);
     return info;
   }
 

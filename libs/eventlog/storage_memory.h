@@ -13,9 +13,8 @@ struct StorageMemory {
   // grows with the data unless they are kept in the cache
   // (--cache-index-and-filters).
   uint64_t table_readers = 0;
-  // The block cache: what it holds, what of that is pinned, and its size.
+  // The block cache: what it holds, and its size.
   uint64_t block_cache_usage = 0;
-  uint64_t block_cache_pinned = 0;
   uint64_t block_cache_capacity = 0;
 };
 

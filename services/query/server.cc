@@ -7,11 +7,11 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/disk_usage.h"
 #include "services/common/health_publisher.h"
 #include "services/common/process.h"
 #include "services/query/http_gateway.h"
@@ -21,18 +21,6 @@
 
 namespace detente {
 namespace {
-
-// Bytes of the regular files under `dir` (every store, and a rebuild's).
-uint64_t DirectoryBytes(const std::string& dir) {
-  uint64_t bytes = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) bytes += it->file_size(ec);
-  }
-  return bytes;
-}
 
 absl::StatusOr<FollowerOptions> FollowerSettings(const QueryServerOptions& o) {
   FollowerOptions f;
