@@ -2,6 +2,7 @@
 // gRPC against hand-computed values, cheap polling, bad parameters, Watch,
 // kill -9 during catch-up compared with a fresh rebuild, reconnection after
 // the ingestion service restarts, two query services agreeing, Rebuild.
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
@@ -292,6 +293,134 @@ TEST_F(QueryServiceTest, CachedAnswersEqualUncachedOnes) {
   EXPECT_NE(metrics.body.find("kind=\"cached\""), std::string::npos);
 }
 
+// SERIES_LAYOUT_COLUMNS: the same series as packed arrays, checked against
+// hand-computed values and against the points layout, over gRPC (pair,
+// group, Watch) and HTTP/JSON.
+TEST_F(QueryServiceTest, ColumnsHoldTheSameSeriesAsPoints) {
+  StartIngest();
+  auto query = StartQuery("query");
+  ASSERT_NE(query, nullptr);
+  // 036 -> +4.0 on 2021-05-03; 111 -> -2.0 on 2021-06-01 (month precision).
+  const uint64_t head =
+      Append(ingest_->stub(), {MakeEvent("00000000-0000-4000-8000-000000000001",
+                                         "2021-05-03", "KOR", "JPN", "036"),
+                               MakeEvent("00000000-0000-4000-8000-000000000002",
+                                         "2021-06", "JPN", "KOR", "111")});
+  ASSERT_TRUE(query->WaitFor(head));
+  v1::GetTemperatureRequest req;
+  req.set_actor_a("KOR");
+  req.set_actor_b("JPN");
+  req.mutable_options()->set_from("2021-05-31");
+  req.mutable_options()->set_to("2021-06-02");
+  req.mutable_options()->set_resolution(v1::RESOLUTION_DAY);
+  const v1::GetTemperatureResponse rows = Temperature(query->stub(), req);
+  req.mutable_options()->set_layout(v1::SERIES_LAYOUT_COLUMNS);
+  const v1::GetTemperatureResponse cols = Temperature(query->stub(), req);
+  EXPECT_EQ(cols.position(), head);
+  EXPECT_EQ(cols.points_size(), 0);
+  ASSERT_TRUE(cols.has_columns());
+  const v1::TemperatureColumns& c = cols.columns();
+  // 2021-05-31 is day 18778 since 1970-01-01 (Python's date arithmetic).
+  ASSERT_EQ(c.period_start_day_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(c.period_start_day(i), 18778 + i);
+    EXPECT_EQ(c.period_end_day(i), 18778 + i);
+  }
+  ASSERT_EQ(c.temperature_size(), 3);
+  ASSERT_EQ(c.heat_size(), 3);
+  // Days since May 3: 28, 29, 30; the June event counts from June 1.
+  auto k = [](double days) { return std::pow(2.0, -days / 90.0); };
+  EXPECT_NEAR(c.temperature(0), 4 * k(28) / (1 + k(28)), 1e-12);
+  EXPECT_NEAR(c.temperature(1), (4 * k(29) - 2) / (2 + k(29)), 1e-12);
+  EXPECT_NEAR(c.temperature(2), (4 * k(30) - 2 * k(1)) / (1 + k(30) + k(1)),
+              1e-12);
+  EXPECT_NEAR(c.heat(2), k(30) + k(1), 1e-12);
+  EXPECT_EQ(std::vector<uint32_t>(c.events().begin(), c.events().end()),
+            (std::vector<uint32_t>{0, 1, 0}));
+  // 111 (criticize or denounce) is verbal conflict.
+  EXPECT_EQ(std::vector<uint32_t>(c.verbal_conflict().begin(),
+                                  c.verbal_conflict().end()),
+            (std::vector<uint32_t>{0, 1, 0}));
+  // The points layout, field by field.
+  ASSERT_EQ(rows.points_size(), 3);
+  EXPECT_FALSE(rows.has_columns());
+  for (int i = 0; i < 3; ++i) {
+    const v1::TemperaturePoint& p = rows.points(i);
+    EXPECT_EQ(p.period_start(), absl::StrFormat("2021-%s", i == 0   ? "05-31"
+                                                           : i == 1 ? "06-01"
+                                                                    : "06-02"));
+    EXPECT_EQ(p.temperature(), c.temperature(i));
+    EXPECT_EQ(p.heat(), c.heat(i));
+    EXPECT_EQ(p.events(), c.events(i));
+    EXPECT_EQ(p.weight_sum(), c.weight_sum(i));
+    EXPECT_EQ(p.goldstein_sum(), c.goldstein_sum(i));
+    EXPECT_EQ(p.verbal_cooperation(), c.verbal_cooperation(i));
+    EXPECT_EQ(p.material_cooperation(), c.material_cooperation(i));
+    EXPECT_EQ(p.verbal_conflict(), c.verbal_conflict(i));
+    EXPECT_EQ(p.material_conflict(), c.material_conflict(i));
+  }
+
+  // A monthly group series: months have their own first and last days.
+  v1::GetGroupTemperatureRequest group;
+  for (const char* a : {"USA", "KOR", "JPN"}) group.add_actors(a);
+  group.mutable_options()->set_from("2021-05");
+  group.mutable_options()->set_to("2021-06");
+  group.mutable_options()->set_layout(v1::SERIES_LAYOUT_COLUMNS);
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(30));
+    v1::GetGroupTemperatureResponse g;
+    ASSERT_TRUE(query->stub().GetGroupTemperature(&ctx, group, &g).ok());
+    EXPECT_EQ(g.points_size(), 0);
+    EXPECT_EQ(g.pairs_size(), 3);
+    // 2021-05-01 = 18748, 2021-05-31 = 18778, 2021-06-30 = 18808.
+    EXPECT_EQ(std::vector<int32_t>(g.columns().period_start_day().begin(),
+                                   g.columns().period_start_day().end()),
+              (std::vector<int32_t>{18748, 18779}));
+    EXPECT_EQ(std::vector<int32_t>(g.columns().period_end_day().begin(),
+                                   g.columns().period_end_day().end()),
+              (std::vector<int32_t>{18778, 18808}));
+    EXPECT_EQ(std::vector<uint32_t>(g.columns().events().begin(),
+                                    g.columns().events().end()),
+              (std::vector<uint32_t>{1, 1}));
+  }
+
+  // HTTP/JSON: the same message as over gRPC.
+  HttpClient http(query->http_port());
+  HttpClient::Response got = http.Get(
+      "/v1/pairs/KOR/JPN/temperature?from=2021-05-31&to=2021-06-02"
+      "&resolution=day&layout=columns");
+  ASSERT_EQ(got.code, 200) << got.error << got.body;
+  EXPECT_NE(got.body.find("\"periodStartDay\":[18778,18779,18780]"),
+            std::string::npos)
+      << got.body;
+  v1::GetTemperatureResponse from_json;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(got.body, &from_json).ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(from_json, cols))
+      << from_json.ShortDebugString() << "\n"
+      << cols.ShortDebugString();
+  HttpClient::Response bad =
+      http.Get("/v1/pairs/KOR/JPN/temperature?layout=rows");
+  EXPECT_EQ(bad.code, 400);
+  EXPECT_NE(bad.body.find("layout"), std::string::npos) << bad.body;
+
+  // Watch sends columns when asked.
+  grpc::ClientContext ctx;
+  v1::WatchRequest watch;
+  watch.set_actor_a("KOR");
+  watch.set_actor_b("JPN");
+  *watch.mutable_options() = req.options();
+  auto reader = query->stub().Watch(&ctx, watch);
+  v1::WatchResponse first;
+  ASSERT_TRUE(reader->Read(&first));
+  EXPECT_EQ(first.points_size(), 0);
+  EXPECT_TRUE(MessageDifferencer::Equals(first.columns(), c))
+      << first.ShortDebugString();
+  ctx.TryCancel();
+  reader->Finish();
+}
+
 TEST_F(QueryServiceTest, BadParametersNameTheParameter) {
   StartIngest();
   auto query = StartQuery("query");
@@ -327,6 +456,11 @@ TEST_F(QueryServiceTest, BadParametersNameTheParameter) {
          r.mutable_options()->set_resolution(v1::RESOLUTION_DAY);
        },
        "resolution"},
+      {"unknown layout",
+       [](auto& r) {
+         r.mutable_options()->set_layout(static_cast<v1::SeriesLayout>(7));
+       },
+       "layout"},
   };
   for (const Case& c : cases) {
     v1::GetTemperatureRequest req;

@@ -125,16 +125,23 @@ def main():
             print(f"query service at position {st.projection_position} "
                   f"({qry.ProjectionState.Name(st.state)})")
 
-            # ---- the daily temperature series of the year
-            # (`from` is a Python keyword, hence the dict.)
+            # ---- the daily temperature series of the year, as columns: one
+            # array per field, what arrays and data frames want (`from` is a
+            # Python keyword, hence the dict).
             options = qry.SeriesOptions(**{"from": "2023-01-01", "to": "2023-12-31"},
-                                        resolution=qry.RESOLUTION_DAY)
+                                        resolution=qry.RESOLUTION_DAY,
+                                        layout=qry.SERIES_LAYOUT_COLUMNS)
             series = query.GetTemperature(
                 qry.GetTemperatureRequest(actor_a="FRA", actor_b="DEU", options=options),
                 timeout=30)
 
-    points = [{"day": p.period_end, "temperature": p.temperature, "heat": p.heat,
-               "events": p.events} for p in series.points]
+    # Dates in columns are days since 1970-01-01.
+    import datetime as dt
+    epoch = dt.date(1970, 1, 1)
+    c = series.columns
+    points = [{"day": (epoch + dt.timedelta(days=day)).isoformat(), "temperature": t,
+               "heat": h, "events": n}
+              for day, t, h, n in zip(c.period_end_day, c.temperature, c.heat, c.events)]
     print(f"{series.stream}: {len(points)} points, half-life "
           f"{series.spec.half_life_days:g} d, prior {series.spec.prior:g} "
           f"(log position {series.position})")

@@ -99,6 +99,18 @@ void ParseResolution(Parser& p, v1::SeriesOptions* out) {
                                    "\" is not day, week, month, quarter or year"));
 }
 
+void ParseLayout(Parser& p, v1::SeriesOptions* out) {
+  const std::string* v = p.Get("layout");
+  if (v == nullptr) return;
+  if (absl::AsciiStrToLower(*v) == "points") {
+    out->set_layout(v1::SERIES_LAYOUT_POINTS);
+  } else if (absl::AsciiStrToLower(*v) == "columns") {
+    out->set_layout(v1::SERIES_LAYOUT_COLUMNS);
+  } else {
+    p.Bad("layout", absl::StrCat("\"", *v, "\" is not points or columns"));
+  }
+}
+
 template <typename Repeated>
 void ParseQuads(Parser& p, Repeated* out) {
   static const std::pair<const char*, v1::QuadClass> kNames[] = {
@@ -141,6 +153,7 @@ absl::Status ApplySeriesParams(const HttpQuery& q, v1::SeriesOptions* out,
   out->set_from(from);
   out->set_to(to);
   ParseResolution(p, out);
+  ParseLayout(p, out);
   double half_life = 0, prior = 0;
   bool has_prior = false;
   ParseKernel(p, &half_life, &has_prior, &prior);

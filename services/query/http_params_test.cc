@@ -15,13 +15,19 @@ std::vector<std::string> Fields(const absl::Status& s) {
 
 TEST(HttpParamsTest, SeriesParametersMapOntoTheRequest) {
   v1::SeriesOptions o;
-  absl::Status s = ApplySeriesParams(
-      {{"from", "2021"}, {"to", "2022-06"}, {"resolution", "Week"},
-       {"half_life_days", "30.5"}, {"prior", "0"}, {"directed", "true"},
-       {"tags", "security,economy"}, {"quad_classes", "1,material_conflict"},
-       {"as_of_position", "42"}},
-      &o, {});
+  absl::Status s = ApplySeriesParams({{"from", "2021"},
+                                      {"to", "2022-06"},
+                                      {"resolution", "Week"},
+                                      {"half_life_days", "30.5"},
+                                      {"prior", "0"},
+                                      {"directed", "true"},
+                                      {"tags", "security,economy"},
+                                      {"quad_classes", "1,material_conflict"},
+                                      {"as_of_position", "42"},
+                                      {"layout", "Columns"}},
+                                     &o, {});
   ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(o.layout(), v1::SERIES_LAYOUT_COLUMNS);
   EXPECT_EQ(o.from(), "2021");
   EXPECT_EQ(o.to(), "2022-06");
   EXPECT_EQ(o.resolution(), v1::RESOLUTION_WEEK);
@@ -38,15 +44,20 @@ TEST(HttpParamsTest, SeriesParametersMapOntoTheRequest) {
 
 TEST(HttpParamsTest, MalformedParametersAreAllNamed) {
   v1::SeriesOptions o;
-  absl::Status s = ApplySeriesParams(
-      {{"resolution", "fortnight"}, {"half_life_days", "ninety"},
-       {"prior", "nan"}, {"directed", "maybe"}, {"quad_classes", "5"},
-       {"as_of_position", "-1"}, {"colour", "red"}},
-      &o, {});
+  absl::Status s = ApplySeriesParams({{"resolution", "fortnight"},
+                                      {"half_life_days", "ninety"},
+                                      {"prior", "nan"},
+                                      {"directed", "maybe"},
+                                      {"quad_classes", "5"},
+                                      {"as_of_position", "-1"},
+                                      {"colour", "red"},
+                                      {"layout", "rows"}},
+                                     &o, {});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   std::vector<std::string> f = Fields(s);
-  for (const char* name : {"resolution", "half_life_days", "prior", "directed",
-                           "quad_classes", "as_of_position", "colour"}) {
+  for (const char* name :
+       {"resolution", "half_life_days", "prior", "directed", "quad_classes",
+        "as_of_position", "colour", "layout"}) {
     EXPECT_NE(std::find(f.begin(), f.end(), name), f.end()) << name;
   }
 }

@@ -54,6 +54,36 @@ void FillPoints(const std::vector<SeriesPoint>& points,
   }
 }
 
+// The same values as FillPoints, one packed array per field.
+void FillColumns(const std::vector<SeriesPoint>& points,
+                 v1::TemperatureColumns* out) {
+  const int n = static_cast<int>(points.size());
+  out->mutable_period_start_day()->Reserve(n);
+  out->mutable_period_end_day()->Reserve(n);
+  out->mutable_temperature()->Reserve(n);
+  out->mutable_heat()->Reserve(n);
+  out->mutable_events()->Reserve(n);
+  out->mutable_weight_sum()->Reserve(n);
+  out->mutable_goldstein_sum()->Reserve(n);
+  out->mutable_verbal_cooperation()->Reserve(n);
+  out->mutable_material_cooperation()->Reserve(n);
+  out->mutable_verbal_conflict()->Reserve(n);
+  out->mutable_material_conflict()->Reserve(n);
+  for (const SeriesPoint& p : points) {
+    out->add_period_start_day(p.period.start.value());
+    out->add_period_end_day(p.period.end.value());
+    out->add_temperature(p.temperature);
+    out->add_heat(p.heat);
+    out->add_events(p.events);
+    out->add_weight_sum(p.weight_sum);
+    out->add_goldstein_sum(p.goldstein_sum);
+    out->add_verbal_cooperation(p.quad_counts[0]);
+    out->add_material_cooperation(p.quad_counts[1]);
+    out->add_verbal_conflict(p.quad_counts[2]);
+    out->add_material_conflict(p.quad_counts[3]);
+  }
+}
+
 void FillSpec(const SeriesRequest& r, const SeriesAnswer& a,
               v1::SeriesSpec* spec) {
   spec->set_from(DateText(a.from));
@@ -62,6 +92,16 @@ void FillSpec(const SeriesRequest& r, const SeriesAnswer& a,
   spec->set_half_life_days(r.query.params.half_life);
   spec->set_prior(r.query.params.prior);
   spec->set_directed(!r.query.filter.directed_source.empty());
+}
+
+// The answer's periods in the layout the request asked for.
+template <typename Response>
+void FillPeriods(const SeriesRequest& r, const SeriesAnswer& a, Response* out) {
+  if (r.columns) {
+    FillColumns(a.points, out->mutable_columns());
+  } else {
+    FillPoints(a.points, out->mutable_points());
+  }
 }
 
 void FillPair(const PairState& s, v1::PairTemperature* out) {
@@ -205,7 +245,7 @@ QueryService::MaybeReply QueryService::PairSeries(
             &arena);
     out->set_stream(stream);
     FillSpec(r, a, out->mutable_spec());
-    FillPoints(a.points, out->mutable_points());
+    FillPeriods(r, a, out);
     return out->SerializeAsString();
   };
   if (r.query.filter.as_of.value() != 0) {  // never cached
@@ -246,7 +286,7 @@ QueryService::MaybeReply QueryService::GroupSeries(
     auto* out = google::protobuf::Arena::CreateMessage<
         v1::GetGroupTemperatureResponse>(&arena);
     FillSpec(r, a, out->mutable_spec());
-    FillPoints(a.points, out->mutable_points());
+    FillPeriods(r, a, out);
     for (const std::string& stream : r.query.streams) {
       ASSIGN_OR_RETURN(PairState s,
                        ComputePairState(*view, stream, a.to, r.query.params,
@@ -578,6 +618,7 @@ grpc::Status QueryService::Watch(grpc::ServerContext* ctx,
         *out.mutable_spec() = r.spec();
         *out.mutable_points() = std::move(*r.mutable_points());
         *out.mutable_pairs() = std::move(*r.mutable_pairs());
+        if (r.has_columns()) out.mutable_columns()->Swap(r.mutable_columns());
       }
     } else {
       v1::GetTemperatureRequest t;
@@ -592,6 +633,7 @@ grpc::Status QueryService::Watch(grpc::ServerContext* ctx,
         out.set_position(r.position());
         *out.mutable_spec() = r.spec();
         *out.mutable_points() = std::move(*r.mutable_points());
+        if (r.has_columns()) out.mutable_columns()->Swap(r.mutable_columns());
       }
     }
     if (!s.ok()) return ToGrpcStatus(s);

@@ -61,6 +61,16 @@ absl::StatusOr<SeriesRequest> MapOptions(SeriesRequest r,
     default:
       v.Add("resolution", absl::StrCat("unknown value ", o.resolution()));
   }
+  switch (o.layout()) {
+    case v1::SERIES_LAYOUT_UNSPECIFIED:
+    case v1::SERIES_LAYOUT_POINTS:
+      break;
+    case v1::SERIES_LAYOUT_COLUMNS:
+      r.columns = true;
+      break;
+    default:
+      v.Add("layout", absl::StrCat("unknown value ", o.layout()));
+  }
   if (auto k = v.Take(MapKernel(o.half_life_days(), o.has_prior(), o.prior()))) {
     q.params = *k;
   }

@@ -16,6 +16,7 @@ struct SeriesRequest {
   SeriesQuery query;
   std::vector<std::string> actors;  // canonical codes, pair or group order
   Position if_changed_since;
+  bool columns = false;  // SERIES_LAYOUT_COLUMNS: `columns`, not `points`
 };
 
 absl::StatusOr<SeriesRequest> MapPairSeries(const std::string& a,

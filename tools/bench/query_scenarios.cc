@@ -249,13 +249,17 @@ void RunTemperatureQueries(BenchContext& c) {
     const char* name;
     v1::Resolution res;
     bool poll;
+    bool columns = false;  // SERIES_LAYOUT_COLUMNS
   };
   const int k = c.config.query_concurrency;
   // Positions of each poll slot's pair, fetched before the clock starts.
   std::vector<uint64_t> positions(k);
   for (const Variant& v :
-       {Variant{"5a temperature, 10 years monthly", v1::RESOLUTION_MONTH, false},
+       {Variant{"5a temperature, 10 years monthly", v1::RESOLUTION_MONTH,
+                false},
         Variant{"5b temperature, 10 years daily", v1::RESOLUTION_DAY, false},
+        Variant{"5b temperature, 10 years daily, columns", v1::RESOLUTION_DAY,
+                false, true},
         Variant{"5c poll answered not_modified", v1::RESOLUTION_MONTH, true}}) {
     if (v.poll) {
       for (int i = 0; i < k; ++i) {
@@ -275,10 +279,14 @@ void RunTemperatureQueries(BenchContext& c) {
         [&](v1::GetTemperatureRequest& q, size_t slot) {
           q.Clear();
           FillSeries(c, v.poll ? slot : draw.fetch_add(1), v.res, q);
-          if (v.poll) q.mutable_options()->set_if_changed_since(positions[slot]);
+          if (v.poll)
+            q.mutable_options()->set_if_changed_since(positions[slot]);
+          if (v.columns) {
+            q.mutable_options()->set_layout(v1::SERIES_LAYOUT_COLUMNS);
+          }
         },
         [&](const v1::GetTemperatureResponse& r, size_t) {
-          points += r.points_size();
+          points += r.points_size() + r.columns().temperature_size();
           not_modified += r.not_modified();
         });
     LoopStats s = loop.Run(k, c.config.seconds);
