@@ -438,7 +438,7 @@ function buildData(points, events) {
     return r;
   };
   for (const p of points) {
-    const r = row(isoToSeconds(p.periodEnd));
+    const r = row(p.end);
     r.t = p.temperature;
     r.h = p.heat;
   }
@@ -471,8 +471,23 @@ function buildData(points, events) {
   return { data, markers };
 }
 
+// The answer's periods as objects. The page asks for layout=columns (one
+// array per field, a third of the JSON of a daily series), days counted from
+// 1970-01-01; an answer with points (layout=points) works too.
+function periodsOf(answer) {
+  const c = answer.columns;
+  if (!c) {
+    return (answer.points ?? []).map((p) => ({
+      end: isoToSeconds(p.periodEnd), temperature: p.temperature, heat: p.heat, events: p.events ?? 0,
+    }));
+  }
+  return c.periodEndDay.map((day, i) => ({
+    end: day * DAY_S, temperature: c.temperature[i], heat: c.heat[i], events: c.events[i],
+  }));
+}
+
 function renderChart(answer, events) {
-  const points = answer.points ?? [];
+  const points = periodsOf(answer);
   const { data, markers } = buildData(points, events);
   plotEvents = markers;
   const spec0 = answer.spec ?? {};
@@ -711,6 +726,7 @@ function seriesUrl() {
     to: state.to,
     resolution: state.resolution,
     half_life_days: state.half_life,
+    layout: "columns",
   };
   if (state.mode === "pair") {
     return `/v1/pairs/${encodeURIComponent(state.a)}/${encodeURIComponent(state.b)}/temperature?${qs(common)}`;

@@ -236,6 +236,10 @@ async function main() {
     quiet.length > 0 && quiet.every((s) => s.status === 304), JSON.stringify(quiet.slice(-3)));
   check("a 304 does not redraw the chart",
     Number(await page.getAttribute("#chart", "data-renders")) === rendersBefore);
+  const seriesAsked = statuses.filter((s) => s.url.includes("/temperature?"));
+  check("the series is asked for as columns",
+    seriesAsked.length > 0 && seriesAsked.every((s) => new URL(s.url).searchParams.get("layout") === "columns"),
+    JSON.stringify(seriesAsked.slice(-1)));
 
   const eventFile = path.join(work, "new-event.jsonl");
   fs.writeFileSync(eventFile, JSON.stringify({
