@@ -313,6 +313,19 @@ void RunUnaryAppends(BenchContext& c) {
       r.floor_ratio = r.rate / f->rate;
       r.floor_name = "raw concurrent commits";
     }
+    if (c.ingest_nodes.size() <= 1) {
+      CompareToFloor(*c.report,
+                     concurrency == 1 ? "0g gRPC floor: Append x1, 1 client"
+                                      : "0g gRPC floor: Append x1, 64 clients",
+                     "gRPC floor", r);
+      if (const Result* g =
+              concurrency == 1
+                  ? c.report->Find("0g gRPC floor: Append x1, 1 client")
+                  : nullptr) {
+        absl::StrAppend(
+            &r.note, "; gRPC floor p50 = ", static_cast<int>(g->p50_us), " us");
+      }
+    }
     c.report->Add(r);
   }
 }

@@ -24,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "tools/bench/grpc_floor.h"
 #include "tools/bench/ingest_nodes.h"
 #include "tools/bench/rocks_floor.h"
 #include "tools/bench/scenarios.h"
@@ -35,7 +36,7 @@ namespace {
 struct Flags {
   bool smoke = false;
   bool keep = false;
-  std::set<int> scenarios = {0, 1, 2, 3, 4, 5, 6};
+  std::set<int> scenarios = {0, 1, 2, 3, 4, 5, 6, 7};
   std::string work_dir, ingest_bin, query_bin, tsv;
   // Extra arguments for detente-query (repeatable --query-arg).
   std::vector<std::string> query_args;
@@ -52,7 +53,7 @@ struct Flags {
   std::fprintf(
       stderr,
       "%s\nusage: detente-bench [--smoke] [--events N] [--seconds S]\n"
-      "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,6]\n"
+      "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,7]\n"
       "  [--load-streams N] [--load-window N] [--query-concurrency N]\n"
       "  [--work-dir DIR] [--keep] [--tsv FILE] [--durability sync|async]\n"
       "  [--ingest-bin PATH] [--query-bin PATH] [--query-arg ARG]...\n"
@@ -165,6 +166,10 @@ std::string SiblingBinary(const char* argv0, const std::string& rel) {
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // The gRPC floor's stand-in server (grpc_floor.h), started by the bench.
+  if (argc == 3 && std::string(argv[1]) == "--echo-server") {
+    return RunEchoServer(argv[2]);
+  }
   Flags f = Parse(argc, argv);
   if (f.ingest_bin.empty()) {
     f.ingest_bin = SiblingBinary(argv[0], "../../services/ingest/detente-ingest");
@@ -197,6 +202,13 @@ int Main(int argc, char** argv) {
                    .single_seconds = f.smoke ? 0.5 : 5,
                    .concurrent_writers = f.config.concurrent_appenders},
                   gen, report);
+  }
+  if (f.scenarios.count(0) || f.scenarios.count(7)) {
+    std::error_code ec;
+    std::filesystem::path self =
+        std::filesystem::read_symlink("/proc/self/exe", ec);
+    RunGrpcFloor(c, ec ? std::string(argv[0]) : self.string(),
+                 f.work_dir + "/echo.log");
   }
 
   ChildProcess ingest_proc, query_proc;

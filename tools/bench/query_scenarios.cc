@@ -38,17 +38,6 @@ v1::GetStatusResponse QueryStatus(const ServiceHandle& q) {
   return resp;
 }
 
-void FillSeries(const BenchContext& c, uint64_t draw, v1::Resolution res,
-                v1::GetTemperatureRequest& q) {
-  auto [a, b] = c.gen->PairFor(draw);
-  q.set_actor_a(a);
-  q.set_actor_b(b);
-  v1::SeriesOptions* o = q.mutable_options();
-  o->set_from(c.config.series_from);
-  o->set_to(c.config.series_to);
-  o->set_resolution(res);
-}
-
 // Waits until the query service has applied everything up to `head`.
 bool WaitCaughtUp(const ServiceHandle& q, uint64_t head, double seconds) {
   const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
@@ -211,6 +200,17 @@ class Pollers {
 
 }  // namespace
 
+void FillSeries(const BenchContext& c, uint64_t draw, v1::Resolution res,
+                v1::GetTemperatureRequest& q) {
+  auto [a, b] = c.gen->PairFor(draw);
+  q.set_actor_a(a);
+  q.set_actor_b(b);
+  v1::SeriesOptions* o = q.mutable_options();
+  o->set_from(c.config.series_from);
+  o->set_to(c.config.series_to);
+  o->set_resolution(res);
+}
+
 void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query) {
   const uint64_t head = IngestHead(c.ingest);
   const auto start = Clock::now();
@@ -249,18 +249,21 @@ void RunTemperatureQueries(BenchContext& c) {
     const char* name;
     v1::Resolution res;
     bool poll;
-    bool columns = false;  // SERIES_LAYOUT_COLUMNS
+    bool columns;       // SERIES_LAYOUT_COLUMNS
+    const char* floor;  // its row of the gRPC floor (grpc_floor.h)
   };
   const int k = c.config.query_concurrency;
   // Positions of each poll slot's pair, fetched before the clock starts.
   std::vector<uint64_t> positions(k);
   for (const Variant& v :
-       {Variant{"5a temperature, 10 years monthly", v1::RESOLUTION_MONTH,
-                false},
-        Variant{"5b temperature, 10 years daily", v1::RESOLUTION_DAY, false},
+       {Variant{"5a temperature, 10 years monthly", v1::RESOLUTION_MONTH, false,
+                false, "0g gRPC floor: series, 120 points"},
+        Variant{"5b temperature, 10 years daily", v1::RESOLUTION_DAY, false,
+                false, "0g gRPC floor: series, 3652 points"},
         Variant{"5b temperature, 10 years daily, columns", v1::RESOLUTION_DAY,
-                false, true},
-        Variant{"5c poll answered not_modified", v1::RESOLUTION_MONTH, true}}) {
+                false, true, "0g gRPC floor: series as columns, 3652 points"},
+        Variant{"5c poll answered not_modified", v1::RESOLUTION_MONTH, true,
+                false, "0g gRPC floor: series, not_modified"}}) {
     if (v.poll) {
       for (int i = 0; i < k; ++i) {
         grpc::ClientContext ctx;
@@ -304,6 +307,7 @@ void RunTemperatureQueries(BenchContext& c) {
     if (s.errors > 0) {
       absl::StrAppend(&r.note, "; ERRORS ", s.errors, ": ", s.first_error);
     }
+    CompareToFloor(*c.report, v.floor, "gRPC floor", r);
     c.report->Add(r);
   }
 }

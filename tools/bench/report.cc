@@ -86,6 +86,20 @@ bool Report::WriteTsv(const std::string& path) const {
   return static_cast<bool>(f);
 }
 
+void CompareToFloor(const Report& report, const std::string& floor,
+                    const std::string& floor_name, Result& r) {
+  const Result* f = report.Find(floor);
+  if (f == nullptr || f->rate <= 0) return;
+  const double ratio = r.rate / f->rate;
+  if (r.floor_ratio == 0) {
+    r.floor_ratio = ratio;
+    r.floor_name = floor_name;
+    return;
+  }
+  absl::StrAppend(&r.note, r.note.empty() ? "" : "; ",
+                  absl::StrFormat("%.2fx %s", ratio, floor_name));
+}
+
 double SelfCpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);

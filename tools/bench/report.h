@@ -54,6 +54,12 @@ class Report {
   std::vector<Result> results_;
 };
 
+// Sets r's floor ratio to `floor` (a row of `report`, by scenario prefix)
+// when r has none yet, else appends the ratio to r's note; nothing when the
+// row is absent.
+void CompareToFloor(const Report& report, const std::string& floor,
+                    const std::string& floor_name, Result& r);
+
 // Seconds of CPU this process has used (all threads).
 double SelfCpuSeconds();
 

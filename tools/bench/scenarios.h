@@ -17,6 +17,8 @@
 
 namespace detente::v1 {
 class AppendRequest;
+class GetTemperatureRequest;
+enum Resolution : int;
 }
 
 namespace detente::bench {
@@ -75,6 +77,11 @@ struct BenchContext {
 // content from a pool of kPoolSize templates).
 void FillBatch(const BenchContext& c, uint64_t first, int n,
                v1::AppendRequest* req);
+
+// Fills `q` with scenario 5's series request: the draw's pair, the ten
+// years of `config.series_from`..`series_to`, resolution `res`.
+void FillSeries(const BenchContext& c, uint64_t draw, v1::Resolution res,
+                v1::GetTemperatureRequest& q);
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 // Waits until the ingest service answers GetInfo; false after `seconds`.

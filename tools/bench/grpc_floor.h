@@ -1,0 +1,34 @@
+// The gRPC floor: what gRPC itself costs on this machine for the calls of
+// scenarios 2 and 5, in the same run, as raw RocksDB is the floor of the
+// log's writes and scans (rocks_floor.h).
+//
+// A stand-in server (`detente-bench --echo-server ADDR`, started as a child
+// process) answers IngestService.Append and QueryService.GetTemperature with
+// canned answers of the real shapes and sizes and does nothing else: no
+// validation, no log, no read models. The same client loops as scenarios 2
+// and 5 call it (same requests, same parsing of the answers), so those rows
+// print their ratio to what gRPC alone reaches here:
+//   "0g gRPC floor: Append x1, 1 client"         (2a)
+//   "0g gRPC floor: Append x1, 64 clients"       (2b)
+//   "0g gRPC floor: series, 120 points"          (5a)
+//   "0g gRPC floor: series, 3652 points"         (5b)
+//   "0g gRPC floor: series, 3652 points, columns" (5b, columns)
+//   "0g gRPC floor: series, not_modified"        (5c)
+#pragma once
+
+#include <string>
+
+#include "tools/bench/scenarios.h"
+
+namespace detente::bench {
+
+// Serves the canned answers on `address` until SIGTERM or SIGINT; the exit
+// status for main().
+int RunEchoServer(const std::string& address);
+
+// Starts `self_exe --echo-server` on a free loopback port, runs the floor
+// loops, stops it. Adds the rows above to c.report.
+void RunGrpcFloor(BenchContext& c, const std::string& self_exe,
+                  const std::string& log_path);
+
+}  // namespace detente::bench
