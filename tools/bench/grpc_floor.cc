@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -14,6 +16,7 @@
 #include "domain/date.h"
 #include "services/common/byte_buffers.h"
 #include "tools/bench/closed_loop.h"
+#include "tools/bench/ingest_nodes.h"
 #include "tools/bench/proc_stats.h"
 #include "tools/bench/service_process.h"
 
@@ -143,27 +146,71 @@ class EchoQuery final
   const CannedSeries canned_;
 };
 
-// Answers an Append as committed at the next position, without looking at
-// the events beyond their ids.
+// What the ingestion service answers for a committed batch, at the next
+// positions, without looking at the events beyond their ids.
+void FillCommitted(const v1::AppendRequest& req, std::atomic<uint64_t>& next,
+                   v1::AppendResponse* resp) {
+  const int n = req.entries_size();
+  const uint64_t first = next.fetch_add(n);
+  resp->set_first_position(first);
+  resp->set_last_position(first + n - 1);
+  resp->set_head_position(first + n - 1);
+  resp->mutable_results()->Reserve(n);
+  for (int i = 0; i < n; ++i) {
+    v1::EntryResult* r = resp->add_results();
+    r->set_event_id(req.entries(i).event_id());
+    r->set_position(first + i);
+    r->set_stream("CHN-USA");
+    r->set_stream_revision(first + i);
+  }
+}
+
+// One AppendStream: each batch read is answered as committed, in order.
+class EchoAppendStream final
+    : public grpc::ServerBidiReactor<v1::AppendStreamRequest,
+                                     v1::AppendStreamResponse> {
+ public:
+  explicit EchoAppendStream(std::atomic<uint64_t>& next) : next_(next) {
+    StartRead(&req_);
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    resp_.Clear();
+    resp_.set_batch_id(req_.batch_id());
+    FillCommitted(req_.batch(), next_, resp_.mutable_result());
+    StartWrite(&resp_);
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      return;
+    }
+    StartRead(&req_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  std::atomic<uint64_t>& next_;
+  v1::AppendStreamRequest req_;
+  v1::AppendStreamResponse resp_;
+};
+
 class EchoIngest final : public v1::IngestService::CallbackService {
  public:
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* ctx,
                                    const v1::AppendRequest* req,
                                    v1::AppendResponse* resp) override {
-    const uint64_t first = next_.fetch_add(req->entries_size());
-    resp->set_first_position(first);
-    resp->set_last_position(first + req->entries_size() - 1);
-    resp->set_head_position(first + req->entries_size() - 1);
-    for (int i = 0; i < req->entries_size(); ++i) {
-      v1::EntryResult* r = resp->add_results();
-      r->set_event_id(req->entries(i).event_id());
-      r->set_position(first + i);
-      r->set_stream("CHN-USA");
-      r->set_stream_revision(first + i);
-    }
+    FillCommitted(*req, next_, resp);
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
+  }
+  grpc::ServerBidiReactor<v1::AppendStreamRequest, v1::AppendStreamResponse>*
+  AppendStream(grpc::CallbackServerContext*) override {
+    return new EchoAppendStream(next_);
   }
 
  private:
@@ -243,6 +290,30 @@ void RunGrpcFloor(BenchContext& c, const std::string& self_exe,
     return;
   }
   std::shared_ptr<grpc::Channel> channel = MakeChannel(address);
+
+  // Scenario 1's streams and windows, for at most 300 batches.
+  {
+    IngestStubList stubs;
+    stubs.push_back(v1::IngestService::NewStub(channel));
+    const uint64_t batches =
+        std::clamp<uint64_t>(c.config.events / 1000, 1, 300);
+    Cpu cpu(echo.pid());
+    LoadOutcome o = LoadBatches(c, stubs, batches);
+    Result r{.scenario = absl::StrCat(kFloor, "AppendStream x1000"),
+             .system = "grpc echo",
+             .durability = "-"};
+    r.rate = static_cast<double>(o.events) / o.seconds;
+    r.SetLatencies(o.latencies);
+    r.ingest_cpu_s = cpu.server();
+    r.client_cpu_s = cpu.self();
+    r.note = absl::StrCat(c.config.load_streams, " streams, window ",
+                          c.config.load_window, ", ", batches,
+                          " batches; canned answers: no validation, no log");
+    if (o.errors > 0) {
+      absl::StrAppend(&r.note, "; ERRORS ", o.errors, ": ", o.first_error);
+    }
+    c.report->Add(r);
+  }
 
   auto ingest = v1::IngestService::NewStub(channel);
   uint64_t next = 0;

@@ -3,11 +3,13 @@
 // log's writes and scans (rocks_floor.h).
 //
 // A stand-in server (`detente-bench --echo-server ADDR`, started as a child
-// process) answers IngestService.Append and QueryService.GetTemperature with
+// process) answers IngestService.Append and AppendStream and
+// QueryService.GetTemperature with
 // canned answers of the real shapes and sizes and does nothing else: no
-// validation, no log, no read models. The same client loops as scenarios 2
-// and 5 call it (same requests, same parsing of the answers), so those rows
+// validation, no log, no read models. The same client loops as scenarios 1,
+// 2 and 5 call it (same requests, same parsing of the answers), so those rows
 // print their ratio to what gRPC alone reaches here:
+//   "0g gRPC floor: AppendStream x1000"          (1)
 //   "0g gRPC floor: Append x1, 1 client"         (2a)
 //   "0g gRPC floor: Append x1, 64 clients"       (2b)
 //   "0g gRPC floor: series, 120 points"          (5a)

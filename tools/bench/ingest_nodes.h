@@ -24,6 +24,18 @@ using IngestStubList = std::vector<std::unique_ptr<v1::IngestService::Stub>>;
 IngestStubList IngestStubs(const BenchContext& c);
 v1::IngestService::Stub& NodeStub(const IngestStubList& stubs, size_t i);
 
+// Scenario 1's load: `batches` batches of 1000 new events over
+// c.config.load_streams AppendStreams (stream i to NodeStub(stubs, i)), each
+// with c.config.load_window batches in flight.
+struct LoadOutcome {
+  uint64_t events = 0, errors = 0;
+  std::string first_error;
+  Latencies latencies;  // per batch, microseconds
+  double seconds = 0;
+};
+LoadOutcome LoadBatches(BenchContext& c, const IngestStubList& stubs,
+                        uint64_t batches);
+
 // The row labels of scenarios 1 and 2: durability from the first node's
 // GetInfo ("fsync" for sync, "no fsync" for async, "quorum" for a
 // replicated log); system "cluster xN" for several nodes or a cluster-mode

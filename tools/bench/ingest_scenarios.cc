@@ -221,13 +221,9 @@ uint64_t IngestDiskBytes(const ServiceHandle& s) {
   return Info(s).disk_bytes();
 }
 
-void RunBulkLoad(BenchContext& c) {
-  WirePool(*c.gen);  // generated before the clock starts
-  const IngestStubList stubs = IngestStubs(c);
-  const uint64_t batches = std::max<uint64_t>(c.config.events / 1000, 1);
+LoadOutcome LoadBatches(BenchContext& c, const IngestStubList& stubs,
+                        uint64_t batches) {
   const int n = std::max(c.config.load_streams, 1);
-  const uint64_t head0 = IngestHead(c.ingest);
-  CostMeter meter(c);
   const auto start = Clock::now();
   std::vector<std::unique_ptr<LoadStream>> streams;
   for (int i = 0; i < n; ++i) {
@@ -236,21 +232,34 @@ void RunBulkLoad(BenchContext& c) {
                                                    c.config.load_window));
   }
   for (auto& s : streams) s->Start();
-  Latencies lat;
-  uint64_t events = 0, errors = 0;
-  std::string first_error;
+  LoadOutcome o;
   for (auto& s : streams) {
     s->Wait();
-    lat.Merge(s->latencies_);
-    events += s->events_;
-    errors += s->errors_;
-    if (first_error.empty()) first_error = s->first_error_;
-    if (!s->status_.ok() && first_error.empty()) {
-      first_error = s->status_.error_message();
-      ++errors;
+    o.latencies.Merge(s->latencies_);
+    o.events += s->events_;
+    o.errors += s->errors_;
+    if (o.first_error.empty()) o.first_error = s->first_error_;
+    if (!s->status_.ok() && o.first_error.empty()) {
+      o.first_error = s->status_.error_message();
+      ++o.errors;
     }
   }
-  const double secs = Seconds(Clock::now() - start);
+  o.seconds = Seconds(Clock::now() - start);
+  return o;
+}
+
+void RunBulkLoad(BenchContext& c) {
+  WirePool(*c.gen);  // generated before the clock starts
+  const IngestStubList stubs = IngestStubs(c);
+  const uint64_t batches = std::max<uint64_t>(c.config.events / 1000, 1);
+  const int n = std::max(c.config.load_streams, 1);
+  const uint64_t head0 = IngestHead(c.ingest);
+  CostMeter meter(c);
+  LoadOutcome o = LoadBatches(c, stubs, batches);
+  Latencies& lat = o.latencies;
+  const uint64_t events = o.events, errors = o.errors;
+  const std::string& first_error = o.first_error;
+  const double secs = o.seconds;
   Result r{.scenario = "1 bulk load AppendStream x1000",
            .system = c.system,
            .durability = c.durability};
@@ -267,6 +276,9 @@ void RunBulkLoad(BenchContext& c) {
   if (const Result* f = c.report->Find("0a raw batches")) {
     r.floor_ratio = r.rate / f->rate;
     r.floor_name = "raw fsync batches";
+  }
+  if (c.ingest_nodes.size() <= 1) {
+    CompareToFloor(*c.report, "0g gRPC floor: AppendStream", "gRPC floor", r);
   }
   c.report->Add(r);
 }
