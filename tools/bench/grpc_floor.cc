@@ -1,7 +1,6 @@
 #include "tools/bench/grpc_floor.h"
 
 #include <grpcpp/grpcpp.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +14,7 @@
 #include "detente/v1/query.grpc.pb.h"
 #include "domain/date.h"
 #include "services/common/byte_buffers.h"
+#include "services/common/process.h"
 #include "tools/bench/closed_loop.h"
 #include "tools/bench/ingest_nodes.h"
 #include "tools/bench/proc_stats.h"
@@ -251,13 +251,9 @@ void Add(BenchContext& c, const std::string& name, const LoopStats& s,
 }  // namespace
 
 int RunEchoServer(const std::string& address) {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  // Blocked before gRPC starts its threads, so that they inherit the mask
-  // and sigwait below receives the signal.
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // As the services do: SIGINT/SIGTERM blocked in every thread for sigwait,
+  // Abseil's mutex deadlock detection off.
+  const sigset_t signals = StartServiceProcess(LoggingOptions{}, {});
   EchoQuery query;
   EchoIngest ingest;
   grpc::ServerBuilder builder;
@@ -270,8 +266,7 @@ int RunEchoServer(const std::string& address) {
     std::fprintf(stderr, "echo server: cannot listen on %s\n", address.c_str());
     return 1;
   }
-  int sig = 0;
-  sigwait(&stop, &sig);
+  WaitForShutdownSignal(signals);
   server->Shutdown();
   return 0;
 }
