@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "detente/v1/ingest.grpc.pb.h"
 #include "detente/v1/query.grpc.pb.h"
+#include "domain/actors.h"
 #include "domain/date.h"
 #include "services/common/byte_buffers.h"
 #include "services/common/process.h"
@@ -198,8 +199,73 @@ class EchoAppendStream final
   v1::AppendStreamResponse resp_;
 };
 
-class EchoIngest final : public v1::IngestService::CallbackService {
+// A whole-log Read of `messages` canned messages of 1,000 events each.
+class EchoRead final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
+  EchoRead(std::shared_ptr<const std::string> message, uint64_t messages)
+      : message_(std::move(message)), left_(messages) {
+    Next();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (left_ == 0) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    --left_;
+    buffer_ = BufferOf({SharedSlice(message_)});
+    StartWrite(&buffer_);
+  }
+  const std::shared_ptr<const std::string> message_;
+  uint64_t left_;
+  grpc::ByteBuffer buffer_;
+};
+
+// One canned ReadResponse: scenario 1's first 1,000 events as the log
+// would return them.
+std::shared_ptr<const std::string> CannedReadMessage() {
+  SynthEvents gen({.seed = 7});
+  BenchContext c;
+  c.gen = &gen;
+  v1::AppendRequest batch;
+  FillBatch(c, 0, 1000, &batch);
+  v1::ReadResponse resp;
+  resp.set_head_position(12345678);
+  for (int i = 0; i < batch.entries_size(); ++i) {
+    v1::RecordedEvent* r = resp.add_events();
+    v1::Event* e = r->mutable_event();
+    *e = batch.entries(i);
+    if (!e->has_goldstein()) e->set_goldstein(2.5);
+    r->set_position(i + 1);
+    r->set_stream(StreamName(e->source(), e->target()));
+    r->set_stream_revision(i);
+    r->mutable_recorded_at()->set_seconds(1795968000 + i);
+    r->mutable_recorded_at()->set_nanos(123456789);
+    r->set_quad_class(v1::QUAD_CLASS_VERBAL_COOPERATION);
+  }
+  return Bytes(resp);
+}
+
+class EchoIngest final : public v1::IngestService::WithRawCallbackMethod_Read<
+                             v1::IngestService::CallbackService> {
+ public:
+  explicit EchoIngest(uint64_t read_events)
+      : read_messages_(std::max<uint64_t>(read_events / 1000, 1)),
+        read_message_(CannedReadMessage()) {}
+
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Read(
+      grpc::CallbackServerContext*, const grpc::ByteBuffer*) override {
+    return new EchoRead(read_message_, read_messages_);
+  }
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* ctx,
                                    const v1::AppendRequest* req,
                                    v1::AppendResponse* resp) override {
@@ -215,6 +281,8 @@ class EchoIngest final : public v1::IngestService::CallbackService {
 
  private:
   std::atomic<uint64_t> next_{1};
+  const uint64_t read_messages_;
+  const std::shared_ptr<const std::string> read_message_;
 };
 
 constexpr const char* kFloor = "0g gRPC floor: ";
@@ -250,12 +318,12 @@ void Add(BenchContext& c, const std::string& name, const LoopStats& s,
 
 }  // namespace
 
-int RunEchoServer(const std::string& address) {
+int RunEchoServer(const std::string& address, uint64_t read_events) {
   // As the services do: SIGINT/SIGTERM blocked in every thread for sigwait,
   // Abseil's mutex deadlock detection off.
   const sigset_t signals = StartServiceProcess(LoggingOptions{}, {});
   EchoQuery query;
-  EchoIngest ingest;
+  EchoIngest ingest(read_events);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials());
   builder.RegisterService(&query);
@@ -274,8 +342,12 @@ int RunEchoServer(const std::string& address) {
 void RunGrpcFloor(BenchContext& c, const std::string& self_exe,
                   const std::string& log_path) {
   const std::string address = FreeLoopbackAddress();
-  ChildProcess echo =
-      ChildProcess::Start(self_exe, {"--echo-server", address}, log_path);
+  // Scenario 3's replay, of at most 1M events.
+  const uint64_t read_events =
+      std::clamp<uint64_t>(c.config.events / 1000, 1, 1000) * 1000;
+  ChildProcess echo = ChildProcess::Start(
+      self_exe, {"--echo-server", address, std::to_string(read_events)},
+      log_path);
   if (echo.pid() <= 0 || !WaitForListener(address, 15)) {
     Result r{.scenario = absl::StrCat(kFloor, "echo server"),
              .system = "grpc echo",
@@ -325,6 +397,20 @@ void RunGrpcFloor(BenchContext& c, const std::string& self_exe,
         absl::StrCat("Append x1, ", concurrency,
                      concurrency == 1 ? " client" : " clients"),
         s, cpu, true, "canned answers: no validation, no log");
+  }
+
+  {
+    Cpu cpu(echo.pid());
+    ReplayOutcome o = ReplayAll({.address = address, .channel = channel});
+    LoopStats s{.calls = o.events, .seconds = o.seconds, .latencies = o.gaps};
+    if (!o.status.ok()) {
+      s.errors = 1;
+      s.first_error = o.status.error_message();
+    }
+    Add(c, "Read of the whole log", s, cpu, true,
+        absl::StrCat(o.events,
+                     " events in canned messages of 1000; latency = "
+                     "gap between messages"));
   }
 
   auto query = v1::QueryService::NewStub(channel);

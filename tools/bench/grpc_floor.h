@@ -3,14 +3,15 @@
 // log's writes and scans (rocks_floor.h).
 //
 // A stand-in server (`detente-bench --echo-server ADDR`, started as a child
-// process) answers IngestService.Append and AppendStream and
+// process) answers IngestService.Append, AppendStream and Read and
 // QueryService.GetTemperature with
 // canned answers of the real shapes and sizes and does nothing else: no
 // validation, no log, no read models. The same client loops as scenarios 1,
-// 2 and 5 call it (same requests, same parsing of the answers), so those rows
-// print their ratio to what gRPC alone reaches here:
+// 2, 3 and 5 call it (same requests, same parsing of the answers), so those
+// rows print their ratio to what gRPC alone reaches here:
 //   "0g gRPC floor: AppendStream x1000"          (1)
 //   "0g gRPC floor: Append x1, 1 client"         (2a)
+//   "0g gRPC floor: Read of the whole log"       (3)
 //   "0g gRPC floor: Append x1, 64 clients"       (2b)
 //   "0g gRPC floor: series, 120 points"          (5a)
 //   "0g gRPC floor: series, 3652 points"         (5b)
@@ -24,9 +25,9 @@
 
 namespace detente::bench {
 
-// Serves the canned answers on `address` until SIGTERM or SIGINT; the exit
-// status for main().
-int RunEchoServer(const std::string& address);
+// Serves the canned answers on `address` until SIGTERM or SIGINT (a Read
+// sends `read_events` events); the exit status for main().
+int RunEchoServer(const std::string& address, uint64_t read_events);
 
 // Starts `self_exe --echo-server` on a free loopback port, runs the floor
 // loops, stops it. Adds the rows above to c.report.

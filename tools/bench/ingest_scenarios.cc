@@ -375,6 +375,7 @@ void RunReplay(BenchContext& c) {
     r.floor_ratio = r.rate / f->rate;
     r.floor_name = "raw scan";
   }
+  CompareToFloor(*c.report, "0g gRPC floor: Read", "gRPC floor", r);
   c.report->Add(r);
 }
 

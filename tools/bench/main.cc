@@ -167,8 +167,8 @@ std::string SiblingBinary(const char* argv0, const std::string& rel) {
 
 int Main(int argc, char** argv) {
   // The gRPC floor's stand-in server (grpc_floor.h), started by the bench.
-  if (argc == 3 && std::string(argv[1]) == "--echo-server") {
-    return RunEchoServer(argv[2]);
+  if (argc == 4 && std::string(argv[1]) == "--echo-server") {
+    return RunEchoServer(argv[2], std::strtoull(argv[3], nullptr, 10));
   }
   Flags f = Parse(argc, argv);
   if (f.ingest_bin.empty()) {
