@@ -294,19 +294,42 @@ TEST_F(QueryServiceTest, CachedAnswersEqualUncachedOnes) {
 }
 
 // SERIES_LAYOUT_COLUMNS: the same series as packed arrays, checked against
-// hand-computed values and against the points layout, over gRPC (pair,
-// group, Watch) and HTTP/JSON.
+// hand-computed values (days before 1970 too) and against the points layout
+// (pair and group), over gRPC and HTTP/JSON, for polls and for Watch.
 TEST_F(QueryServiceTest, ColumnsHoldTheSameSeriesAsPoints) {
   StartIngest();
   auto query = StartQuery("query");
   ASSERT_NE(query, nullptr);
-  // 036 -> +4.0 on 2021-05-03; 111 -> -2.0 on 2021-06-01 (month precision).
+  // 036 -> +4.0 on 2021-05-03; 111 -> -2.0 on 2021-06-01 (month precision);
+  // and the Elysee Treaty, 057 -> +8.0 on 1963-01-22, before day 0.
   const uint64_t head =
       Append(ingest_->stub(), {MakeEvent("00000000-0000-4000-8000-000000000001",
                                          "2021-05-03", "KOR", "JPN", "036"),
                                MakeEvent("00000000-0000-4000-8000-000000000002",
-                                         "2021-06", "JPN", "KOR", "111")});
+                                         "2021-06", "JPN", "KOR", "111"),
+                               MakeEvent("00000000-0000-4000-8000-000000000003",
+                                         "1963-01-22", "FRA", "DEU", "057")});
   ASSERT_TRUE(query->WaitFor(head));
+  auto k = [](double days) { return std::pow(2.0, -days / 90.0); };
+  {
+    v1::GetTemperatureRequest before;
+    before.set_actor_a("FRA");
+    before.set_actor_b("DEU");
+    before.mutable_options()->set_from("1963-01-21");
+    before.mutable_options()->set_to("1963-01-23");
+    before.mutable_options()->set_resolution(v1::RESOLUTION_DAY);
+    before.mutable_options()->set_layout(v1::SERIES_LAYOUT_COLUMNS);
+    const v1::TemperatureColumns c =
+        Temperature(query->stub(), before).columns();
+    // 1963-01-21 is 2,537 days before 1970-01-01.
+    EXPECT_EQ(std::vector<int32_t>(c.period_start_day().begin(),
+                                   c.period_start_day().end()),
+              (std::vector<int32_t>{-2537, -2536, -2535}));
+    ASSERT_EQ(c.temperature_size(), 3);
+    EXPECT_EQ(c.temperature(0), 0.0);
+    EXPECT_NEAR(c.temperature(1), 8.0 / 2, 1e-12);
+    EXPECT_NEAR(c.temperature(2), 8 * k(1) / (1 + k(1)), 1e-12);
+  }
   v1::GetTemperatureRequest req;
   req.set_actor_a("KOR");
   req.set_actor_b("JPN");
@@ -329,7 +352,6 @@ TEST_F(QueryServiceTest, ColumnsHoldTheSameSeriesAsPoints) {
   ASSERT_EQ(c.temperature_size(), 3);
   ASSERT_EQ(c.heat_size(), 3);
   // Days since May 3: 28, 29, 30; the June event counts from June 1.
-  auto k = [](double days) { return std::pow(2.0, -days / 90.0); };
   EXPECT_NEAR(c.temperature(0), 4 * k(28) / (1 + k(28)), 1e-12);
   EXPECT_NEAR(c.temperature(1), (4 * k(29) - 2) / (2 + k(29)), 1e-12);
   EXPECT_NEAR(c.temperature(2), (4 * k(30) - 2 * k(1)) / (1 + k(30) + k(1)),
@@ -358,6 +380,16 @@ TEST_F(QueryServiceTest, ColumnsHoldTheSameSeriesAsPoints) {
     EXPECT_EQ(p.material_cooperation(), c.material_cooperation(i));
     EXPECT_EQ(p.verbal_conflict(), c.verbal_conflict(i));
     EXPECT_EQ(p.material_conflict(), c.material_conflict(i));
+    EXPECT_EQ(p.period_end(), p.period_start());
+  }
+  // A poll whose answer is unchanged: not_modified, no periods either way.
+  {
+    v1::GetTemperatureRequest poll = req;
+    poll.mutable_options()->set_if_changed_since(cols.position());
+    const v1::GetTemperatureResponse nm = Temperature(query->stub(), poll);
+    EXPECT_TRUE(nm.not_modified());
+    EXPECT_FALSE(nm.has_columns());
+    EXPECT_EQ(nm.points_size(), 0);
   }
 
   // A monthly group series: months have their own first and last days.
@@ -383,6 +415,24 @@ TEST_F(QueryServiceTest, ColumnsHoldTheSameSeriesAsPoints) {
     EXPECT_EQ(std::vector<uint32_t>(g.columns().events().begin(),
                                     g.columns().events().end()),
               (std::vector<uint32_t>{1, 1}));
+    // The same group in the points layout: the same periods and pairs.
+    group.mutable_options()->clear_layout();
+    grpc::ClientContext ctx2;
+    ctx2.set_deadline(In(30));
+    v1::GetGroupTemperatureResponse gp;
+    ASSERT_TRUE(query->stub().GetGroupTemperature(&ctx2, group, &gp).ok());
+    ASSERT_EQ(gp.points_size(), 2);
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(gp.points(i).temperature(), g.columns().temperature(i));
+      EXPECT_EQ(gp.points(i).heat(), g.columns().heat(i));
+    }
+    EXPECT_EQ(gp.points(0).period_end(), "2021-05-31");
+    EXPECT_EQ(gp.points(1).period_end(), "2021-06-30");
+    EXPECT_TRUE(MessageDifferencer::Equals(gp.spec(), g.spec()));
+    ASSERT_EQ(gp.pairs_size(), g.pairs_size());
+    for (int i = 0; i < gp.pairs_size(); ++i) {
+      EXPECT_TRUE(MessageDifferencer::Equals(gp.pairs(i), g.pairs(i)));
+    }
   }
 
   // HTTP/JSON: the same message as over gRPC.

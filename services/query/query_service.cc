@@ -118,11 +118,13 @@ void FillPair(const PairState& s, v1::PairTemperature* out) {
 
 // The key of a series answer: the canonical actors (in request order, which
 // a directed series depends on), the options but if_changed_since, and the
-// day (open-ended series end today).
+// day (open-ended series end today). The points layout asked for by name
+// and by default is one answer.
 std::string AnswerKey(const std::vector<std::string>& actors,
                       const v1::SeriesOptions& options, DayNumber today) {
   v1::SeriesOptions o = options;
   o.clear_if_changed_since();
+  if (o.layout() == v1::SERIES_LAYOUT_POINTS) o.clear_layout();
   std::string key = absl::StrCat(today.value(), "|", absl::StrJoin(actors, ","), "|");
   o.AppendToString(&key);
   return key;

@@ -12,10 +12,11 @@
 //   "0g gRPC floor: AppendStream x1000"          (1)
 //   "0g gRPC floor: Append x1, 1 client"         (2a)
 //   "0g gRPC floor: Read of the whole log"       (3)
-//   "0g gRPC floor: Append x1, 64 clients"       (2b)
+//   "0g gRPC floor: Append x1, 64 clients"       (2b; the count is
+//                                                config.concurrent_appenders)
 //   "0g gRPC floor: series, 120 points"          (5a)
 //   "0g gRPC floor: series, 3652 points"         (5b)
-//   "0g gRPC floor: series, 3652 points, columns" (5b, columns)
+//   "0g gRPC floor: series as columns, 3652 points" (5b, columns)
 //   "0g gRPC floor: series, not_modified"        (5c)
 #pragma once
 
@@ -25,13 +26,9 @@
 
 namespace detente::bench {
 
-// Serves the canned answers on `address` until SIGTERM or SIGINT (a Read
-// sends `read_events` events); the exit status for main().
-int RunEchoServer(const std::string& address, uint64_t read_events);
-
-// Starts `self_exe --echo-server` on a free loopback port, runs the floor
-// loops, stops it. Adds the rows above to c.report.
-void RunGrpcFloor(BenchContext& c, const std::string& self_exe,
+// Starts `echo_bin` (detente-grpc-echo) on a free loopback port, runs the
+// floor loops, stops it. Adds the rows above to c.report.
+void RunGrpcFloor(BenchContext& c, const std::string& echo_bin,
                   const std::string& log_path);
 
 }  // namespace detente::bench

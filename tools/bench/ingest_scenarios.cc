@@ -327,8 +327,8 @@ void RunUnaryAppends(BenchContext& c) {
     }
     if (c.ingest_nodes.size() <= 1) {
       CompareToFloor(*c.report,
-                     concurrency == 1 ? "0g gRPC floor: Append x1, 1 client"
-                                      : "0g gRPC floor: Append x1, 64 clients",
+                     absl::StrCat("0g gRPC floor: Append x1, ", concurrency,
+                                  concurrency == 1 ? " client" : " clients"),
                      "gRPC floor", r);
       if (const Result* g =
               concurrency == 1

@@ -166,10 +166,6 @@ std::string SiblingBinary(const char* argv0, const std::string& rel) {
 }  // namespace
 
 int Main(int argc, char** argv) {
-  // The gRPC floor's stand-in server (grpc_floor.h), started by the bench.
-  if (argc == 4 && std::string(argv[1]) == "--echo-server") {
-    return RunEchoServer(argv[2], std::strtoull(argv[3], nullptr, 10));
-  }
   Flags f = Parse(argc, argv);
   if (f.ingest_bin.empty()) {
     f.ingest_bin = SiblingBinary(argv[0], "../../services/ingest/detente-ingest");
@@ -204,10 +200,7 @@ int Main(int argc, char** argv) {
                   gen, report);
   }
   if (f.scenarios.count(0) || f.scenarios.count(7)) {
-    std::error_code ec;
-    std::filesystem::path self =
-        std::filesystem::read_symlink("/proc/self/exe", ec);
-    RunGrpcFloor(c, ec ? std::string(argv[0]) : self.string(),
+    RunGrpcFloor(c, SiblingBinary(argv[0], "detente-grpc-echo"),
                  f.work_dir + "/echo.log");
   }
 
