@@ -472,7 +472,7 @@ function buildData(points, events) {
 }
 
 // The answer's periods as objects. The page asks for layout=columns (one
-// array per field, a third of the JSON of a daily series), days counted from
+// array per field, about a quarter of the JSON of a daily series), days counted from
 // 1970-01-01; an answer with points (layout=points) works too.
 function periodsOf(answer) {
   const c = answer.columns;
