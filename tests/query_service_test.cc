@@ -469,6 +469,32 @@ TEST_F(QueryServiceTest, ColumnsHoldTheSameSeriesAsPoints) {
       << first.ShortDebugString();
   ctx.TryCancel();
   reader->Finish();
+
+  // And for a group: the columns and pairs GetGroupTemperature answers.
+  group.mutable_options()->set_layout(v1::SERIES_LAYOUT_COLUMNS);
+  v1::GetGroupTemperatureResponse want;
+  {
+    grpc::ClientContext once;
+    once.set_deadline(In(30));
+    ASSERT_TRUE(query->stub().GetGroupTemperature(&once, group, &want).ok());
+  }
+  grpc::ClientContext gctx;
+  v1::WatchRequest gwatch;
+  *gwatch.mutable_actors() = group.actors();
+  *gwatch.mutable_options() = group.options();
+  auto greader = query->stub().Watch(&gctx, gwatch);
+  v1::WatchResponse gfirst;
+  ASSERT_TRUE(greader->Read(&gfirst));
+  EXPECT_EQ(gfirst.points_size(), 0);
+  EXPECT_EQ(gfirst.columns().temperature_size(), 2);
+  EXPECT_TRUE(MessageDifferencer::Equals(gfirst.columns(), want.columns()))
+      << gfirst.ShortDebugString();
+  ASSERT_EQ(gfirst.pairs_size(), want.pairs_size());
+  for (int i = 0; i < want.pairs_size(); ++i) {
+    EXPECT_TRUE(MessageDifferencer::Equals(gfirst.pairs(i), want.pairs(i)));
+  }
+  gctx.TryCancel();
+  greader->Finish();
 }
 
 TEST_F(QueryServiceTest, BadParametersNameTheParameter) {

@@ -115,7 +115,7 @@ namespace {
 // Parses the request as the query service does, then sends canned bytes.
 class EchoQuery final
     : public v1::QueryService::WithRawCallbackMethod_GetTemperature<
-          v1::QueryService::CallbackService> {
+          v1::QueryService::Service> {
  public:
   EchoQuery() : canned_(MakeCannedSeries()) {}
 
