@@ -256,15 +256,11 @@ void RunBulkLoad(BenchContext& c) {
   const uint64_t head0 = IngestHead(c.ingest);
   CostMeter meter(c);
   LoadOutcome o = LoadBatches(c, stubs, batches);
-  Latencies& lat = o.latencies;
-  const uint64_t events = o.events, errors = o.errors;
-  const std::string& first_error = o.first_error;
-  const double secs = o.seconds;
   Result r{.scenario = "1 bulk load AppendStream x1000",
            .system = c.system,
            .durability = c.durability};
-  r.rate = static_cast<double>(events) / secs;
-  r.SetLatencies(lat);
+  r.rate = static_cast<double>(o.events) / o.seconds;
+  r.SetLatencies(o.latencies);
   meter.Finish(r);
   const uint64_t head = IngestHead(c.ingest);
   r.note = absl::StrCat(n, " streams, window ", c.config.load_window,
@@ -272,7 +268,9 @@ void RunBulkLoad(BenchContext& c) {
   if (const std::string nodes = NodesNote(c, "stream"); !nodes.empty()) {
     absl::StrAppend(&r.note, "; ", nodes);
   }
-  if (errors > 0) absl::StrAppend(&r.note, "; ERRORS ", errors, ": ", first_error);
+  if (o.errors > 0) {
+    absl::StrAppend(&r.note, "; ERRORS ", o.errors, ": ", o.first_error);
+  }
   if (const Result* f = c.report->Find("0a raw batches")) {
     r.floor_ratio = r.rate / f->rate;
     r.floor_name = "raw fsync batches";
