@@ -61,16 +61,47 @@ absl::Status MigrateFromVersion1(LogDb& db) {
     }
     spdlog::info("event log: moved {} '{}' keys", moved, tag);
   }
-  RETURN_IF_ERROR(
-      FromRocks(db.db().Put(sync, db.meta(), keys::MetaKey("format_version"),
-                            std::to_string(keys::kFormatVersion)),
-                "writing the format version"));
+  RETURN_IF_ERROR(FromRocks(
+      db.db().Put(sync, db.meta(), keys::MetaKey("format_version"), "2"),
+      "writing the format version"));
   // Drop the moved keys' tombstones from the default column family.
   const rocksdb::Slice begin("e"), end("j");
   RETURN_IF_ERROR(FromRocks(db.db().CompactRange(rocksdb::CompactRangeOptions(),
                                                  db.meta(), &begin, &end),
                             "compacting after the migration"));
-  spdlog::info("event log: now format version {}", keys::kFormatVersion);
+  spdlog::info("event log: now format version 2");
+  return absl::OkStatus();
+}
+
+// Version 2 -> 3: version 2 wrote every entry's 'i' key with the entry, so
+// the id index's mark is the head. One synced batch with the version.
+absl::Status MigrateFromVersion2(LogDb& db) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(rocksdb::ReadOptions(), db.entries()));
+  it->SeekForPrev(keys::EntryKey(Position(UINT64_MAX)));
+  uint64_t head = 0;
+  if (it->Valid()) {
+    std::optional<Position> p =
+        keys::DecodeEntryKey({it->key().data(), it->key().size()});
+    if (!p) return absl::DataLossError("malformed key in the log");
+    head = p->value();
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "finding the head"));
+  std::string mark;
+  keys::PutBigEndian64(&mark, head);
+  rocksdb::WriteBatch wb;
+  RETURN_IF_ERROR(FromRocks(
+      wb.Put(db.meta(), keys::MetaKey(keys::kIdsThrough), mark), "migrating"));
+  RETURN_IF_ERROR(FromRocks(wb.Put(db.meta(), keys::MetaKey("format_version"),
+                                   std::to_string(keys::kFormatVersion)),
+                            "migrating"));
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  RETURN_IF_ERROR(FromRocks(db.db().Write(sync, &wb), "migrating the log"));
+  spdlog::info(
+      "event log: format version 2 -> {}: the id index holds entries 1..{}; "
+      "later ids are written in sorted chunks",
+      keys::kFormatVersion, head);
   return absl::OkStatus();
 }
 
@@ -93,12 +124,16 @@ absl::Status CheckFormat(LogDb& db) {
                      "writing the format version");
   }
   RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
-  if (value == "1") return MigrateFromVersion1(db);
+  if (value == "1") {
+    RETURN_IF_ERROR(MigrateFromVersion1(db));
+    value = "2";
+  }
+  if (value == "2") return MigrateFromVersion2(db);
   if (value != std::to_string(keys::kFormatVersion)) {
     return absl::FailedPreconditionError(
         absl::StrCat("the log has format version ", value,
-                     "; this build reads versions 1 (migrated when opened) "
-                     "and ",
+                     "; this build reads versions 1 and 2 (migrated when "
+                     "opened) and ",
                      keys::kFormatVersion));
   }
   return absl::OkStatus();
@@ -134,12 +169,11 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env,
   o.entries.table_factory = NewTableFactory(cache, /*bloom=*/false, metadata);
   o.entries.write_buffer_size = 32u << 20;
   // The id index: random UUIDs, looked up (almost always missing) for
-  // every appended entry. A bloom filter in the files and over the
-  // memtable's whole keys (memory only).
+  // every appended entry, so a bloom filter in the files. Its keys arrive
+  // as ingested files (id_index.h); only the migration of a version-1 log
+  // writes them through the memtable.
   o.ids.table_factory = NewTableFactory(cache, /*bloom=*/true, metadata);
-  o.ids.memtable_whole_key_filtering = true;
-  o.ids.memtable_prefix_bloom_size_ratio = 0.05;
-  o.ids.write_buffer_size = 48u << 20;
+  o.ids.write_buffer_size = 16u << 20;
   return o;
 }
 
@@ -182,7 +216,7 @@ absl::StatusOr<std::unique_ptr<LogDb>> OpenLogDb(const LogDbOptions& options,
   if (s.ok() && value != "1") {
     return absl::FailedPreconditionError(absl::StrCat(
         "the log has format version ", value,
-        " but not its column families; this build reads versions 1 "
+        " but not its column families; this build reads versions 1 and 2 "
         "(migrated when opened) and ",
         keys::kFormatVersion));
   }

@@ -1,8 +1,8 @@
 // The event log's RocksDB database with its column families (format version
-// 2, docs/storage-format.md): the entries ('e' keys) and the id index ('i'
+// 3, docs/storage-format.md): the entries ('e' keys) and the id index ('i'
 // keys) each have a column family of their own; everything else is in the
 // default one. Opening a log of version 1 (all keys in the default column
-// family) migrates it.
+// family) or 2 (every 'i' key written with its entry) migrates it.
 //
 // Private to libs/eventlog: includes RocksDB.
 #pragma once

@@ -1,7 +1,8 @@
-// Format version 2's column families, and the migration of version-1 logs
-// (every key in the default column family, docs/storage-format.md). The
-// version-1 logs are made from version-2 ones by moving their keys back with
-// RocksDB directly, as the layout of version 1 describes them.
+// The log's column families, and the migration of version-1 logs (every key
+// in the default column family, docs/storage-format.md) and version-2 logs
+// (every 'i' key written with its entry, no id index mark). The older logs
+// are made from current ones with RocksDB directly, as the layout of their
+// version describes them.
 #include "eventlog/log_db.h"
 
 #include <gmock/gmock.h>
@@ -104,6 +105,7 @@ class LogDbTest : public ::testing::Test {
       }
     }
     ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "1").ok());
+    ASSERT_TRUE(wb.Delete(d.meta(), keys::MetaKey(keys::kIdsThrough)).ok());
     ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
     if (leave_moved == 0) {
       ASSERT_TRUE(d.db().DropColumnFamily(d.entries()).ok());
@@ -113,7 +115,7 @@ class LogDbTest : public ::testing::Test {
   }
 
   // The log reads, finds ids and appends as before the downgrade, in the
-  // layout of version 2.
+  // layout of the current version.
   void ExpectMigrated() {
     std::unique_ptr<EventLog> log = MustOpen();
     ASSERT_NE(log, nullptr);
@@ -139,7 +141,7 @@ class LogDbTest : public ::testing::Test {
     EXPECT_EQ(next->first, Position(303));
     auto info = log->Info();
     ASSERT_TRUE(info.ok());
-    EXPECT_EQ(info->format_version, 2u);
+    EXPECT_EQ(info->format_version, keys::kFormatVersion);
     log.reset();
 
     auto report = VerifyRocksEventLog(path());
@@ -164,7 +166,17 @@ class LogDbTest : public ::testing::Test {
   std::vector<std::string> before_;
 };
 
-TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion2) {
+// Reads the id index's mark; 0 when absent.
+uint64_t IdsThrough(LogDb& db) {
+  std::string v;
+  rocksdb::Status s = db.db().Get(rocksdb::ReadOptions(), db.meta(),
+                                  keys::MetaKey(keys::kIdsThrough), &v);
+  if (s.IsNotFound()) return 0;
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return keys::GetBigEndian64(v).value_or(UINT64_MAX);
+}
+
+TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion3) {
   WriteHistory();
   EXPECT_THAT(Families(path()),
               UnorderedElementsAre("default", "entries", "ids"));
@@ -177,9 +189,40 @@ TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion2) {
                   .Get(rocksdb::ReadOptions(), (*db)->meta(),
                        keys::MetaKey("format_version"), &version)
                   .ok());
-  EXPECT_EQ(version, "2");
+  EXPECT_EQ(version, "3");
   EXPECT_EQ(Dump((*db)->db(), (*db)->entries()).size(), 302u);
+  // Closing the log wrote the ids it held in memory.
   EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 302u);
+  EXPECT_EQ(IdsThrough(**db), 302u);
+}
+
+// Version 2 wrote every 'i' key with its entry and had no mark: the
+// migration sets the mark to the head, and the ids stay where they are.
+TEST_F(LogDbTest, MigratesAVersion2Log) {
+  WriteHistory();
+  {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    LogDb& d = **db;
+    rocksdb::WriteBatch wb;
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "2").ok());
+    ASSERT_TRUE(wb.Delete(d.meta(), keys::MetaKey(keys::kIdsThrough)).ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    ASSERT_TRUE(d.Close().ok());
+  }
+  // --verify reads version 2 as it is.
+  auto report = VerifyRocksEventLog(path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_EQ(IdsThrough(**db), 302u);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  ExpectMigrated();
 }
 
 // With TableMetadata::kInCache the index and filter blocks of the tables
@@ -285,12 +328,12 @@ TEST_F(LogDbTest, RefusesALaterVersion) {
     ASSERT_TRUE((*db)
                     ->db()
                     .Put(rocksdb::WriteOptions(), (*db)->meta(),
-                         keys::MetaKey("format_version"), "3")
+                         keys::MetaKey("format_version"), "4")
                     .ok());
   }
   auto log = OpenRocksEventLog({.path = path()});
   EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(log.status().message(), HasSubstr("format version 3"));
+  EXPECT_THAT(log.status().message(), HasSubstr("format version 4"));
 }
 
 }  // namespace

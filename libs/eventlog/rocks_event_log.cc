@@ -24,6 +24,7 @@
 #include "domain/actors.h"
 #include "domain/validation.h"
 #include "eventlog/checkpoint.h"
+#include "eventlog/id_index.h"
 #include "eventlog/keys.h"
 #include "eventlog/log_db.h"
 #include "eventlog/record_codec.h"
@@ -59,25 +60,21 @@ struct GroupOverlay {
 // in key order, so that consecutive memtable inserts land next to each
 // other and the skiplist's insert splice is reused (four interleaved key
 // ranges per entry made every insert a full search).
-// The 'i' and 's' puts are kept as plain fields and encoded only when the
-// batch is built (no strings per key to allocate, sort and free); their
-// streams are views of strings that outlive the write (the batch's
+// The 's' puts are kept as plain fields and encoded only when the batch is
+// built (no strings per key to allocate, sort and free); their streams, and
+// those of the ids (which go to the IdIndex once written, not into the
+// batch), are views of strings that outlive the write (the batch's
 // Pending::streams, or the received group's records).
 struct GroupWrites {
   using KeyValue = std::pair<std::string, std::string>;
-  struct IdWrite {
-    Uuid id;
-    uint64_t position;
-    EntryKind kind;
-    absl::string_view stream;
-  };
+  using IdWrite = IdIndex::Added;
   struct StreamWrite {
     absl::string_view stream;
     uint64_t position;
     uint64_t revision;
   };
   std::vector<KeyValue> entries;     // 'e': already ascending
-  std::vector<IdWrite> ids;          // 'i'
+  std::vector<IdWrite> ids;          // for the IdIndex
   std::vector<StreamWrite> streams;  // 's'
   size_t bytes = 0;
 };
@@ -96,8 +93,10 @@ class RocksEventLog final : public EventLog {
     write_options_.sync = options_.durability == Durability::kSync;
   }
 
-  // Starts the replicator (cluster mode) and the threads.
+  // Loads the ids past the id index's mark, starts the replicator (cluster
+  // mode) and the threads.
   absl::Status Start() {
+    RETURN_IF_ERROR(ids_.Load(*db_, options_.path));
     if (Replicator* r = options_.replicator.get()) {
       RETURN_IF_ERROR(r->Start(applied_sequence_, [this] {
         {
@@ -109,6 +108,7 @@ class RocksEventLog final : public EventLog {
     }
     committer_ = std::thread([this] { CommitLoop(); });
     notifier_ = std::thread([this] { NotifyLoop(); });
+    indexer_ = std::thread([this] { IndexLoop(); });
     return absl::OkStatus();
   }
 
@@ -151,13 +151,8 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<std::optional<RecordedEntry>> Get(const Uuid& id) override {
     std::shared_lock db_lock(db_mu_);
     if (!db_) return NoDatabase();
-    std::string value;
-    rocksdb::Status s = db_->db().Get(rocksdb::ReadOptions(), db_->ids(),
-                                      keys::IdKey(id), &value);
-    if (s.IsNotFound()) return std::nullopt;
-    RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
-    std::optional<keys::IdValue> v = keys::DecodeIdValue(value);
-    if (!v) return absl::DataLossError("corrupt id index entry");
+    ASSIGN_OR_RETURN(std::optional<keys::IdValue> v, ids_.Get(*db_, id));
+    if (!v) return std::nullopt;
     ASSIGN_OR_RETURN(RecordedEntry e, ReadEntry(v->position));
     return e;
   }
@@ -214,12 +209,29 @@ class RocksEventLog final : public EventLog {
     }
     notify_cv_.notify_all();
     if (notifier_.joinable()) notifier_.join();  // after its queue is empty
+    {
+      std::lock_guard lock(index_mu_);
+      index_stop_ = true;
+    }
+    index_cv_.notify_all();
+    if (indexer_.joinable()) indexer_.join();
+    std::lock_guard ingest_lock(ingest_mu_);
     std::unique_lock db_lock(db_mu_);
     if (!db_) return;
     if (!broken_) {
       rocksdb::Status s = db_->db().FlushWAL(/*sync=*/true);
       if (!s.ok()) {
         spdlog::warn("event log: final WAL sync failed: {}", s.ToString());
+      }
+      // The ids still in memory, so that the next open need not read them
+      // back from their entries (two calls: a failed ingestion's ids, then
+      // the rest). A failure loses nothing: the next open reads them back.
+      for (int i = 0; i < 2 && ids_.in_memory() > 0; ++i) {
+        if (absl::Status st = ids_.Ingest(*db_, options_.path); !st.ok()) {
+          spdlog::warn("event log: writing the id index at close: {}",
+                       st.ToString());
+          break;
+        }
       }
     }
     rocksdb::Status s = db_->Close();
@@ -285,6 +297,9 @@ class RocksEventLog final : public EventLog {
   absl::Status AddSubjectPosition(Position p, absl::string_view& value,
                                   std::string* amended);
   absl::Status Recover();
+  // The id index's thread: writes a chunk of ids into the database once
+  // enough are waiting (IdIndex::Ingest).
+  void IndexLoop();
   void SetStorageError(absl::Status s) {
     std::lock_guard lock(health_mu_);
     storage_error_ = std::move(s);
@@ -334,6 +349,19 @@ class RocksEventLog final : public EventLog {
 
   std::thread committer_;
 
+  // Entry ids (id_index.h). Chunks are ingested by indexer_, woken by the
+  // committer once options_.id_index_chunk ids wait in memory.
+  IdIndex ids_;
+  std::mutex index_mu_;
+  std::condition_variable index_cv_;
+  bool index_wake_ = false;  // guarded by index_mu_
+  bool index_stop_ = false;  // guarded by index_mu_
+  std::thread indexer_;
+  // An ingestion and a backup's checkpoint never overlap: a checkpoint cut
+  // between an ingested file and its mark could hold the mark and not the
+  // file. Taken before db_mu_.
+  std::mutex ingest_mu_;
+
   // Answers to appends are delivered by a thread of their own: a callback
   // (a gRPC Finish or StartWrite) may do real work inline, such as sending
   // the response, which on the committer thread delayed the next commit.
@@ -368,6 +396,34 @@ void RocksEventLog::NotifyLoop() {
       notify_queue_.pop_front();
     }
     for (auto& [done, result] : c) done(std::move(result));
+  }
+}
+
+void RocksEventLog::IndexLoop() {
+  std::unique_lock lock(index_mu_);
+  while (true) {
+    index_cv_.wait(lock, [&] { return index_wake_ || index_stop_; });
+    if (index_stop_) return;
+    index_wake_ = false;
+    lock.unlock();
+    absl::Status s;
+    {
+      std::lock_guard ingest_lock(ingest_mu_);
+      std::shared_lock db_lock(db_mu_);
+      // Not on a broken or read-only database: the ids wait in memory,
+      // and Recover reads them back anyway.
+      if (db_ && !broken_) s = ids_.Ingest(*db_, options_.path);
+    }
+    lock.lock();
+    if (!s.ok()) {
+      spdlog::warn(
+          "event log: writing the id index: {} (the ids stay in memory; "
+          "retrying)",
+          s.ToString());
+      // Not at every commit while the fault lasts.
+      index_cv_.wait_for(lock, std::chrono::seconds(1),
+                         [&] { return index_stop_; });
+    }
   }
 }
 
@@ -482,12 +538,9 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   // Each column family's keys in key order ('h' < 'm' < 's' in the default
   // one). Keys are unique within a group.
   auto by_key = [](const GroupWrites::KeyValue& a,
-                   const GroupWrites::KeyValue& b) { return a.first < b.first; };
-  // 'i' uuid: the ids' byte order.
-  std::sort(writes.ids.begin(), writes.ids.end(),
-            [](const GroupWrites::IdWrite& a, const GroupWrites::IdWrite& b) {
-              return a.id < b.id;
-            });
+                   const GroupWrites::KeyValue& b) {
+    return a.first < b.first;
+  };
   // 's' len(1) stream be64(position): length, then bytes, then position.
   std::sort(
       writes.streams.begin(), writes.streams.end(),
@@ -517,11 +570,6 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   for (const auto& [k, v] : heads) wb.Put(db_->meta(), k, v);
   std::string key;
   std::string value;
-  for (const GroupWrites::IdWrite& w : writes.ids) {
-    keys::SetIdKey(&key, w.id);
-    keys::SetIdValue(&value, Position(w.position), w.kind, w.stream);
-    wb.Put(db_->ids(), key, value);
-  }
   for (const auto& [k, v] : meta) wb.Put(db_->meta(), k, v);
   for (const GroupWrites::StreamWrite& w : writes.streams) {
     keys::SetStreamKey(&key, w.stream, Position(w.position));
@@ -552,6 +600,14 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   }
   stream_count_.store(stream_counts_.size());
   if (sequence) applied_sequence_ = *sequence;
+  // Before the head: a reader who sees an entry finds its id.
+  if (ids_.Add(writes.ids) >= options_.id_index_chunk) {
+    {
+      std::lock_guard lock(index_mu_);
+      index_wake_ = true;
+    }
+    index_cv_.notify_one();
+  }
   PublishHead(next - 1);
   return absl::OkStatus();
 }
@@ -827,6 +883,9 @@ absl::Status RocksEventLog::Recover() {
       OpenLogDb(reopen, options_.path, LogDbMode::kReadWrite);
   if (!db.ok()) {
     db_ = *std::move(ro);  // reads keep working until the fault clears
+    if (absl::Status s = ids_.Load(*db_, options_.path); !s.ok()) {
+      spdlog::warn("event log: reading back the latest ids: {}", s.ToString());
+    }
     return fail(unavailable("reopening the log", db.status()));
   }
   (*ro)->Close().PermitUncheckedError();
@@ -837,6 +896,11 @@ absl::Status RocksEventLog::Recover() {
   }
   // Checked again: the directory may have been replaced between the opens.
   if (std::optional<absl::Status> s = lost(*state)) return fail(*s);
+  // The ids of what the write-ahead log held past the mark, a failed
+  // write's batch among them.
+  if (absl::Status s = ids_.Load(**db, options_.path); !s.ok()) {
+    return fail(unavailable("reading back the latest ids", s));
+  }
   db_ = *std::move(db);
   stream_counts_ = std::move(state->stream_counts);
   if (options_.replicator) {
@@ -874,6 +938,7 @@ absl::StatusOr<BackupInfo> RocksEventLog::Backup(const std::string& directory) {
   };
   const uint64_t failures_before = write_failures_.load();
   {
+    std::lock_guard ingest_lock(ingest_mu_);
     std::shared_lock db_lock(db_mu_);
     if (!db_ || closing_) {
       return absl::UnavailableError("the event log is closed");
@@ -926,14 +991,7 @@ absl::StatusOr<std::optional<keys::IdValue>> RocksEventLog::LookupId(
   if (auto it = overlay.ids.find(id); it != overlay.ids.end()) {
     return it->second;
   }
-  std::string value;
-  rocksdb::Status s = db_->db().Get(rocksdb::ReadOptions(), db_->ids(),
-                                    keys::IdKey(id), &value);
-  if (s.IsNotFound()) return std::nullopt;
-  RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
-  std::optional<keys::IdValue> v = keys::DecodeIdValue(value);
-  if (!v) return absl::DataLossError("corrupt id index entry");
-  return v;
+  return ids_.Get(*db_, id);
 }
 
 absl::Status RocksEventLog::LookupIds(
@@ -941,11 +999,6 @@ absl::Status RocksEventLog::LookupIds(
     std::vector<std::optional<keys::IdValue>>& out) {
   const size_t n = entries.size();
   out.assign(n, std::nullopt);
-  // The 'i' keys of the misses, in key (= id byte) order.
-  struct Miss {
-    std::array<char, 17> key;
-    size_t index;
-  };
   std::vector<std::pair<Uuid, size_t>> ids;
   ids.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -957,31 +1010,7 @@ absl::Status RocksEventLog::LookupIds(
     }
   }
   if (ids.empty()) return absl::OkStatus();
-  std::sort(ids.begin(), ids.end());
-  std::vector<Miss> misses(ids.size());
-  std::vector<rocksdb::Slice> key_slices;
-  key_slices.reserve(misses.size());
-  for (size_t j = 0; j < ids.size(); ++j) {
-    Miss& m = misses[j];
-    m.key[0] = keys::kIdTag;
-    std::memcpy(m.key.data() + 1, ids[j].first.bytes().data(), 16);
-    m.index = ids[j].second;
-    key_slices.emplace_back(m.key.data(), m.key.size());
-  }
-  std::vector<rocksdb::PinnableSlice> values(misses.size());
-  std::vector<rocksdb::Status> statuses(misses.size());
-  db_->db().MultiGet(rocksdb::ReadOptions(), db_->ids(), misses.size(),
-                     key_slices.data(), values.data(), statuses.data(),
-                     /*sorted_input=*/true);
-  for (size_t j = 0; j < misses.size(); ++j) {
-    if (statuses[j].IsNotFound()) continue;
-    RETURN_IF_ERROR(FromRocks(statuses[j], "reading the id index"));
-    std::optional<keys::IdValue> v =
-        keys::DecodeIdValue({values[j].data(), values[j].size()});
-    if (!v) return absl::DataLossError("corrupt id index entry");
-    out[misses[j].index] = std::move(v);
-  }
-  return absl::OkStatus();
+  return ids_.GetMany(*db_, ids, out);
 }
 
 uint64_t RocksEventLog::StreamCount(const std::string& stream,
@@ -1238,19 +1267,13 @@ absl::Status RocksEventLog::AddSubjectPosition(Position p,
   const std::optional<absl::string_view> subject =
       SubjectLackingPosition(value);
   if (!subject) return absl::OkStatus();
-  std::string id_value;
-  rocksdb::Status s =
-      db_->db().Get(rocksdb::ReadOptions(), db_->ids(),
-                    keys::IdKey(*Uuid::FromBytes(*subject)), &id_value);
-  std::optional<keys::IdValue> id;
-  if (s.ok()) id = keys::DecodeIdValue(id_value);
-  if (s.ok() && !id) s = rocksdb::Status::Corruption("bad id index value");
-  if (s.IsNotFound()) {
+  ASSIGN_OR_RETURN(std::optional<keys::IdValue> id,
+                   ids_.Get(*db_, *Uuid::FromBytes(*subject)));
+  if (!id) {
     return absl::DataLossError(
         absl::StrCat("the subject of the entry at position ", p.value(),
                      " is not in the id index"));
   }
-  RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
   amended->assign(value.data(), value.size());
   AppendSubjectPosition(id->position, amended);
   value = *amended;

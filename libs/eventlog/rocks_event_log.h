@@ -2,10 +2,11 @@
 // docs/storage-format.md).
 //
 // One committer thread takes every append that arrived meanwhile, assigns
-// positions in order, writes them (entries and every index entry) in one
-// WriteBatch and, in sync durability, one fsync of the write-ahead log, and
-// only then publishes the new head. Readers therefore never see position
-// N+1 before N.
+// positions in order, writes them (entries, the stream index and heads) in
+// one WriteBatch and, in sync durability, one fsync of the write-ahead log,
+// adds their ids to the id index (id_index.h: in memory, written in sorted
+// chunks by a thread of its own), and only then publishes the new head.
+// Readers therefore never see position N+1 before N.
 #pragma once
 
 #include <cstddef>
@@ -56,6 +57,11 @@ struct RocksEventLogOptions {
   TableMetadata table_metadata = TableMetadata::kOutsideCache;
   // Upper bound of entries written by one group commit. Default 100,000.
   size_t max_group_entries = 100000;
+  // The id index takes this many ids into memory before it writes them into
+  // the database as one sorted file (id_index.h; ~110 bytes of memory per
+  // id, up to twice this many while a file is written; an open reads up to
+  // this many back from the entries). At least 1.
+  size_t id_index_chunk = 500000;
   // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests
   // pass a fault-injecting one. Not owned; must outlive the log.
   rocksdb::Env* env = nullptr;

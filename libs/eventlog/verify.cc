@@ -22,9 +22,10 @@ class Walker {
   absl::StatusOr<VerifyReport> Run() {
     RETURN_IF_ERROR(CheckFormat());
     RETURN_IF_ERROR(WalkEntries());
-    RETURN_IF_ERROR(CountIndex(log_db_.ids(), keys::kIdTag, "id index"));
     RETURN_IF_ERROR(
-        CountIndex(log_db_.meta(), keys::kStreamTag, "stream index"));
+        CountIndex(log_db_.ids(), keys::kIdTag, "id index", ids_found_));
+    RETURN_IF_ERROR(CountIndex(log_db_.meta(), keys::kStreamTag, "stream index",
+                               report_.entries));
     RETURN_IF_ERROR(CheckStreamHeads());
     report_.streams = revisions_.size();
     return std::move(report_);
@@ -48,10 +49,28 @@ class Walker {
       return absl::OkStatus();
     }
     RETURN_IF_ERROR(FromRocks(s, "reading the format version"));
-    // Version 1 (every key in the default column family) is sound too:
-    // detente-ingest migrates it when it opens it.
-    if (v != "1" && v != std::to_string(keys::kFormatVersion)) {
-      Problem("format version ", v, ", expected 1 or ", keys::kFormatVersion);
+    // Versions 1 (every key in the default column family) and 2 (every
+    // 'i' key written with its entry) are sound too: detente-ingest
+    // migrates them when it opens them.
+    if (v == "1" || v == "2") return absl::OkStatus();
+    if (v != std::to_string(keys::kFormatVersion)) {
+      Problem("format version ", v, ", expected 1 to ", keys::kFormatVersion);
+      return absl::OkStatus();
+    }
+    // Version 3: the 'i' keys of entries past the mark may be missing
+    // (they were in memory), or written already by an ingestion whose mark
+    // a crash cut off.
+    s = db_.Get(rocksdb::ReadOptions(), keys::MetaKey(keys::kIdsThrough), &v);
+    if (s.IsNotFound()) {
+      ids_through_ = 0;
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(FromRocks(s, "reading the id index's mark"));
+    std::optional<uint64_t> through = keys::GetBigEndian64(v);
+    if (!through) {
+      Problem("the id index's mark is malformed");
+    } else {
+      ids_through_ = *through;
     }
     return absl::OkStatus();
   }
@@ -109,10 +128,13 @@ class Walker {
     s = db_.Get(rocksdb::ReadOptions(), log_db_.ids(),
                 keys::IdKey(e.entry.event_id), &v);
     if (s.IsNotFound()) {
-      Problem("position ", pos, ": event_id ", e.entry.event_id.ToString(),
-              " missing from the id index");
+      if (pos <= ids_through_) {
+        Problem("position ", pos, ": event_id ", e.entry.event_id.ToString(),
+                " missing from the id index");
+      }
     } else {
       RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+      ++ids_found_;
       std::optional<keys::IdValue> id = keys::DecodeIdValue(v);
       if (!id || id->position != e.position || id->kind != e.entry.kind ||
           id->stream != e.stream) {
@@ -133,12 +155,18 @@ class Walker {
                 it->second.second.value());
       }
     }
-    kinds_[e.entry.event_id] = {e.entry.kind, e.position};
+    auto [it, inserted] =
+        kinds_.try_emplace(e.entry.event_id, e.entry.kind, e.position);
+    if (!inserted) {
+      Problem("position ", pos, ": event_id ", e.entry.event_id.ToString(),
+              " is also at position ", it->second.second.value());
+    }
     return absl::OkStatus();
   }
 
+  // The index has exactly `expected` keys.
   absl::Status CountIndex(rocksdb::ColumnFamilyHandle* family, char tag,
-                          absl::string_view name) {
+                          absl::string_view name, uint64_t expected) {
     const std::string prefix(1, tag);
     std::unique_ptr<rocksdb::Iterator> it(
         db_.NewIterator(rocksdb::ReadOptions(), family));
@@ -148,8 +176,8 @@ class Walker {
       ++n;
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "counting an index"));
-    if (n != report_.entries) {
-      Problem(name, " has ", n, " keys for ", report_.entries, " entries");
+    if (n != expected) {
+      Problem(name, " has ", n, " keys for ", expected, " entries");
     }
     return absl::OkStatus();
   }
@@ -182,6 +210,11 @@ class Walker {
   LogDb& log_db_;
   rocksdb::DB& db_;
   VerifyReport report_;
+  // Entries up to this position must have their 'i' key (all, before
+  // version 3).
+  uint64_t ids_through_ = UINT64_MAX;
+  // Entries whose 'i' key was found: the id index's expected key count.
+  uint64_t ids_found_ = 0;
   absl::flat_hash_map<std::string, uint64_t> revisions_;
   absl::flat_hash_map<Uuid, std::pair<EntryKind, Position>> kinds_;
 };

@@ -66,6 +66,13 @@ int main(int argc, char** argv) {
                             "Concurrent calls per client connection")
                  ->capture_default_str(),
              "max_concurrent_streams", "");
+  config.Add(app.add_option("--id-index-chunk", o.id_index_chunk,
+                            "Ids kept in memory before they are written "
+                            "into the id index as one sorted file (~110 "
+                            "bytes each; read back from the log at start)")
+                 ->check(CLI::Range(size_t{1}, size_t{50000000}))
+                 ->capture_default_str(),
+             "id_index_chunk", "DETENTE_ID_INDEX_CHUNK");
   detente::AddSecurityOptions(app, config, o.security);
   detente::AddStorageOptions(app, config, o.storage);
   app.add_option("--verify", verify_dir,

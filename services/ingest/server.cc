@@ -72,6 +72,7 @@ int RunIngestServer(const IngestServerOptions& o) {
           o.durability == "async" ? Durability::kAsync : Durability::kSync,
       .block_cache_bytes = o.storage.block_cache_bytes(),
       .table_metadata = o.storage.table_metadata(),
+      .id_index_chunk = o.id_index_chunk,
       .on_commit = [&metrics,
                     cluster = o.log == "jetstream"](const CommitStats& c) {
         metrics.RecordCommit(c.entries, c.batches, c.write);

@@ -31,6 +31,9 @@ struct IngestServerOptions {
   int max_receive_bytes = 64 << 20;
   // Concurrent calls (HTTP/2 streams) per client connection.
   int max_concurrent_streams = 256;
+  // Ids the id index holds in memory before writing them as one file
+  // (RocksEventLogOptions::id_index_chunk).
+  size_t id_index_chunk = 500000;
   SecurityOptions security;
   StorageOptions storage;  // the log's block cache
   // Where each setting came from, logged at start (LayeredConfig).

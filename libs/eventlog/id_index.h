@@ -1,0 +1,102 @@
+// The event log's id index: event id -> (position, kind, stream), behind
+// idempotent appends, Get by id and the subjects of corrections and
+// retractions (format version 3, docs/storage-format.md).
+//
+// The ids of the latest entries are held in memory; all older ones are in
+// the `ids` column family, which receives them a chunk at a time as one
+// sorted table file (RocksDB's IngestExternalFile), never through its
+// memtable. Random 16-byte keys cost ~3.3 µs each as memtable (skiplist)
+// inserts in the database's one write queue, the limit of the bulk load
+// (docs/benchmarks.md, round 10); a sort and a file write on another thread
+// cost a fraction of that. The mark `'m' "ids_through"` says up to which
+// position the column family holds every id; after a crash the ids past it
+// are read back from their entries (Load).
+//
+//   IdIndex index;
+//   RETURN_IF_ERROR(index.Load(db, dir));         // open, reopen
+//   ASSIGN_OR_RETURN(auto v, index.Get(db, id));   // memory, then the family
+//   index.Add(ids_of_the_written_group);          // committer, after a write
+//   if (index.waiting() >= chunk) RETURN_IF_ERROR(index.Ingest(db, dir));
+//
+// Thread safety: Get, GetMany, Add and waiting may be called concurrently
+// with each other and with Ingest. Ingest and Load may not run at the same
+// time as another Ingest or Load (the event log runs Ingest under its
+// database lock held shared on one thread, Load with it held exclusively).
+//
+// Private to libs/eventlog.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "domain/uuid.h"
+#include "eventlog/keys.h"
+
+namespace detente {
+
+class LogDb;
+
+class IdIndex {
+ public:
+  // One id of a written group.
+  struct Added {
+    Uuid id;
+    uint64_t position;
+    EntryKind kind;
+    absl::string_view stream;
+  };
+
+  // Forgets what memory held and reads the ids of every entry past the
+  // mark back from the entries. Removes files an interrupted Ingest left
+  // in `dir` (the log's directory).
+  absl::Status Load(LogDb& db, const std::string& dir);
+
+  absl::StatusOr<std::optional<keys::IdValue>> Get(LogDb& db,
+                                                   const Uuid& id) const;
+  // The ids of `ids` (id, index into `out`), in any order: sets out[index]
+  // for each id the index holds. One sorted MultiGet for those not in
+  // memory. Reorders `ids`.
+  absl::Status GetMany(LogDb& db, std::vector<std::pair<Uuid, size_t>>& ids,
+                       std::vector<std::optional<keys::IdValue>>& out) const;
+
+  // The ids of a group once its entries are written, in position order.
+  // Returns waiting() after them.
+  size_t Add(const std::vector<Added>& ids);
+
+  // Ids in memory not yet being ingested.
+  size_t waiting() const;
+  // Ids in memory, waiting or being ingested.
+  size_t in_memory() const;
+
+  // Writes the ids held in memory into the column family as one table
+  // file, then the mark; afterwards memory holds only ids added meanwhile.
+  // The entries of those ids are made durable first (a sync of the
+  // write-ahead log: in async durability they may not be yet), so that
+  // after any crash an id in the family names an entry in the log. After a
+  // failure the same ids are tried again by the next call (and are served
+  // from memory meanwhile).
+  absl::Status Ingest(LogDb& db, const std::string& dir);
+
+ private:
+  using Map = absl::flat_hash_map<Uuid, keys::IdValue>;
+  std::optional<keys::IdValue> FindInMemory(const Uuid& id) const;
+
+  mutable std::mutex mu_;
+  Map active_;                   // guarded by mu_; Add inserts here
+  uint64_t active_through_ = 0;  // guarded by mu_: last position added
+  // Being ingested: swapped in from active_ under mu_, and then changed only
+  // by Ingest and Load (readers read it under mu_).
+  Map frozen_;
+  uint64_t frozen_through_ = 0;  // owned by Ingest and Load
+};
+
+}  // namespace detente

@@ -1,0 +1,235 @@
+// The id index of format version 3 (id_index.h) through the event log: ids
+// in memory, in a file being ingested and in the database are all found;
+// a reopen reads back the ids past the mark, as a crash leaves them.
+#include "eventlog/id_index.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "eventlog/keys.h"
+#include "eventlog/log_db.h"
+#include "eventlog/rocks_event_log.h"
+#include "eventlog/storage.pb.h"
+#include "eventlog/test_entries.h"
+#include "eventlog/verify.h"
+
+namespace detente {
+namespace {
+
+using ::detente::testing::MakeCorrection;
+using ::detente::testing::MakeEvent;
+using ::detente::testing::MakeRetraction;
+
+class IdIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("detente-ids-test-" + Uuid::Random().ToString());
+  }
+  void TearDown() override {
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open(size_t chunk) {
+    log_.reset();
+    auto log =
+        OpenRocksEventLog({.path = dir_.string(), .id_index_chunk = chunk});
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+  }
+  // `n` events in batches of 5, on three pairs.
+  void AppendEvents(int n) {
+    for (int b = 0; b < n / 5; ++b) {
+      std::vector<Entry> batch;
+      for (int i = 0; i < 5; ++i) {
+        batch.push_back(
+            MakeEvent(i % 3 == 0 ? "KOR" : "USA", i % 2 == 0 ? "JPN" : "CHN"));
+      }
+      auto r = log_->Append({batch, {}});
+      ASSERT_TRUE(r.ok()) << r.status();
+      for (const EntryOutcome& o : r->outcomes) {
+        ASSERT_FALSE(o.duplicate);
+        events_.push_back(batch[&o - r->outcomes.data()]);
+        positions_.push_back(o.position);
+      }
+    }
+  }
+  // Every event appended so far, again: each one a duplicate at its
+  // position, and found by Get.
+  void ExpectAllKnown() {
+    for (size_t i = 0; i < events_.size(); i += 5) {
+      std::vector<Entry> batch(
+          events_.begin() + i,
+          events_.begin() + std::min(i + 5, events_.size()));
+      auto r = log_->Append({batch, {}});
+      ASSERT_TRUE(r.ok()) << r.status();
+      for (size_t k = 0; k < batch.size(); ++k) {
+        EXPECT_TRUE(r->outcomes[k].duplicate) << "event " << i + k;
+        EXPECT_EQ(r->outcomes[k].position, positions_[i + k]) << i + k;
+      }
+    }
+    for (size_t i = 0; i < events_.size(); ++i) {
+      auto got = log_->Get(events_[i].event_id);
+      ASSERT_TRUE(got.ok()) << got.status();
+      ASSERT_TRUE(got->has_value()) << "event " << i;
+      EXPECT_EQ((*got)->position, positions_[i]);
+    }
+  }
+  // The mark and the 'i' keys as a read-only open sees them (the log may be
+  // open: read-only opens take no lock).
+  struct OnDisk {
+    uint64_t mark = 0;
+    size_t ids = 0;
+  };
+  OnDisk ReadDisk() {
+    OnDisk d;
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
+                        LogDbMode::kReadOnly);
+    EXPECT_TRUE(db.ok()) << db.status();
+    if (!db.ok()) return d;
+    std::string v;
+    if ((*db)
+            ->db()
+            .Get(rocksdb::ReadOptions(), (*db)->meta(),
+                 keys::MetaKey(keys::kIdsThrough), &v)
+            .ok()) {
+      d.mark = keys::GetBigEndian64(v).value_or(0);
+    }
+    std::unique_ptr<rocksdb::Iterator> it(
+        (*db)->db().NewIterator(rocksdb::ReadOptions(), (*db)->ids()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++d.ids;
+    return d;
+  }
+  void ExpectSound() {
+    auto report = VerifyRocksEventLog(dir_.string());
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_TRUE(report->ok()) << report->problems[0];
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<EventLog> log_;
+  std::vector<Entry> events_;
+  std::vector<Position> positions_;
+};
+
+TEST_F(IdIndexTest, IdsAreFoundInMemoryAndInTheDatabase) {
+  Open(/*chunk=*/50);
+  AppendEvents(300);
+  // The index thread writes a file once 50 ids wait: wait for most of them.
+  // (Only the mark is read here: a read-only open beside a running writer
+  // reads the manifest and then the write-ahead log, and may see a mark
+  // whose file came after its manifest.)
+  OnDisk disk;
+  for (int i = 0; i < 200 && (disk = ReadDisk()).mark < 250; ++i) {
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  ASSERT_GE(disk.mark, 250u);
+  // Ids 1..250 and more are in the database now, the rest in memory.
+  ExpectAllKnown();
+  // Subjects from the database (the first event) and from memory (the last).
+  auto r = log_->Append(
+      {{MakeCorrection(events_.front().event_id, MakeEvent("KOR", "JPN")),
+        MakeRetraction(events_.back().event_id)},
+       {}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->first, Position(301));
+  // Closing writes what memory holds.
+  log_.reset();
+  disk = ReadDisk();
+  EXPECT_EQ(disk.mark, 302u);
+  EXPECT_EQ(disk.ids, 302u);
+  ExpectSound();
+  Open(/*chunk=*/500000);
+  ExpectAllKnown();
+}
+
+// A crash leaves the ids past the mark only in their entries (the file was
+// never written), or in the database with the mark behind them (the crash
+// came between the ingestion and the mark), and maybe a half-written file.
+TEST_F(IdIndexTest, AReopenReadsBackTheIdsPastTheMark) {
+  Open(/*chunk=*/500000);
+  AppendEvents(200);
+  log_.reset();
+  {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    LogDb& d = **db;
+    // Ids 121..200 never written; 101..120 written but the mark at 100.
+    rocksdb::WriteBatch wb;
+    for (size_t i = 120; i < 200; ++i) {
+      ASSERT_TRUE(wb.Delete(d.ids(), keys::IdKey(events_[i].event_id)).ok());
+    }
+    std::string mark;
+    keys::PutBigEndian64(&mark, 100);
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey(keys::kIdsThrough), mark).ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    ASSERT_TRUE(d.Close().ok());
+  }
+  std::ofstream(dir_ / "id-index-200.sst.ingest") << "half a file";
+  ExpectSound();
+  Open(/*chunk=*/500000);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "id-index-200.sst.ingest"));
+  ExpectAllKnown();
+  log_.reset();
+  const OnDisk disk = ReadDisk();
+  EXPECT_EQ(disk.mark, 200u);
+  EXPECT_EQ(disk.ids, 200u);
+  ExpectSound();
+}
+
+// --verify still finds what it found before the mark existed: an id
+// missing at or below the mark, and an id twice in the log (which past the
+// mark no 'i' key would show).
+TEST_F(IdIndexTest, VerifyFindsMissingIdsBelowTheMarkAndRepeatedIds) {
+  Open(/*chunk=*/500000);
+  AppendEvents(10);
+  log_.reset();
+  {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Delete(rocksdb::WriteOptions(), (*db)->ids(),
+                            keys::IdKey(events_[3].event_id))
+                    .ok());
+    // The entry at position 6 gets the id of the one at 5.
+    std::string value;
+    const std::string key = keys::EntryKey(Position(6));
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Get(rocksdb::ReadOptions(), (*db)->entries(), key, &value)
+                    .ok());
+    storage::v1::StoredEntry stored;
+    ASSERT_TRUE(stored.ParseFromString(value));
+    const auto& id = events_[4].event_id.bytes();
+    stored.set_event_id(std::string(id.begin(), id.end()));
+    ASSERT_TRUE((*db)
+                    ->db()
+                    .Put(rocksdb::WriteOptions(), (*db)->entries(), key,
+                         stored.SerializeAsString())
+                    .ok());
+  }
+  auto report = VerifyRocksEventLog(dir_.string());
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->ok());
+  EXPECT_THAT(report->problems,
+              ::testing::Contains(::testing::HasSubstr(
+                  "position 4: event_id " + events_[3].event_id.ToString() +
+                  " missing from the id index")));
+  EXPECT_THAT(report->problems,
+              ::testing::Contains(::testing::HasSubstr(
+                  "position 6: event_id " + events_[4].event_id.ToString() +
+                  " is also at position 5")));
+}
+
+}  // namespace
+}  // namespace detente
