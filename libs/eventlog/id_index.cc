@@ -180,6 +180,13 @@ size_t IdIndex::in_memory() const {
   return active_.size() + frozen_.size();
 }
 
+uint64_t IdIndex::memory_bytes() const {
+  std::lock_guard lock(mu_);
+  // A flat table's slot and its control byte per bucket.
+  constexpr uint64_t kPerBucket = sizeof(Map::value_type) + 1;
+  return (active_.capacity() + frozen_.capacity()) * kPerBucket;
+}
+
 absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
   {
     std::lock_guard lock(mu_);

@@ -76,6 +76,9 @@ class IdIndex {
   size_t waiting() const;
   // Ids in memory, waiting or being ingested.
   size_t in_memory() const;
+  // Bytes the ids in memory take (their tables' slots; streams fit in the
+  // strings' own buffers).
+  uint64_t memory_bytes() const;
 
   // Writes the ids held in memory into the column family as one table
   // file, then the mark; afterwards memory holds only ids added meanwhile.

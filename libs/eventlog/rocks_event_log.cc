@@ -183,6 +183,7 @@ class RocksEventLog final : public EventLog {
       std::shared_lock db_lock(db_mu_);
       if (db_) info.memory = db_->Memory();
     }
+    info.memory.id_index = ids_.memory_bytes();
     info.disk_bytes = DirectoryBytes(options_.path);
     return info;
   }

@@ -9,13 +9,15 @@ struct StorageGauges::Impl {
   explicit Impl(prometheus::Registry& registry)
       : memory(prometheus::BuildGauge()
                    .Name("detente_storage_memory_bytes")
-                   .Help("RocksDB memory by kind: memtables, table_readers "
+                   .Help("Storage memory by kind: memtables, table_readers "
                          "(index and filter blocks outside the block cache), "
-                         "block_cache (in use)")
+                         "block_cache (in use), id_index (the event log's "
+                         "latest ids, before they are written)")
                    .Register(registry)),
         memtables(memory.Add({{"kind", "memtables"}})),
         table_readers(memory.Add({{"kind", "table_readers"}})),
         block_cache(memory.Add({{"kind", "block_cache"}})),
+        id_index(memory.Add({{"kind", "id_index"}})),
         capacity(prometheus::BuildGauge()
                      .Name("detente_storage_block_cache_capacity_bytes")
                      .Help("RocksDB block cache size (--block-cache-mb)")
@@ -31,6 +33,7 @@ struct StorageGauges::Impl {
   prometheus::Gauge& memtables;
   prometheus::Gauge& table_readers;
   prometheus::Gauge& block_cache;
+  prometheus::Gauge& id_index;
   prometheus::Gauge& capacity;
   prometheus::Gauge& disk;
 };
@@ -43,6 +46,7 @@ void StorageGauges::Set(const StorageMemory& m, uint64_t disk_bytes) {
   impl_->memtables.Set(static_cast<double>(m.memtables));
   impl_->table_readers.Set(static_cast<double>(m.table_readers));
   impl_->block_cache.Set(static_cast<double>(m.block_cache_usage));
+  impl_->id_index.Set(static_cast<double>(m.id_index));
   impl_->capacity.Set(static_cast<double>(m.block_cache_capacity));
   impl_->disk.Set(static_cast<double>(disk_bytes));
 }
