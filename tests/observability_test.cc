@@ -158,7 +158,7 @@ TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
         << *text;
   }
   // The appended id is held in memory (the id index writes its files every
-  // 500,000 ids): one small table's slots. The read models have none.
+  // 450,000 ids): one small table's slots. The read models have none.
   EXPECT_GT(Sample(ingest_text, kIdIndex), 0) << ingest_text;
   EXPECT_LT(Sample(ingest_text, kIdIndex), 1 << 20) << ingest_text;
   EXPECT_EQ(Sample(query_text, kIdIndex), 0) << query_text;

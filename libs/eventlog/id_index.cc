@@ -58,6 +58,11 @@ absl::StatusOr<uint64_t> ReadMark(LogDb& db) {
 absl::Status IdIndex::Load(LogDb& db, const std::string& dir) {
   RemoveIngestFiles(dir);
   ASSIGN_OR_RETURN(const uint64_t mark, ReadMark(db));
+  std::lock_guard lock(mu_);
+  streams_.clear();
+  stream_index_.clear();
+  frozen_ = Map();
+  frozen_through_ = 0;
   Map ids;
   uint64_t through = mark;
   std::unique_ptr<rocksdb::Iterator> it(
@@ -74,8 +79,8 @@ absl::Status IdIndex::Load(LogDb& db, const std::string& dir) {
       return absl::DataLossError(absl::StrCat("the entry at position ",
                                               p->value(), " has no valid id"));
     }
-    ids[*id] = keys::IdValue{*p, static_cast<EntryKind>(v.kind),
-                             std::string(v.stream)};
+    ids[*id] = Slot{p->value(), InternStream(v.stream),
+                    static_cast<EntryKind>(v.kind)};
     through = p->value();
   }
   RETURN_IF_ERROR(FromRocks(it->status(),
@@ -85,18 +90,26 @@ absl::Status IdIndex::Load(LogDb& db, const std::string& dir) {
     spdlog::info("event log: {} ids of entries {}..{} read back into memory",
                  ids.size(), mark + 1, through);
   }
-  std::lock_guard lock(mu_);
   active_ = std::move(ids);
   active_through_ = through;
-  frozen_ = Map();
-  frozen_through_ = 0;
   return absl::OkStatus();
 }
 
+uint32_t IdIndex::InternStream(absl::string_view stream) {
+  auto [it, inserted] = stream_index_.try_emplace(
+      std::string(stream), static_cast<uint32_t>(streams_.size()));
+  if (inserted) streams_.emplace_back(stream);
+  return it->second;
+}
+
 std::optional<keys::IdValue> IdIndex::FindInMemory(const Uuid& id) const {
-  if (auto it = active_.find(id); it != active_.end()) return it->second;
-  if (auto it = frozen_.find(id); it != frozen_.end()) return it->second;
-  return std::nullopt;
+  auto it = active_.find(id);
+  if (it == active_.end()) {
+    it = frozen_.find(id);
+    if (it == frozen_.end()) return std::nullopt;
+  }
+  const Slot& s = it->second;
+  return keys::IdValue{Position(s.position), s.kind, streams_[s.stream]};
 }
 
 // Memory first: an id leaves memory only after its file is ingested, so one
@@ -163,8 +176,8 @@ absl::Status IdIndex::GetMany(
 size_t IdIndex::Add(const std::vector<Added>& ids) {
   std::lock_guard lock(mu_);
   for (const Added& a : ids) {
-    active_.insert_or_assign(a.id, keys::IdValue{Position(a.position), a.kind,
-                                                 std::string(a.stream)});
+    active_.insert_or_assign(a.id,
+                             Slot{a.position, InternStream(a.stream), a.kind});
     active_through_ = std::max(active_through_, a.position);
   }
   return active_.size();
@@ -181,13 +194,18 @@ size_t IdIndex::in_memory() const {
 }
 
 uint64_t IdIndex::memory_bytes() const {
+  static_assert(sizeof(Map::value_type) == 32);
   std::lock_guard lock(mu_);
   // A flat table's slot and its control byte per bucket.
   constexpr uint64_t kPerBucket = sizeof(Map::value_type) + 1;
-  return (active_.capacity() + frozen_.capacity()) * kPerBucket;
+  uint64_t streams = 0;
+  for (const std::string& s : streams_) streams += sizeof(s) + s.capacity();
+  return (active_.capacity() + frozen_.capacity()) * kPerBucket + streams +
+         stream_index_.capacity() * (sizeof(std::string) + 8);
 }
 
 absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
+  std::vector<std::string> streams;  // a copy: Add may grow streams_
   {
     std::lock_guard lock(mu_);
     if (frozen_.empty()) {  // else: a failed ingestion's ids, first
@@ -195,6 +213,7 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
       std::swap(frozen_, active_);
       frozen_through_ = active_through_;
     }
+    streams = streams_;
   }
   // 1. The entries before their ids (a no-op in sync durability).
   RETURN_IF_ERROR(
@@ -217,8 +236,8 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
     std::string key, value;
     for (const Map::value_type* kv : sorted) {
       keys::SetIdKey(&key, kv->first);
-      keys::SetIdValue(&value, kv->second.position, kv->second.kind,
-                       kv->second.stream);
+      keys::SetIdValue(&value, Position(kv->second.position), kv->second.kind,
+                       streams[kv->second.stream]);
       RETURN_IF_ERROR(
           FromRocks(writer.Put(key, value), "writing an id index file"));
     }

@@ -76,8 +76,8 @@ class IdIndex {
   size_t waiting() const;
   // Ids in memory, waiting or being ingested.
   size_t in_memory() const;
-  // Bytes the ids in memory take (their tables' slots; streams fit in the
-  // strings' own buffers).
+  // Bytes the ids in memory take (their tables' slots and the stream
+  // names).
   uint64_t memory_bytes() const;
 
   // Writes the ids held in memory into the column family as one table
@@ -90,10 +90,21 @@ class IdIndex {
   absl::Status Ingest(LogDb& db, const std::string& dir);
 
  private:
-  using Map = absl::flat_hash_map<Uuid, keys::IdValue>;
+  // 32 bytes with its key: the stream is an index into streams_.
+  struct Slot {
+    uint64_t position;
+    uint32_t stream;
+    EntryKind kind;
+  };
+  using Map = absl::flat_hash_map<Uuid, Slot>;
   std::optional<keys::IdValue> FindInMemory(const Uuid& id) const;
+  uint32_t InternStream(absl::string_view stream);  // requires mu_
 
   mutable std::mutex mu_;
+  // Every stream named by a slot, by index, and the index of each; only
+  // grow (until Load), guarded by mu_.
+  std::vector<std::string> streams_;
+  absl::flat_hash_map<std::string, uint32_t> stream_index_;
   Map active_;                   // guarded by mu_; Add inserts here
   uint64_t active_through_ = 0;  // guarded by mu_: last position added
   // Being ingested: swapped in from active_ under mu_, and then changed only

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
              "max_concurrent_streams", "");
   config.Add(app.add_option("--id-index-chunk", o.id_index_chunk,
                             "Ids kept in memory before they are written "
-                            "into the id index as one sorted file (~110 "
+                            "into the id index as one sorted file (~40 "
                             "bytes each; read back from the log at start)")
                  ->check(CLI::Range(size_t{1}, size_t{50000000}))
                  ->capture_default_str(),

@@ -33,7 +33,7 @@ struct IngestServerOptions {
   int max_concurrent_streams = 256;
   // Ids the id index holds in memory before writing them as one file
   // (RocksEventLogOptions::id_index_chunk).
-  size_t id_index_chunk = 500000;
+  size_t id_index_chunk = 450000;
   SecurityOptions security;
   StorageOptions storage;  // the log's block cache
   // Where each setting came from, logged at start (LayeredConfig).
