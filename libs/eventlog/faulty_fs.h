@@ -64,10 +64,20 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
       std::unique_ptr<rocksdb::FSWritableFile>* result,
       rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(name, o, result, dbg);
-    if (s.ok()) result->reset(new FaultyFile(std::move(*result), fault));
+    const bool chosen =
+        only_names_ending_with.empty() ||
+        (name.size() >= only_names_ending_with.size() &&
+         name.compare(name.size() - only_names_ending_with.size(),
+                      std::string::npos, only_names_ending_with) == 0);
+    if (s.ok() && chosen) {
+      result->reset(new FaultyFile(std::move(*result), fault));
+    }
     return s;
   }
   std::atomic<Fault> fault{Fault::kNone};
+  // When set (before the files are made), only files whose names end so
+  // fail.
+  std::string only_names_ending_with;
 };
 
 }  // namespace detente::testing

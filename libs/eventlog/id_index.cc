@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -31,13 +31,15 @@ std::string IngestPath(const std::string& dir, uint64_t through) {
   return absl::StrCat(dir, "/", kIngestPrefix, through, kIngestSuffix);
 }
 
-void RemoveIngestFiles(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = f.path().filename().string();
+// Through the database's environment, like every other change to its
+// directory.
+void RemoveIngestFiles(rocksdb::Env& env, const std::string& dir) {
+  std::vector<std::string> names;
+  if (!env.GetChildren(dir, &names).ok()) return;
+  for (const std::string& name : names) {
     if (absl::StartsWith(name, kIngestPrefix) &&
         absl::EndsWith(name, kIngestSuffix)) {
-      std::filesystem::remove(f.path(), ec);
+      env.DeleteFile(absl::StrCat(dir, "/", name)).PermitUncheckedError();
     }
   }
 }
@@ -55,14 +57,12 @@ absl::StatusOr<uint64_t> ReadMark(LogDb& db) {
 
 }  // namespace
 
+// Everything is read into new tables first: after a failure the index is
+// as it was.
 absl::Status IdIndex::Load(LogDb& db, const std::string& dir) {
-  RemoveIngestFiles(dir);
+  RemoveIngestFiles(*db.db().GetEnv(), dir);
   ASSIGN_OR_RETURN(const uint64_t mark, ReadMark(db));
-  std::lock_guard lock(mu_);
-  streams_.clear();
-  stream_index_.clear();
-  frozen_ = Map();
-  frozen_through_ = 0;
+  Streams streams;
   Map ids;
   uint64_t through = mark;
   std::unique_ptr<rocksdb::Iterator> it(
@@ -79,7 +79,7 @@ absl::Status IdIndex::Load(LogDb& db, const std::string& dir) {
       return absl::DataLossError(absl::StrCat("the entry at position ",
                                               p->value(), " has no valid id"));
     }
-    ids[*id] = Slot{p->value(), InternStream(v.stream),
+    ids[*id] = Slot{p->value(), streams.Intern(v.stream),
                     static_cast<EntryKind>(v.kind)};
     through = p->value();
   }
@@ -90,15 +90,19 @@ absl::Status IdIndex::Load(LogDb& db, const std::string& dir) {
     spdlog::info("event log: {} ids of entries {}..{} read back into memory",
                  ids.size(), mark + 1, through);
   }
+  std::lock_guard lock(mu_);
+  streams_ = std::move(streams);
   active_ = std::move(ids);
   active_through_ = through;
+  frozen_ = Map();
+  frozen_through_ = 0;
   return absl::OkStatus();
 }
 
-uint32_t IdIndex::InternStream(absl::string_view stream) {
-  auto [it, inserted] = stream_index_.try_emplace(
-      std::string(stream), static_cast<uint32_t>(streams_.size()));
-  if (inserted) streams_.emplace_back(stream);
+uint32_t IdIndex::Streams::Intern(absl::string_view stream) {
+  auto [it, inserted] = index.try_emplace(std::string(stream),
+                                          static_cast<uint32_t>(names.size()));
+  if (inserted) names.emplace_back(stream);
   return it->second;
 }
 
@@ -109,7 +113,7 @@ std::optional<keys::IdValue> IdIndex::FindInMemory(const Uuid& id) const {
     if (it == frozen_.end()) return std::nullopt;
   }
   const Slot& s = it->second;
-  return keys::IdValue{Position(s.position), s.kind, streams_[s.stream]};
+  return keys::IdValue{Position(s.position), s.kind, streams_.names[s.stream]};
 }
 
 // Memory first: an id leaves memory only after its file is ingested, so one
@@ -176,8 +180,8 @@ absl::Status IdIndex::GetMany(
 size_t IdIndex::Add(const std::vector<Added>& ids) {
   std::lock_guard lock(mu_);
   for (const Added& a : ids) {
-    active_.insert_or_assign(a.id,
-                             Slot{a.position, InternStream(a.stream), a.kind});
+    active_.insert_or_assign(
+        a.id, Slot{a.position, streams_.Intern(a.stream), a.kind});
     active_through_ = std::max(active_through_, a.position);
   }
   return active_.size();
@@ -199,9 +203,11 @@ uint64_t IdIndex::memory_bytes() const {
   // A flat table's slot and its control byte per bucket.
   constexpr uint64_t kPerBucket = sizeof(Map::value_type) + 1;
   uint64_t streams = 0;
-  for (const std::string& s : streams_) streams += sizeof(s) + s.capacity();
+  for (const std::string& s : streams_.names) {
+    streams += sizeof(s) + s.capacity();
+  }
   return (active_.capacity() + frozen_.capacity()) * kPerBucket + streams +
-         stream_index_.capacity() * (sizeof(std::string) + 8);
+         streams_.index.capacity() * (sizeof(std::string) + 8);
 }
 
 absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
@@ -213,7 +219,7 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
       std::swap(frozen_, active_);
       frozen_through_ = active_through_;
     }
-    streams = streams_;
+    streams = streams_.names;
   }
   // 1. The entries before their ids (a no-op in sync durability).
   RETURN_IF_ERROR(

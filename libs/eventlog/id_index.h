@@ -97,14 +97,18 @@ class IdIndex {
     EntryKind kind;
   };
   using Map = absl::flat_hash_map<Uuid, Slot>;
+  // Every stream named by a slot, by index, and the index of each. They
+  // only grow until the next Load (a few bytes per pair of countries ever
+  // seen); Ingest copies the names.
+  struct Streams {
+    std::vector<std::string> names;
+    absl::flat_hash_map<std::string, uint32_t> index;
+    uint32_t Intern(absl::string_view stream);
+  };
   std::optional<keys::IdValue> FindInMemory(const Uuid& id) const;
-  uint32_t InternStream(absl::string_view stream);  // requires mu_
 
   mutable std::mutex mu_;
-  // Every stream named by a slot, by index, and the index of each; only
-  // grow (until Load), guarded by mu_.
-  std::vector<std::string> streams_;
-  absl::flat_hash_map<std::string, uint32_t> stream_index_;
+  Streams streams_;              // guarded by mu_
   Map active_;                   // guarded by mu_; Add inserts here
   uint64_t active_through_ = 0;  // guarded by mu_: last position added
   // Being ingested: swapped in from active_ under mu_, and then changed only

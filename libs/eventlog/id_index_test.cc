@@ -1,6 +1,7 @@
 // The id index of format version 3 (id_index.h) through the event log: ids
-// in memory, in a file being ingested and in the database are all found;
-// a reopen reads back the ids past the mark, as a crash leaves them.
+// in memory (also a chunk whose file could not be written) and in the
+// database are all found; writing the files is retried after a failure; a
+// reopen reads back the ids past the mark, as a crash leaves them.
 #include "eventlog/id_index.h"
 
 #include <gmock/gmock.h>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "eventlog/faulty_fs.h"
 #include "eventlog/keys.h"
 #include "eventlog/log_db.h"
 #include "eventlog/rocks_event_log.h"
@@ -37,10 +39,10 @@ class IdIndexTest : public ::testing::Test {
     log_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Open(size_t chunk) {
+  void Open(size_t chunk, rocksdb::Env* env = nullptr) {
     log_.reset();
-    auto log =
-        OpenRocksEventLog({.path = dir_.string(), .id_index_chunk = chunk});
+    auto log = OpenRocksEventLog(
+        {.path = dir_.string(), .id_index_chunk = chunk, .env = env});
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
   }
@@ -148,6 +150,38 @@ TEST_F(IdIndexTest, IdsAreFoundInMemoryAndInTheDatabase) {
   ExpectSound();
   Open(/*chunk=*/500000);
   ExpectAllKnown();
+}
+
+// A full disk (or any failure) while an id index file is written: the ids
+// stay in memory, in the chunk being written and in the next, and are all
+// found; appends go on; the file is written once the fault clears.
+TEST_F(IdIndexTest, WhileTheFilesCannotBeWrittenIdsStayInMemory) {
+  auto fs = std::make_shared<testing::FaultyFs>(rocksdb::FileSystem::Default());
+  fs->only_names_ending_with = ".sst.ingest";
+  fs->fault = testing::Fault::kNoSpace;
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  Open(/*chunk=*/50, env.get());
+  AppendEvents(300);
+  absl::SleepFor(absl::Milliseconds(300));  // failed attempts meanwhile
+  ExpectAllKnown();
+  auto info = log_->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_GT(info->memory.id_index, 300u * 32);
+  EXPECT_EQ(ReadDisk().mark, 0u);
+  EXPECT_TRUE(log_->StorageHealth().ok());  // appends are not affected
+
+  fs->fault = testing::Fault::kNone;
+  OnDisk disk;
+  for (int i = 0; i < 200 && (disk = ReadDisk()).mark < 250; ++i) {
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  EXPECT_GE(disk.mark, 250u);  // retried within a second or two
+  ExpectAllKnown();
+  log_.reset();
+  disk = ReadDisk();
+  EXPECT_EQ(disk.mark, 300u);
+  EXPECT_EQ(disk.ids, 300u);
+  ExpectSound();
 }
 
 // A crash leaves the ids past the mark only in their entries (the file was

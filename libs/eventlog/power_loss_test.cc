@@ -49,6 +49,14 @@ class SyncLedger {
     Entry& e = files_[fs::path(path).filename().string()];
     e.synced = e.written;
   }
+  // A hard link (an ingested table file) or a rename shares the durable
+  // bytes of its source (the directory entry itself is taken as durable).
+  void Linked(const std::string& from, const std::string& to) {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(fs::path(from).filename().string());
+    if (it != files_.end())
+      files_[fs::path(to).filename().string()] = it->second;
+  }
   // Bytes of `name` that survive a power cut; nullopt for files this run
   // never wrote (they were durable before).
   std::optional<uint64_t> Durable(const std::string& name) {
@@ -142,13 +150,17 @@ class LedgerFs : public rocksdb::FileSystemWrapper {
                                const rocksdb::IOOptions& o,
                                rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
-    return target()->RenameFile(from, to, o, dbg);
+    rocksdb::IOStatus s = target()->RenameFile(from, to, o, dbg);
+    if (s.ok()) ledger_.Linked(from, to);
+    return s;
   }
   rocksdb::IOStatus LinkFile(const std::string& from, const std::string& to,
                              const rocksdb::IOOptions& o,
                              rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
-    return target()->LinkFile(from, to, o, dbg);
+    rocksdb::IOStatus s = target()->LinkFile(from, to, o, dbg);
+    if (s.ok()) ledger_.Linked(from, to);
+    return s;
   }
 
  private:

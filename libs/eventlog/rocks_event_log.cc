@@ -419,11 +419,15 @@ void RocksEventLog::IndexLoop() {
     if (!s.ok()) {
       spdlog::warn(
           "event log: writing the id index: {} (the ids stay in memory; "
-          "retrying)",
+          "retrying every second)",
           s.ToString());
-      // Not at every commit while the fault lasts.
+      // Not at every commit while the fault lasts, but without waiting for
+      // another chunk either.
       index_cv_.wait_for(lock, std::chrono::seconds(1),
                          [&] { return index_stop_; });
+      index_wake_ = true;
+    } else if (ids_.waiting() >= options_.id_index_chunk) {
+      index_wake_ = true;  // a chunk filled while this one was written
     }
   }
 }
