@@ -292,6 +292,23 @@ void CheckLog(v1::IngestService::Stub& stub, std::vector<Writer>& writers,
   EXPECT_EQ(known, all.events.size()) << "the log holds ids nobody wrote";
 }
 
+// Sends `b` again with its ids (and its expected revision when
+// `with_expectation`); the answer must have one result per event.
+void SendAgain(v1::IngestService::Stub& stub, const Batch& b,
+               bool with_expectation, v1::AppendResponse* resp) {
+  v1::AppendRequest req;
+  for (const auto& e : b.events) *req.add_entries() = e;
+  if (with_expectation) {
+    req.set_expected_revision_kind(b.kind);
+    req.set_expected_revision(b.expected);
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(In(30));
+  grpc::Status s = stub.Append(&ctx, req, resp);
+  ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  ASSERT_EQ(resp->results_size(), static_cast<int>(b.events.size()));
+}
+
 // Re-sends every unacknowledged batch with its ids and expectation.
 void Resend(v1::IngestService::Stub& stub, std::vector<Writer>& writers,
             const std::unordered_map<std::string, uint64_t>& present,
@@ -300,16 +317,9 @@ void Resend(v1::IngestService::Stub& stub, std::vector<Writer>& writers,
     for (Batch& b : w.batches()) {
       if (b.acked) continue;
       const bool committed = present.contains(b.events[0].event_id());
-      v1::AppendRequest req;
-      for (const auto& e : b.events) *req.add_entries() = e;
-      req.set_expected_revision_kind(b.kind);
-      req.set_expected_revision(b.expected);
-      grpc::ClientContext ctx;
-      ctx.set_deadline(In(30));
       v1::AppendResponse resp;
-      grpc::Status s = stub.Append(&ctx, req, &resp);
-      ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
-      ASSERT_EQ(resp.results_size(), static_cast<int>(b.events.size()));
+      SendAgain(stub, b, /*with_expectation=*/true, &resp);
+      ASSERT_FALSE(::testing::Test::HasFatalFailure());
       for (int i = 0; i < resp.results_size(); ++i) {
         EXPECT_EQ(resp.results(i).duplicate(), committed);
         if (committed) {
@@ -339,14 +349,9 @@ void ResendAcknowledged(
     const size_t from = last.size() > n ? last.size() - n : 0;
     for (size_t k = from; k < last.size(); ++k) {
       const Batch& b = *last[k];
-      v1::AppendRequest req;
-      for (const auto& e : b.events) *req.add_entries() = e;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(In(30));
       v1::AppendResponse resp;
-      grpc::Status s = stub.Append(&ctx, req, &resp);
-      ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
-      ASSERT_EQ(resp.results_size(), static_cast<int>(b.events.size()));
+      SendAgain(stub, b, /*with_expectation=*/false, &resp);
+      ASSERT_FALSE(::testing::Test::HasFatalFailure());
       for (int i = 0; i < resp.results_size(); ++i) {
         EXPECT_TRUE(resp.results(i).duplicate())
             << "an acknowledged id was not known after the restart";

@@ -210,7 +210,8 @@ uint64_t IdIndex::memory_bytes() const {
          streams_.index.capacity() * (sizeof(std::string) + 8);
 }
 
-absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
+absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir,
+                             std::mutex& writes) {
   std::vector<std::string> streams;  // a copy: Add may grow streams_
   {
     std::lock_guard lock(mu_);
@@ -221,10 +222,7 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
     }
     streams = streams_.names;
   }
-  // 1. The entries before their ids (a no-op in sync durability).
-  RETURN_IF_ERROR(
-      FromRocks(db.db().SyncWAL(), "syncing the log before indexing ids"));
-  // 2. One table file of the ids, in key order. Only this thread changes
+  // 1. One table file of the ids, in key order. Only this thread changes
   // frozen_ now, so it is read without the lock.
   std::vector<const Map::value_type*> sorted;
   sorted.reserve(frozen_.size());
@@ -248,6 +246,11 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
           FromRocks(writer.Put(key, value), "writing an id index file"));
     }
     RETURN_IF_ERROR(FromRocks(writer.Finish(), "writing an id index file"));
+    // The database's writes from here on: one writer at a time.
+    std::lock_guard write_lock(writes);
+    // 2. The entries before their ids (a no-op in sync durability).
+    RETURN_IF_ERROR(
+        FromRocks(db.db().SyncWAL(), "syncing the log before indexing ids"));
     // 3. Into the family: moved (hard-linked) into the database, durable
     // in its manifest when this returns.
     rocksdb::IngestExternalFileOptions ingest;
@@ -266,9 +269,12 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir) {
   keys::PutBigEndian64(&mark, frozen_through_);
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  RETURN_IF_ERROR(FromRocks(
-      db.db().Put(sync, db.meta(), keys::MetaKey(keys::kIdsThrough), mark),
-      "writing the id index's mark"));
+  {
+    std::lock_guard write_lock(writes);
+    RETURN_IF_ERROR(FromRocks(
+        db.db().Put(sync, db.meta(), keys::MetaKey(keys::kIdsThrough), mark),
+        "writing the id index's mark"));
+  }
   std::lock_guard lock(mu_);
   frozen_ = Map();
   return absl::OkStatus();

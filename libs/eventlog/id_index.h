@@ -16,12 +16,14 @@
 //   RETURN_IF_ERROR(index.Load(db, dir));         // open, reopen
 //   ASSIGN_OR_RETURN(auto v, index.Get(db, id));   // memory, then the family
 //   index.Add(ids_of_the_written_group);          // committer, after a write
-//   if (index.waiting() >= chunk) RETURN_IF_ERROR(index.Ingest(db, dir));
+//   if (index.waiting() >= chunk) RETURN_IF_ERROR(index.Ingest(db, dir, mu));
 //
 // Thread safety: Get, GetMany, Add and waiting may be called concurrently
 // with each other and with Ingest. Ingest and Load may not run at the same
-// time as another Ingest or Load (the event log runs Ingest under its
-// database lock held shared on one thread, Load with it held exclusively).
+// time as another Ingest or Load (the event log runs Ingest on its index
+// thread under its database lock held shared, Load with that lock held
+// exclusively or before its threads start, and its last Ingest after they
+// stopped).
 //
 // Private to libs/eventlog.
 #pragma once
@@ -80,14 +82,21 @@ class IdIndex {
   // names).
   uint64_t memory_bytes() const;
 
-  // Writes the ids held in memory into the column family as one table
+  // Writes the ids waiting in memory into the column family as one table
   // file, then the mark; afterwards memory holds only ids added meanwhile.
+  // If the previous call failed, writes that call's ids instead (and leaves
+  // the ones waiting for the next call).
   // The entries of those ids are made durable first (a sync of the
   // write-ahead log: in async durability they may not be yet), so that
   // after any crash an id in the family names an entry in the log. After a
   // failure the same ids are tried again by the next call (and are served
-  // from memory meanwhile).
-  absl::Status Ingest(LogDb& db, const std::string& dir);
+  // from memory meanwhile). `writes` is held around each write to the
+  // database (the WAL sync, the ingestion, the mark), not around the file's
+  // writing: the owner's other writers hold it too, so that RocksDB never
+  // merges another thread's batch into a write group (which ThreadSanitizer
+  // cannot follow through the uninstrumented library) and the committer
+  // waits only for those short steps.
+  absl::Status Ingest(LogDb& db, const std::string& dir, std::mutex& writes);
 
  private:
   // 32 bytes with its key: the stream is an index into streams_.

@@ -228,7 +228,8 @@ class RocksEventLog final : public EventLog {
       // back from their entries (two calls: a failed ingestion's ids, then
       // the rest). A failure loses nothing: the next open reads them back.
       for (int i = 0; i < 2 && ids_.in_memory() > 0; ++i) {
-        if (absl::Status st = ids_.Ingest(*db_, options_.path); !st.ok()) {
+        if (absl::Status st = ids_.Ingest(*db_, options_.path, write_mu_);
+            !st.ok()) {
           spdlog::warn("event log: writing the id index at close: {}",
                        st.ToString());
           break;
@@ -362,6 +363,10 @@ class RocksEventLog final : public EventLog {
   // between an ingested file and its mark could hold the mark and not the
   // file. Taken before db_mu_.
   std::mutex ingest_mu_;
+  // Held around every write into the database while the committer and the
+  // index thread both run (IdIndex::Ingest): one writer at a time. Taken
+  // after db_mu_.
+  std::mutex write_mu_;
 
   // Answers to appends are delivered by a thread of their own: a callback
   // (a gRPC Finish or StartWrite) may do real work inline, such as sending
@@ -413,7 +418,7 @@ void RocksEventLog::IndexLoop() {
       std::shared_lock db_lock(db_mu_);
       // Not on a broken or read-only database: the ids wait in memory,
       // and Recover reads them back anyway.
-      if (db_ && !broken_) s = ids_.Ingest(*db_, options_.path);
+      if (db_ && !broken_) s = ids_.Ingest(*db_, options_.path, write_mu_);
     }
     lock.lock();
     if (!s.ok()) {
@@ -584,7 +589,11 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   }
   const uint64_t entries = next - head_.load() - 1;
   const absl::Time write_start = absl::Now();
-  rocksdb::Status s = db_->db().Write(write_options_, &wb);
+  rocksdb::Status s;
+  {
+    std::lock_guard write_lock(write_mu_);
+    s = db_->db().Write(write_options_, &wb);
+  }
   if (!s.ok()) {
     write_failures_.fetch_add(1);
     broken_ = true;

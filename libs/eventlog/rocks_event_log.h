@@ -59,10 +59,11 @@ struct RocksEventLogOptions {
   size_t max_group_entries = 100000;
   // The id index takes this many ids into memory before it writes them into
   // the database as one sorted file (id_index.h; ~40 bytes of memory per
-  // id, up to twice this many while a file is written; an open reads up to
-  // this many back from the entries). At least 1. The default fills a hash
-  // table of 2^19 slots to 86%, below its 7/8 limit: 500,000 would double
-  // it.
+  // id, up to twice this many while a file is written; an open after a crash
+  // reads the ids past the last file back from the entries, about twice
+  // this many, more if writing the files had been failing). At least 1. The
+  // default fills a hash table of 2^19 slots to 86%, below its 7/8 limit:
+  // 500,000 would double it.
   size_t id_index_chunk = 450000;
   // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests
   // pass a fault-injecting one. Not owned; must outlive the log.
