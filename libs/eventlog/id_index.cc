@@ -44,7 +44,9 @@ void RemoveIngestFiles(rocksdb::Env& env, const std::string& dir) {
   }
 }
 
-absl::StatusOr<uint64_t> ReadMark(LogDb& db) {
+}  // namespace
+
+absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db) {
   std::string value;
   rocksdb::Status s = db.db().Get(rocksdb::ReadOptions(), db.meta(),
                                   keys::MetaKey(keys::kIdsThrough), &value);
@@ -55,13 +57,11 @@ absl::StatusOr<uint64_t> ReadMark(LogDb& db) {
   return *through;
 }
 
-}  // namespace
-
 // Everything is read into new tables first: after a failure the index is
 // as it was.
 absl::Status IdIndex::Load(LogDb& db, const std::string& dir) {
   RemoveIngestFiles(*db.db().GetEnv(), dir);
-  ASSIGN_OR_RETURN(const uint64_t mark, ReadMark(db));
+  ASSIGN_OR_RETURN(const uint64_t mark, ReadIdsThrough(db));
   Streams streams;
   Map ids;
   uint64_t through = mark;

@@ -47,6 +47,10 @@ namespace detente {
 
 class LogDb;
 
+// The mark 'm' "ids_through": every entry up to it has its 'i' key; 0 when
+// absent (a new log). DATA_LOSS when malformed.
+absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db);
+
 class IdIndex {
  public:
   // One id of a written group.

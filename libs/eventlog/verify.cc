@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "eventlog/id_index.h"
 #include "eventlog/keys.h"
 #include "eventlog/log_db.h"
 #include "eventlog/record_codec.h"
@@ -60,17 +61,13 @@ class Walker {
     // Version 3: the 'i' keys of entries past the mark may be missing
     // (they were in memory), or written already by an ingestion whose mark
     // a crash cut off.
-    s = db_.Get(rocksdb::ReadOptions(), keys::MetaKey(keys::kIdsThrough), &v);
-    if (s.IsNotFound()) {
-      ids_through_ = 0;
-      return absl::OkStatus();
-    }
-    RETURN_IF_ERROR(FromRocks(s, "reading the id index's mark"));
-    std::optional<uint64_t> through = keys::GetBigEndian64(v);
-    if (!through) {
+    absl::StatusOr<uint64_t> through = ReadIdsThrough(log_db_);
+    if (through.ok()) {
+      ids_through_ = *through;
+    } else if (through.status().code() == absl::StatusCode::kDataLoss) {
       Problem("the id index's mark is malformed");
     } else {
-      ids_through_ = *through;
+      return through.status();
     }
     return absl::OkStatus();
   }
