@@ -17,14 +17,6 @@
 namespace detente::itest {
 namespace {
 
-std::string Metrics(const TempDir& dir, const std::string& url) {
-  RunResult r = RunToCompletion({.binary = "/usr/bin/curl",
-                                 .args = {"-s", url},
-                                 .stdout_path = dir.Sub("curl.out"),
-                                 .stderr_path = dir.Sub("curl.err")});
-  return r.out;
-}
-
 // A detente-ingest in dir/ingest serving /metrics on `metrics_port`.
 absl::StatusOr<std::unique_ptr<IngestProcess>> StartIngestWithMetrics(
     const TempDir& dir, int metrics_port, std::vector<std::string> args = {}) {
@@ -59,8 +51,8 @@ TEST(ObservabilityTest, IngestMetricsCountAppendsAndEvents) {
     EXPECT_EQ((*ingest)->stub().Append(&third, bad, &resp).error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
   }
-  const std::string text =
-      Metrics(dir, absl::StrCat("http://127.0.0.1:", metrics_port, "/metrics"));
+  const std::string text = FetchMetrics(
+      dir, absl::StrCat("http://127.0.0.1:", metrics_port, "/metrics"));
   for (const char* line :
        {"detente_appends_total{result=\"ok\"} 2",
         "detente_appends_total{result=\"invalid_argument\"} 1",
@@ -72,14 +64,6 @@ TEST(ObservabilityTest, IngestMetricsCountAppendsAndEvents) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
   EXPECT_EQ(HealthStatus((*ingest)->address(), "detente.v1.IngestService"), 1);
-}
-
-// The value of an unlabelled or labelled sample, -1 when absent.
-double Sample(const std::string& text, const std::string& name) {
-  const std::string line_start = "\n" + name + " ";
-  const size_t at = text.find(line_start);
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + line_start.size()));
 }
 
 // --block-cache-mb and --cache-index-and-filters reach RocksDB in both
@@ -119,11 +103,12 @@ TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
   auto wait_for_capacity = [&](const std::string& url, double want) {
     std::string text;
     for (int i = 0; i < 100; ++i) {
-      text = Metrics(dir, url);
-      if (Sample(text, "detente_storage_block_cache_capacity_bytes") == want &&
-          Sample(text, "detente_storage_disk_bytes") > 0 &&
-          Sample(text, "detente_storage_memory_bytes{kind=\"memtables\"}") >
-              0) {
+      text = FetchMetrics(dir, url);
+      if (MetricSample(text, "detente_storage_block_cache_capacity_bytes") ==
+              want &&
+          MetricSample(text, "detente_storage_disk_bytes") > 0 &&
+          MetricSample(
+              text, "detente_storage_memory_bytes{kind=\"memtables\"}") > 0) {
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -136,37 +121,42 @@ TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
   // A refresh after the append (the gauges may predate it).
   const std::string kIdIndex =
       "detente_storage_memory_bytes{kind=\"id_index\"}";
-  for (int i = 0; i < 50 && Sample(ingest_text, kIdIndex) <= 0; ++i) {
+  for (int i = 0; i < 50 && MetricSample(ingest_text, kIdIndex) <= 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    ingest_text = Metrics(dir, ingest_url);
+    ingest_text = FetchMetrics(dir, ingest_url);
   }
   const std::string query_text = wait_for_capacity(
       absl::StrCat("http://127.0.0.1:", query.http_port(), "/metrics"),
       8 << 20);
   for (const std::string* text :
        {static_cast<const std::string*>(&ingest_text), &query_text}) {
-    EXPECT_GT(Sample(*text, "detente_storage_disk_bytes"), 0) << *text;
-    EXPECT_GT(Sample(*text, "detente_storage_memory_bytes{kind=\"memtables\"}"),
-              0)
-        << *text;
-    EXPECT_GE(
-        Sample(*text, "detente_storage_memory_bytes{kind=\"table_readers\"}"),
+    EXPECT_GT(MetricSample(*text, "detente_storage_disk_bytes"), 0) << *text;
+    EXPECT_GT(
+        MetricSample(*text, "detente_storage_memory_bytes{kind=\"memtables\"}"),
         0)
         << *text;
     EXPECT_GE(
-        Sample(*text, "detente_storage_memory_bytes{kind=\"block_cache\"}"), 0)
+        MetricSample(*text,
+                     "detente_storage_memory_bytes{kind=\"table_readers\"}"),
+        0)
+        << *text;
+    EXPECT_GE(MetricSample(
+                  *text, "detente_storage_memory_bytes{kind=\"block_cache\"}"),
+              0)
         << *text;
   }
   // The appended id is held in memory (the id index writes its files every
   // 450,000 ids): one small table's slots. The read models have none.
-  EXPECT_GT(Sample(ingest_text, kIdIndex), 0) << ingest_text;
-  EXPECT_LT(Sample(ingest_text, kIdIndex), 1 << 20) << ingest_text;
-  EXPECT_EQ(Sample(query_text, kIdIndex), 0) << query_text;
-  EXPECT_EQ(Sample(ingest_text, "detente_storage_block_cache_capacity_bytes"),
-            16 << 20)
+  EXPECT_GT(MetricSample(ingest_text, kIdIndex), 0) << ingest_text;
+  EXPECT_LT(MetricSample(ingest_text, kIdIndex), 1 << 20) << ingest_text;
+  EXPECT_EQ(MetricSample(query_text, kIdIndex), 0) << query_text;
+  EXPECT_EQ(
+      MetricSample(ingest_text, "detente_storage_block_cache_capacity_bytes"),
+      16 << 20)
       << ingest_text;
-  EXPECT_EQ(Sample(query_text, "detente_storage_block_cache_capacity_bytes"),
-            8 << 20)
+  EXPECT_EQ(
+      MetricSample(query_text, "detente_storage_block_cache_capacity_bytes"),
+      8 << 20)
       << query_text;
 }
 
@@ -207,7 +197,7 @@ TEST(ObservabilityTest, QueryHealthTellsTheTruth) {
   ingest->Wait();
   EXPECT_EQ(wait_for(2), 2);  // disconnected: NOT_SERVING
   const std::string metrics =
-      Metrics(dir, absl::StrCat("http://127.0.0.1:", http, "/metrics"));
+      FetchMetrics(dir, absl::StrCat("http://127.0.0.1:", http, "/metrics"));
   EXPECT_NE(metrics.find("detente_serving 0"), std::string::npos) << metrics;
   ingest = start_ingest(2);
   EXPECT_EQ(wait_for(1), 1);  // back and caught up

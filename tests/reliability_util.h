@@ -365,4 +365,21 @@ inline grpc::Status ReadIds(v1::IngestService::Stub& stub,
   return all.status;
 }
 
+// A Prometheus page fetched with curl (its output kept in dir).
+inline std::string FetchMetrics(const TempDir& dir, const std::string& url) {
+  RunResult r = RunToCompletion({.binary = "/usr/bin/curl",
+                                 .args = {"-s", url},
+                                 .stdout_path = dir.Sub("curl.out"),
+                                 .stderr_path = dir.Sub("curl.err")});
+  return r.out;
+}
+
+// The value of an unlabelled or labelled sample, -1 when absent.
+inline double MetricSample(const std::string& text, const std::string& name) {
+  const std::string line_start = "\n" + name + " ";
+  const size_t at = text.find(line_start);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + line_start.size()));
+}
+
 }  // namespace detente::itest

@@ -93,18 +93,22 @@ TEST(DayTotalsTest, EqualTheVersionsAfterEveryBatch) {
     // Three years: many events share a day, and corrections move them.
     testing::History h = testing::RandomHistory(rng, 1200, 3);
     const std::string path = testing::TempPath("day-totals");
-    // Background compactions of the totals every few batches.
-    auto store =
-        ReadModelStore::Open({.path = path, .first_day_totals_compaction = 50});
+    // Background compactions of the totals every few batches, while about
+    // half of the batches (75 entries or more) are ingested as table files.
+    auto store = ReadModelStore::Open({.path = path,
+                                       .first_day_totals_compaction = 50,
+                                       .ingest_min_entries = 75});
     ASSERT_TRUE(store.ok());
     size_t at = 0;
-    int checks = 0;
+    int batches = 0, checks = 0;
     while (at < h.all.size()) {
       const size_t end = std::min(h.all.size(), at + 1 + rng() % 150);
       std::vector<RecordedEntry> batch(h.all.begin() + at, h.all.begin() + end);
-      ASSERT_TRUE((*store)->Apply(batch, Position(end)).ok());
+      const absl::Status applied = (*store)->Apply(batch, Position(end));
+      ASSERT_TRUE(applied.ok()) << applied;
       at = end;
-      if (rng() % 3 == 0 || at == h.all.size()) {
+      // After every third batch, and the last.
+      if (++batches % 3 == 0 || at == h.all.size()) {
         CheckStore(**store);
         ++checks;
       }

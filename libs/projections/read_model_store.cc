@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@
 #include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 #include "eventlog/rocks_tuning.h"
+#include "projections/table_ingest.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
@@ -621,8 +623,10 @@ class RocksReadModelStore final : public ReadModelStore,
   RocksReadModelStore(std::unique_ptr<StoreDb> db, Position checkpoint,
                       absl::flat_hash_map<std::string, Position> changed,
                       uint64_t first_compaction, size_t day_cache_bytes,
+                      size_t ingest_min_entries,
                       std::function<void()> after_day_scan_for_test)
       : db_(std::move(db)),
+        ingest_min_entries_(ingest_min_entries),
         next_compaction_(first_compaction),
         checkpoint_(checkpoint),
         days_(day_cache_bytes),
@@ -687,6 +691,9 @@ class RocksReadModelStore final : public ReadModelStore,
   }
 
   StorageMemory Memory() const override { return db_->Memory(); }
+  AppliedEntries Applied() const override {
+    return {applied_through_memtables_.load(), applied_as_tables_.load()};
+  }
   uint64_t DayScanCountForTest() const override {
     return day_scan_count_.load();
   }
@@ -737,7 +744,7 @@ class RocksReadModelStore final : public ReadModelStore,
   // keys that later entries of the same batch may read back (ids and
   // versions, for corrections and retractions), plus one merge operand per
   // day whose totals it changes (the deltas in entry order: pair_day.h).
-  // The writes go in key order at the end (Build()), so that consecutive
+  // The writes go in key order at the end (Sort()), so that consecutive
   // memtable inserts land next to each other and the skiplist's insert
   // splice is reused: in entry order the 'v', 'd' and 'x' keys of each entry
   // interleave and every insert was a full search (half of catch-up's CPU).
@@ -745,7 +752,7 @@ class RocksReadModelStore final : public ReadModelStore,
     std::vector<std::pair<std::string, std::string>> puts;
     absl::flat_hash_map<std::string, std::string> readable;
     absl::flat_hash_map<std::string, std::string> day_deltas;
-    // The day keys and their operands in key order (by Build()).
+    // The day keys and their operands in key order (by Sort()).
     std::vector<std::pair<std::string, std::string>> merges;
     // Only corrections and retractions read back (Get()): a batch without
     // any keeps no copies.
@@ -759,24 +766,27 @@ class RocksReadModelStore final : public ReadModelStore,
     void CountDay(const std::string& stream, const PairVersion& v, int sign) {
       AppendDayDelta(&day_deltas[DayKey(stream, v.day)], v, sign);
     }
-    // The batch in key order; of a key put twice, the later value.
-    absl::Status Build(const StoreDb& db, rocksdb::WriteBatch* wb) {
+    // Puts the batch in key order, a key put twice once with its later
+    // value, and the day keys with their operands too (into merges).
+    void Sort() {
       std::stable_sort(puts.begin(), puts.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
+      size_t kept = 0;
       for (size_t i = 0; i < puts.size(); ++i) {
         if (i + 1 < puts.size() && puts[i + 1].first == puts[i].first) continue;
-        RETURN_IF_ERROR(FromRocks(
-            wb->Put(db.Of(puts[i].first), puts[i].first, puts[i].second),
-            "staging"));
+        if (kept != i) puts[kept] = std::move(puts[i]);
+        ++kept;
       }
+      puts.resize(kept);
       merges.assign(day_deltas.begin(), day_deltas.end());
       std::sort(merges.begin(), merges.end());
-      for (const auto& [key, operand] : merges) {
-        RETURN_IF_ERROR(FromRocks(wb->Merge(key, operand), "staging"));
-      }
-      return absl::OkStatus();
     }
   };
+  // Commits a sorted batch through the memtables (and the write-ahead log).
+  absl::Status Write(const Staging& wb);
+  // Commits a sorted batch as one table file per column family, ingested
+  // atomically (table_ingest.h).
+  absl::Status Ingest(const Staging& wb, Position checkpoint);
   void AdvanceCachedDays(
       const std::vector<std::pair<std::string, std::string>>& merges,
       const absl::flat_hash_map<std::string, Position>& touched);
@@ -811,6 +821,9 @@ class RocksReadModelStore final : public ReadModelStore,
   }
 
   std::unique_ptr<StoreDb> db_;
+  const size_t ingest_min_entries_;
+  std::atomic<uint64_t> applied_through_memtables_{0};
+  std::atomic<uint64_t> applied_as_tables_{0};
   uint64_t operands_ = 0;                  // Apply's thread only
   uint64_t next_compaction_;               // Apply's thread only
   std::atomic<bool> compacting_{false};
@@ -953,6 +966,64 @@ absl::Status RocksReadModelStore::ApplyOne(
   return absl::OkStatus();
 }
 
+absl::Status RocksReadModelStore::Write(const Staging& wb) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : wb.puts) {
+    RETURN_IF_ERROR(FromRocks(batch.Put(db_->Of(key), key, value), "staging"));
+  }
+  for (const auto& [key, operand] : wb.merges) {
+    RETURN_IF_ERROR(FromRocks(batch.Merge(key, operand), "staging"));
+  }
+  // Not fsynced: the read models can always be re-derived from the log, and
+  // the checkpoint commits with them, so a lost suffix is simply re-read.
+  return FromRocks(db_->db().Write(rocksdb::WriteOptions(), &batch),
+                   "writing the read models");
+}
+
+// The same keys and values as Write, in the same families. The day totals'
+// operands become merge entries of the default family's file: ingested
+// above everything before them, they are added to the totals in the same
+// order as through the memtable.
+absl::Status RocksReadModelStore::Ingest(const Staging& wb,
+                                         Position checkpoint) {
+  std::vector<TableWrites> writes;
+  for (rocksdb::ColumnFamilyHandle* family : db_->families()) {
+    // By id: the handles opened with the families are not the database's
+    // own DefaultColumnFamily().
+    const uint32_t id = family->GetID();
+    const bool is_default = id == db_->db().DefaultColumnFamily()->GetID();
+    writes.push_back(
+        {family,
+         [&, id, is_default](
+             rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+           uint64_t added = 0;
+           auto merge = wb.merges.begin();
+           // The day keys ('a') sort before every other key of the default
+           // family ('c', 'm', 'v'); merged by key all the same.
+           auto merges_before = [&](const std::string* key) -> absl::Status {
+             for (; is_default && merge != wb.merges.end() &&
+                    (key == nullptr || merge->first < *key);
+                  ++merge, ++added) {
+               RETURN_IF_ERROR(
+                   FromRocks(file.Merge(merge->first, merge->second),
+                             "writing a table file"));
+             }
+             return absl::OkStatus();
+           };
+           for (const auto& [key, value] : wb.puts) {
+             if (db_->Of(key)->GetID() != id) continue;
+             RETURN_IF_ERROR(merges_before(&key));
+             RETURN_IF_ERROR(
+                 FromRocks(file.Put(key, value), "writing a table file"));
+             ++added;
+           }
+           RETURN_IF_ERROR(merges_before(nullptr));
+           return added;
+         }});
+  }
+  return IngestTables(db_->db(), absl::StrCat(checkpoint.value()), writes);
+}
+
 absl::Status RocksReadModelStore::Apply(
     const std::vector<RecordedEntry>& entries, Position checkpoint) {
   const Position from = this->checkpoint();
@@ -963,12 +1034,14 @@ absl::Status RocksReadModelStore::Apply(
         return e.position > from && e.entry.kind != EntryKind::kEvent;
       });
   absl::flat_hash_map<std::string, Position> touched;
+  uint64_t applied = 0;
   for (const RecordedEntry& e : entries) {
     if (e.position <= from) continue;
     if (e.position > checkpoint) {
       return absl::InvalidArgumentError("entry beyond the batch's checkpoint");
     }
     RETURN_IF_ERROR(ApplyOne(wb, e, touched));
+    ++applied;
   }
   for (const auto& [stream, pos] : touched) {
     std::string value;
@@ -978,12 +1051,11 @@ absl::Status RocksReadModelStore::Apply(
   std::string cp;
   keys::PutBigEndian64(&cp, checkpoint.value());
   RETURN_IF_ERROR(wb.Put(kCheckpointKey, std::move(cp), false));
-  rocksdb::WriteBatch batch;
-  RETURN_IF_ERROR(wb.Build(*db_, &batch));
-  // Not fsynced: the read models can always be re-derived from the log, and
-  // the checkpoint commits with them, so a lost suffix is simply re-read.
-  RETURN_IF_ERROR(FromRocks(db_->db().Write(rocksdb::WriteOptions(), &batch),
-                            "writing the read models"));
+  wb.Sort();
+  const bool bulk =
+      ingest_min_entries_ > 0 && entries.size() >= ingest_min_entries_;
+  RETURN_IF_ERROR(bulk ? Ingest(wb, checkpoint) : Write(wb));
+  (bulk ? applied_as_tables_ : applied_through_memtables_) += applied;
   AdvanceCachedDays(wb.merges, touched);
   operands_ += wb.day_deltas.size();
   if (operands_ >= next_compaction_) {
@@ -1042,6 +1114,7 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   const bool created = family_db->created();
   auto store_db = std::make_unique<StoreDb>(std::move(family_db));
   rocksdb::DB* db = &store_db->db();
+  RemoveTableFilesLeftOver(*db);
   std::string value;
   rocksdb::Status s;
   if (created) {
@@ -1080,7 +1153,8 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   return std::make_unique<RocksReadModelStore>(
       std::move(store_db), checkpoint, std::move(changed),
       std::max<uint64_t>(1, options.first_day_totals_compaction),
-      options.day_cache_bytes, options.after_day_scan_for_test);
+      options.day_cache_bytes, options.ingest_min_entries,
+      options.after_day_scan_for_test);
 }
 
 }  // namespace detente

@@ -51,6 +51,10 @@ struct ReadModelStoreOptions {
   // RocksDB). ~88 bytes per day of a pair: the busiest pair of a 10M log
   // (~21k days) takes 1.8 MiB.
   size_t day_cache_bytes = 192u << 20;
+  // A batch of at least this many entries (a catch-up far behind the head
+  // sends such batches) is written as table files and ingested rather than
+  // through the memtables (table_ingest.h); 0: never.
+  size_t ingest_min_entries = 16384;
   // Tests only: called by a view after it scanned a stream's day totals and
   // before it caches them (to apply a batch in between).
   std::function<void()> after_day_scan_for_test;
@@ -103,6 +107,13 @@ class ReadModelStore {
   virtual std::vector<std::string> StreamsOf(const std::string& actor) const = 0;
   // RocksDB's memory, by kind.
   virtual StorageMemory Memory() const = 0;
+  // Entries applied since the store was opened, by how their batch was
+  // written: through the memtables, or as table files (ingest_min_entries).
+  struct AppliedEntries {
+    uint64_t memtables = 0;
+    uint64_t tables = 0;
+  };
+  virtual AppliedEntries Applied() const = 0;
   // A full dump of keys and values, for the rebuild-equality tests.
   virtual std::vector<std::pair<std::string, std::string>> DumpForTest()
       const = 0;

@@ -1,7 +1,8 @@
 // Property: read models built incrementally, in random batch sizes, with
 // resumed (overlapping) batches and reopens in between, equal the read
 // models of a one-shot rebuild, for histories with late events, corrections
-// and retractions.
+// and retractions; and the same whether batches are written through the
+// memtables or as ingested table files (ingest_min_entries), or a mix.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,13 +21,23 @@ TEST(RebuildEqualityTest, IncrementalEqualsRebuild) {
   for (int round = 0; round < 5; ++round) {
     testing::History h = testing::RandomHistory(rng, 1500);
     const std::string full_path = testing::TempPath("rebuild-full");
+    const std::string tables_path = testing::TempPath("rebuild-tables");
     const std::string inc_path = testing::TempPath("rebuild-inc");
-    auto full = ReadModelStore::Open({.path = full_path});
+    // One batch through the memtables, and one as table files.
+    auto full =
+        ReadModelStore::Open({.path = full_path, .ingest_min_entries = 0});
     ASSERT_TRUE(full.ok());
     ASSERT_TRUE(
         (*full)->Apply(h.all, Position(h.all.size())).ok());
+    auto tables =
+        ReadModelStore::Open({.path = tables_path, .ingest_min_entries = 1});
+    ASSERT_TRUE(tables.ok());
+    ASSERT_TRUE((*tables)->Apply(h.all, Position(h.all.size())).ok());
 
-    auto inc = ReadModelStore::Open({.path = inc_path});
+    // Batches of 100 entries or more are ingested, about half of them.
+    const ReadModelStoreOptions inc_options = {.path = inc_path,
+                                               .ingest_min_entries = 100};
+    auto inc = ReadModelStore::Open(inc_options);
     ASSERT_TRUE(inc.ok());
     size_t at = 0;
     while (at < h.all.size()) {
@@ -39,13 +50,15 @@ TEST(RebuildEqualityTest, IncrementalEqualsRebuild) {
       at = end;
       if (rng() % 10 == 0) {  // restart
         inc->reset();
-        inc = ReadModelStore::Open({.path = inc_path});
+        inc = ReadModelStore::Open(inc_options);
         ASSERT_TRUE(inc.ok());
         ASSERT_EQ((*inc)->checkpoint(), Position(at));
       }
     }
     EXPECT_EQ((*full)->DumpForTest(), (*inc)->DumpForTest());
+    EXPECT_EQ((*full)->DumpForTest(), (*tables)->DumpForTest());
     EXPECT_EQ((*full)->Streams(), (*inc)->Streams());
+    EXPECT_EQ((*full)->Streams(), (*tables)->Streams());
 
     SeriesQuery q;
     q.streams = (*full)->Streams();
@@ -62,8 +75,10 @@ TEST(RebuildEqualityTest, IncrementalEqualsRebuild) {
       EXPECT_EQ(a->points[i].events, b->points[i].events);
     }
     full->reset();
+    tables->reset();
     inc->reset();
     std::filesystem::remove_all(full_path);
+    std::filesystem::remove_all(tables_path);
     std::filesystem::remove_all(inc_path);
   }
 }

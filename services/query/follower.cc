@@ -176,6 +176,9 @@ void Follower::Run() {
       SetState(FollowerState::kLive);
       if (options_.on_caught_up) options_.on_caught_up();
     });
+    // Messages gathered while far behind the head. Lost when the
+    // subscription ends: the next one reads them again.
+    ApplyPipeline::Item gathered;
     while (reader->Read(&resp)) {
       if (first) {
         first = false;
@@ -190,10 +193,17 @@ void Follower::Run() {
       }
       ApplyPipeline::Item item;
       if (resp.kind() == v1::SUBSCRIBE_RESPONSE_KIND_CAUGHT_UP) {
+        if (!gathered.entries.empty() && !pipeline.Push(std::move(gathered))) {
+          ctx.TryCancel();
+          break;
+        }
+        gathered = {};
         item.caught_up = true;
       } else if (resp.kind() == v1::SUBSCRIBE_RESPONSE_KIND_EVENTS) {
+        item = std::move(gathered);
+        gathered = {};
         item.checkpoint = Position(resp.position());
-        item.entries.reserve(resp.events_size());
+        if (item.entries.empty()) item.entries.reserve(resp.events_size());
         absl::Status s;
         for (const v1::RecordedEvent& e : resp.events()) {
           absl::StatusOr<RecordedEntry> r = FromProto(e);
@@ -207,6 +217,12 @@ void Follower::Run() {
           apply_error = s.ToString();
           ctx.TryCancel();
           break;
+        }
+        const uint64_t gather = options_.catch_up_batch;
+        if (gather > 0 && item.entries.size() < gather &&
+            resp.head_position() >= resp.position() + gather) {
+          gathered = std::move(item);  // far behind: gather more
+          continue;
         }
       } else {
         continue;

@@ -38,6 +38,11 @@ struct FollowerOptions {
   absl::Duration max_backoff = absl::Seconds(5);
   // Entries per Subscribe message.
   uint32_t batch_size = 4000;
+  // While at least this many entries behind the head, messages are gathered
+  // into batches of this many entries before they are applied: the store
+  // writes such batches as table files (ReadModelStoreOptions::
+  // ingest_min_entries). 0: every message is applied as it comes.
+  uint32_t catch_up_batch = 50000;
   // Called (on the follower's thread) each time the follower catches up
   // with the head after connecting.
   std::function<void()> on_caught_up;

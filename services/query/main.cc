@@ -47,6 +47,14 @@ int main(int argc, char** argv) {
                             "disables it")
                  ->capture_default_str(),
              "day_cache_mb", "DETENTE_DAY_CACHE_MB");
+  config.Add(app.add_option("--catch-up-batch", o.catch_up_batch,
+                            "Entries applied as one batch while at least as "
+                            "many behind the head (written as table files "
+                            "from 16384 on); 0 applies each message as it "
+                            "comes")
+                 ->check(CLI::Range(uint32_t{0}, uint32_t{1000000}))
+                 ->capture_default_str(),
+             "catch_up_batch", "DETENTE_CATCH_UP_BATCH");
   config.Add(app.add_option("--log-level", o.log_level,
                             "trace|debug|info|warn|error")
                  ->capture_default_str(),

@@ -45,6 +45,12 @@ struct QueryMetrics::Impl {
                     .Help("1 when the health check says SERVING")
                     .Register(registry)
                     .Add({})),
+        applied(prometheus::BuildGauge()
+                    .Name("detente_projection_applied_entries")
+                    .Help("Entries the current read models applied since "
+                          "they were opened, by how they were written "
+                          "(memtables, or tables during a catch-up)")
+                    .Register(registry)),
         storage(registry) {}
 
   prometheus::Registry registry;
@@ -55,6 +61,7 @@ struct QueryMetrics::Impl {
   prometheus::Gauge& head;
   prometheus::Gauge& lag;
   prometheus::Gauge& serving;
+  prometheus::Family<prometheus::Gauge>& applied;
   StorageGauges storage;
 };
 
@@ -80,6 +87,11 @@ void QueryMetrics::CountHttp(int status) {
 void QueryMetrics::SetStorage(const StorageMemory& memory,
                               uint64_t disk_bytes) {
   impl_->storage.Set(memory, disk_bytes);
+}
+
+void QueryMetrics::SetApplied(uint64_t through_memtables, uint64_t as_tables) {
+  impl_->applied.Add({{"written", "memtables"}}).Set(double(through_memtables));
+  impl_->applied.Add({{"written", "tables"}}).Set(double(as_tables));
 }
 
 void QueryMetrics::SetProjection(uint64_t position, uint64_t ingest_head,

@@ -25,6 +25,7 @@ namespace {
 absl::StatusOr<FollowerOptions> FollowerSettings(const QueryServerOptions& o) {
   FollowerOptions f;
   f.ingest_address = o.ingest;
+  f.catch_up_batch = o.catch_up_batch;
   if (!o.ingest_tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
     auto ca = ReadSecretFile(o.ingest_tls_ca, "--ingest-tls-ca");
@@ -115,8 +116,10 @@ int RunQueryServer(const QueryServerOptions& o) {
     HealthPublisher publisher(*server, "detente.v1.QueryService");
     for (int tick = 0; !stopping; ++tick) {
       if (tick % 8 == 0) {
-        metrics.SetStorage((*projections)->store()->Memory(),
-                           DirectoryBytes(o.data_dir));
+        const std::shared_ptr<ReadModelStore> store = (*projections)->store();
+        metrics.SetStorage(store->Memory(), DirectoryBytes(o.data_dir));
+        const ReadModelStore::AppliedEntries applied = store->Applied();
+        metrics.SetApplied(applied.memtables, applied.tables);
       }
       ProjectionStatus st = (*projections)->status();
       const uint64_t lag = st.ingest_head > st.position

@@ -29,6 +29,9 @@ struct QueryServerOptions {
   size_t answer_cache_mb = 64;
   // Budget of the decoded day totals of whole pairs, MiB; 0 disables.
   size_t day_cache_mb = 192;
+  // Entries gathered into one batch while far behind the head
+  // (FollowerOptions::catch_up_batch); 0 applies each message as it comes.
+  uint32_t catch_up_batch = 50000;
   // The gRPC and HTTP servers' TLS and tokens.
   SecurityOptions security;
   StorageOptions storage;  // the read models' block cache

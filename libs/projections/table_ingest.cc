@@ -1,0 +1,73 @@
+#include "projections/table_ingest.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/sst_file_writer.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "eventlog/rocks_status.h"
+
+namespace detente {
+namespace {
+
+// In the database's directory, so that the ingestion moves a file by a hard
+// link rather than copying it.
+constexpr absl::string_view kPrefix = "batch-";
+constexpr absl::string_view kSuffix = ".sst.ingest";
+
+}  // namespace
+
+absl::Status IngestTables(rocksdb::DB& db, absl::string_view tag,
+                          const std::vector<TableWrites>& writes) {
+  rocksdb::Env& env = *db.GetEnv();
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  std::vector<std::string> paths;
+  absl::Status s = [&]() -> absl::Status {
+    for (const TableWrites& w : writes) {
+      const rocksdb::Options options = db.GetOptions(w.family);
+      std::string path = absl::StrCat(db.GetName(), "/", kPrefix, tag, "-",
+                                      w.family->GetID(), kSuffix);
+      rocksdb::SstFileWriter file(rocksdb::EnvOptions(options), options,
+                                  w.family);
+      RETURN_IF_ERROR(FromRocks(file.Open(path), "writing a table file"));
+      paths.push_back(path);
+      ASSIGN_OR_RETURN(const uint64_t added, w.fill(file));
+      if (added == 0) continue;  // RocksDB refuses an empty file
+      RETURN_IF_ERROR(FromRocks(file.Finish(), "writing a table file"));
+      rocksdb::IngestExternalFileArg arg;
+      arg.column_family = w.family;
+      arg.external_files = {path};
+      arg.options.move_files = true;
+      // Readers of RocksDB >= 5.16 take the sequence number from the
+      // manifest: the file is not rewritten.
+      arg.options.write_global_seqno = false;
+      args.push_back(std::move(arg));
+    }
+    if (args.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(
+        FromRocks(db.SyncWAL(), "syncing the read models' write-ahead log"));
+    return FromRocks(db.IngestExternalFiles(args), "ingesting table files");
+  }();
+  // Gone already when ingested (moved); through the database's environment,
+  // like every other change to its directory.
+  for (const std::string& path : paths) {
+    env.DeleteFile(path).PermitUncheckedError();
+  }
+  return s;
+}
+
+void RemoveTableFilesLeftOver(rocksdb::DB& db) {
+  rocksdb::Env& env = *db.GetEnv();
+  std::vector<std::string> names;
+  if (!env.GetChildren(db.GetName(), &names).ok()) return;
+  for (const std::string& name : names) {
+    if (absl::StartsWith(name, kPrefix) && absl::EndsWith(name, kSuffix)) {
+      env.DeleteFile(absl::StrCat(db.GetName(), "/", name))
+          .PermitUncheckedError();
+    }
+  }
+}
+
+}  // namespace detente
