@@ -1,11 +1,6 @@
-// Power loss: a FileSystem wrapper remembers, for every file the log
-// writes, how many bytes were fsynced. "Pulling the plug" copies the
-// database directory keeping only those bytes (files never synced come back
-// empty), which is what the disk would hold after a power cut. The copy is
-// then opened as the log would be after the machine restarts. While it is
-// copied, every change to the directory through the wrapper waits, so that
-// the copy is one moment's state even while background work (flushes,
-// compactions, id index files) creates, renames and deletes files.
+// Power loss: the log's directory as a power cut would leave it, keeping
+// only the bytes it fsynced (power_cut.h), is opened as the log would be
+// after the machine restarts.
 //
 // In sync durability nothing acknowledged may be lost. In async durability
 // only a suffix of recent commits may be lost: what survives is exactly the
@@ -18,10 +13,8 @@
 #include <rocksdb/file_system.h>
 
 #include <filesystem>
-#include <map>
-#include <mutex>
-#include <shared_mutex>
 
+#include "eventlog/power_cut.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/test_entries.h"
 #include "eventlog/verify.h"
@@ -30,156 +23,10 @@ namespace detente {
 namespace {
 
 namespace fs = std::filesystem;
+using ::detente::testing::LedgerFs;
 using ::detente::testing::MakeEvent;
-
-// Per-file durable sizes, shared by the wrapper's files.
-class SyncLedger {
- public:
-  // Held shared by every change to the files, exclusively while the plug
-  // is pulled.
-  std::shared_mutex& freeze() { return freeze_; }
-
-  void Written(const std::string& path, uint64_t size) {
-    std::lock_guard lock(mu_);
-    Entry& e = files_[fs::path(path).filename().string()];
-    e.written = size;
-  }
-  void Synced(const std::string& path) {
-    std::lock_guard lock(mu_);
-    Entry& e = files_[fs::path(path).filename().string()];
-    e.synced = e.written;
-  }
-  // A hard link (an ingested table file) or a rename shares the durable
-  // bytes of its source (the directory entry itself is taken as durable).
-  void Linked(const std::string& from, const std::string& to) {
-    std::lock_guard lock(mu_);
-    auto it = files_.find(fs::path(from).filename().string());
-    if (it != files_.end())
-      files_[fs::path(to).filename().string()] = it->second;
-  }
-  // Bytes of `name` that survive a power cut; nullopt for files this run
-  // never wrote (they were durable before).
-  std::optional<uint64_t> Durable(const std::string& name) {
-    std::lock_guard lock(mu_);
-    auto it = files_.find(name);
-    if (it == files_.end()) return std::nullopt;
-    return it->second.synced;
-  }
-
- private:
-  struct Entry {
-    uint64_t written = 0;
-    uint64_t synced = 0;
-  };
-  std::mutex mu_;
-  std::map<std::string, Entry> files_;
-  std::shared_mutex freeze_;
-};
-
-class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
- public:
-  LedgerFile(std::unique_ptr<rocksdb::FSWritableFile> f, std::string path,
-             SyncLedger& ledger)
-      : FSWritableFileOwnerWrapper(std::move(f)),
-        path_(std::move(path)),
-        ledger_(ledger) {}
-  rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                           const rocksdb::IOOptions& o,
-                           rocksdb::IODebugContext* dbg) override {
-    std::shared_lock frozen(ledger_.freeze());
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Append(data, o, dbg);
-    size_ += data.size();
-    ledger_.Written(path_, size_);
-    return s;
-  }
-  rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                           const rocksdb::IOOptions& o,
-                           const rocksdb::DataVerificationInfo&,
-                           rocksdb::IODebugContext* dbg) override {
-    return Append(data, o, dbg);
-  }
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
-                         rocksdb::IODebugContext* dbg) override {
-    std::shared_lock frozen(ledger_.freeze());
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Sync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_);
-    return s;
-  }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
-                          rocksdb::IODebugContext* dbg) override {
-    std::shared_lock frozen(ledger_.freeze());
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Fsync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_);
-    return s;
-  }
-  rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,
-                              rocksdb::IODebugContext*) override {
-    return rocksdb::IOStatus::OK();  // not a durability guarantee
-  }
-
- private:
-  std::string path_;
-  SyncLedger& ledger_;
-  uint64_t size_ = 0;
-};
-
-class LedgerFs : public rocksdb::FileSystemWrapper {
- public:
-  explicit LedgerFs(SyncLedger& ledger)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), ledger_(ledger) {}
-  const char* Name() const override { return "LedgerFs"; }
-  rocksdb::IOStatus NewWritableFile(
-      const std::string& name, const rocksdb::FileOptions& o,
-      std::unique_ptr<rocksdb::FSWritableFile>* result,
-      rocksdb::IODebugContext* dbg) override {
-    std::shared_lock frozen(ledger_.freeze());
-    rocksdb::IOStatus s = target()->NewWritableFile(name, o, result, dbg);
-    if (s.ok()) {
-      ledger_.Written(name, 0);
-      result->reset(new LedgerFile(std::move(*result), name, ledger_));
-    }
-    return s;
-  }
-  rocksdb::IOStatus DeleteFile(const std::string& name,
-                               const rocksdb::IOOptions& o,
-                               rocksdb::IODebugContext* dbg) override {
-    std::shared_lock frozen(ledger_.freeze());
-    return target()->DeleteFile(name, o, dbg);
-  }
-  rocksdb::IOStatus RenameFile(const std::string& from, const std::string& to,
-                               const rocksdb::IOOptions& o,
-                               rocksdb::IODebugContext* dbg) override {
-    std::shared_lock frozen(ledger_.freeze());
-    rocksdb::IOStatus s = target()->RenameFile(from, to, o, dbg);
-    if (s.ok()) ledger_.Linked(from, to);
-    return s;
-  }
-  rocksdb::IOStatus LinkFile(const std::string& from, const std::string& to,
-                             const rocksdb::IOOptions& o,
-                             rocksdb::IODebugContext* dbg) override {
-    std::shared_lock frozen(ledger_.freeze());
-    rocksdb::IOStatus s = target()->LinkFile(from, to, o, dbg);
-    if (s.ok()) ledger_.Linked(from, to);
-    return s;
-  }
-
- private:
-  SyncLedger& ledger_;
-};
-
-// The directory as a power cut would leave it.
-void PullThePlug(const fs::path& from, const fs::path& to, SyncLedger& ledger) {
-  std::unique_lock frozen(ledger.freeze());
-  fs::create_directories(to);
-  for (const auto& f : fs::directory_iterator(from)) {
-    const std::string name = f.path().filename().string();
-    if (name == "LOCK") continue;
-    fs::copy_file(f.path(), to / name);
-    if (std::optional<uint64_t> keep = ledger.Durable(name)) {
-      fs::resize_file(to / name, std::min<uint64_t>(*keep, fs::file_size(to / name)));
-    }
-  }
-}
+using ::detente::testing::PullThePlug;
+using ::detente::testing::SyncLedger;
 
 // Durability, and the id index's chunk (ids in memory before a file).
 class PowerLossTest

@@ -1076,6 +1076,7 @@ absl::Status RocksReadModelStore::Apply(
 absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
     const ReadModelStoreOptions& options) {
   rocksdb::DBOptions o;
+  if (options.env != nullptr) o.env = options.env;
   o.create_if_missing = true;
   o.info_log = MakeRocksLogger();
   o.IncreaseParallelism(2);
@@ -1118,9 +1119,12 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
   std::string value;
   rocksdb::Status s;
   if (created) {
+    // Synced, once: a power cut right after would otherwise leave a store
+    // without a version, discarded at the next start.
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
     RETURN_IF_ERROR(FromRocks(
-        db->Put(rocksdb::WriteOptions(), kVersionKey,
-                std::to_string(kProjectionVersion)),
+        db->Put(sync, kVersionKey, std::to_string(kProjectionVersion)),
         "writing the projection version"));
   } else {
     // Another version (or a store that never got one) is rebuilt.

@@ -26,6 +26,10 @@
 #include "projections/pair_day.h"
 #include "projections/pair_version.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace detente {
 
 // Bump when the read models' layout or meaning changes: a store of another
@@ -55,6 +59,9 @@ struct ReadModelStoreOptions {
   // sends such batches) is written as table files and ingested rather than
   // through the memtables (table_ingest.h); 0: never.
   size_t ingest_min_entries = 16384;
+  // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests
+  // pass one that fails or records what was synced.
+  rocksdb::Env* env = nullptr;
   // Tests only: called by a view after it scanned a stream's day totals and
   // before it caches them (to apply a batch in between).
   std::function<void()> after_day_scan_for_test;

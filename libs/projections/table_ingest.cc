@@ -46,6 +46,10 @@ absl::Status IngestTables(rocksdb::DB& db, absl::string_view tag,
       args.push_back(std::move(arg));
     }
     if (args.empty()) return absl::OkStatus();
+    // The batches before, written through the memtables and an unsynced
+    // write-ahead log, must not be lost while this one survives. RocksDB's
+    // flush of a memtable that overlaps the files (the checkpoint's key
+    // always does) syncs the log too; this does not rely on it.
     RETURN_IF_ERROR(
         FromRocks(db.SyncWAL(), "syncing the read models' write-ahead log"));
     return FromRocks(db.IngestExternalFiles(args), "ingesting table files");
