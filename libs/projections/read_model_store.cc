@@ -627,6 +627,8 @@ class RocksReadModelStore final : public ReadModelStore,
                       std::function<void()> after_day_scan_for_test)
       : db_(std::move(db)),
         ingest_min_entries_(ingest_min_entries),
+        default_family_options_(
+            db_->db().GetOptions(db_->db().DefaultColumnFamily())),
         next_compaction_(first_compaction),
         checkpoint_(checkpoint),
         days_(day_cache_bytes),
@@ -642,6 +644,10 @@ class RocksReadModelStore final : public ReadModelStore,
 
   absl::Status Apply(const std::vector<RecordedEntry>& entries,
                      Position checkpoint) override;
+
+  void CaughtUp() override {
+    if (catching_up_) CatchUpCompactions(false);
+  }
 
   Position checkpoint() const override {
     std::lock_guard lock(mu_);
@@ -782,6 +788,35 @@ class RocksReadModelStore final : public ReadModelStore,
       std::sort(merges.begin(), merges.end());
     }
   };
+  // While batches are written as table files (a catch-up), each adds a
+  // level-0 file of the default family spanning all of its keys, and
+  // RocksDB's default of compacting every 4 such files into level 1
+  // rewrote level 1 over and over: at 10M events, the compactions took a
+  // third of the catch-up's CPU and stalled it. So they wait for
+  // kCatchUpLevel0Files files meanwhile (docs/benchmarks.md, round 14), and
+  // the first batch through the memtables (live again) restores RocksDB's
+  // settings, which compacts what piled up.
+  void CatchUpCompactions(bool on) {
+    catching_up_ = on;
+    const rocksdb::ColumnFamilyOptions& live = default_family_options_;
+    const int files =
+        on ? kCatchUpLevel0Files : live.level0_file_num_compaction_trigger;
+    const int slowdown =
+        on ? 3 * kCatchUpLevel0Files : live.level0_slowdown_writes_trigger;
+    const int stop =
+        on ? 4 * kCatchUpLevel0Files : live.level0_stop_writes_trigger;
+    rocksdb::Status s = db_->db().SetOptions(
+        db_->db().DefaultColumnFamily(),
+        {{"level0_file_num_compaction_trigger", std::to_string(files)},
+         {"level0_slowdown_writes_trigger", std::to_string(slowdown)},
+         {"level0_stop_writes_trigger", std::to_string(stop)}});
+    if (!s.ok()) {
+      spdlog::warn("read models: setting the compactions for {}: {}",
+                   on ? "a catch-up" : "live", s.ToString());
+    }
+  }
+  static constexpr int kCatchUpLevel0Files = 32;
+
   // Commits a sorted batch through the memtables (and the write-ahead log).
   absl::Status Write(const Staging& wb);
   // Commits a sorted batch as one table file per column family, ingested
@@ -822,6 +857,9 @@ class RocksReadModelStore final : public ReadModelStore,
 
   std::unique_ptr<StoreDb> db_;
   const size_t ingest_min_entries_;
+  // The default family's options as opened (Apply's thread only reads).
+  const rocksdb::ColumnFamilyOptions default_family_options_;
+  bool catching_up_ = false;  // Apply's thread only
   std::atomic<uint64_t> applied_through_memtables_{0};
   std::atomic<uint64_t> applied_as_tables_{0};
   uint64_t operands_ = 0;                  // Apply's thread only
@@ -1054,6 +1092,7 @@ absl::Status RocksReadModelStore::Apply(
   wb.Sort();
   const bool bulk =
       ingest_min_entries_ > 0 && entries.size() >= ingest_min_entries_;
+  if (bulk != catching_up_) CatchUpCompactions(bulk);
   RETURN_IF_ERROR(bulk ? Ingest(wb, checkpoint) : Write(wb));
   (bulk ? applied_as_tables_ : applied_through_memtables_) += applied;
   AdvanceCachedDays(wb.merges, touched);

@@ -98,6 +98,12 @@ class ReadModelStore {
   virtual absl::Status Apply(const std::vector<RecordedEntry>& entries,
                              Position checkpoint) = 0;
 
+  // Tells the store that the batches applied so far brought it up to the
+  // head: it compacts what a catch-up written as table files piled up
+  // (ingest_min_entries). A batch through the memtables does the same. From
+  // Apply's thread.
+  virtual void CaughtUp() = 0;
+
   virtual Position checkpoint() const = 0;
   // Blocks until checkpoint() > after or the deadline; returns it.
   virtual Position WaitForCheckpoint(Position after, absl::Time deadline) = 0;

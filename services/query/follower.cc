@@ -67,6 +67,7 @@ class ApplyPipeline {
       cv_.notify_all();
       absl::Status s;
       if (item.caught_up) {
+        store_.CaughtUp();
         on_caught_up_();
       } else {
         s = store_.Apply(item.entries, item.checkpoint);
