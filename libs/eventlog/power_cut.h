@@ -35,6 +35,11 @@ class SyncLedger {
   // is pulled.
   std::shared_mutex& freeze() { return freeze_; }
 
+  // A file (re)created: nothing of it is durable yet.
+  void Created(const std::string& path) {
+    std::lock_guard lock(mu_);
+    files_[std::filesystem::path(path).filename().string()] = Entry{};
+  }
   void Written(const std::string& path, uint64_t size) {
     std::lock_guard lock(mu_);
     Entry& e = files_[std::filesystem::path(path).filename().string()];
@@ -50,8 +55,9 @@ class SyncLedger {
   void Linked(const std::string& from, const std::string& to) {
     std::lock_guard lock(mu_);
     auto it = files_.find(std::filesystem::path(from).filename().string());
-    if (it != files_.end())
+    if (it != files_.end()) {
       files_[std::filesystem::path(to).filename().string()] = it->second;
+    }
   }
   // Bytes of `name` that survive a power cut; nullopt for files this run
   // never wrote (they were durable before).
@@ -84,8 +90,10 @@ class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
                            rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
     rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Append(data, o, dbg);
-    size_ += data.size();
-    ledger_.Written(path_, size_);
+    if (s.ok()) {
+      size_ += data.size();
+      ledger_.Written(path_, size_);
+    }
     return s;
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
@@ -131,7 +139,7 @@ class LedgerFs : public rocksdb::FileSystemWrapper {
     std::shared_lock frozen(ledger_.freeze());
     rocksdb::IOStatus s = target()->NewWritableFile(name, o, result, dbg);
     if (s.ok()) {
-      ledger_.Written(name, 0);
+      ledger_.Created(name);
       result->reset(new LedgerFile(std::move(*result), name, ledger_));
     }
     return s;
@@ -164,15 +172,18 @@ class LedgerFs : public rocksdb::FileSystemWrapper {
 };
 
 // The directory as a power cut would leave it.
-inline void PullThePlug(const std::filesystem::path& from, const std::filesystem::path& to, SyncLedger& ledger) {
+inline void PullThePlug(const std::filesystem::path& from,
+                        const std::filesystem::path& to, SyncLedger& ledger) {
+  namespace fs = std::filesystem;
   std::unique_lock frozen(ledger.freeze());
-  std::filesystem::create_directories(to);
-  for (const auto& f : std::filesystem::directory_iterator(from)) {
+  fs::create_directories(to);
+  for (const auto& f : fs::directory_iterator(from)) {
     const std::string name = f.path().filename().string();
     if (name == "LOCK") continue;
-    std::filesystem::copy_file(f.path(), to / name);
+    fs::copy_file(f.path(), to / name);
     if (std::optional<uint64_t> keep = ledger.Durable(name)) {
-      std::filesystem::resize_file(to / name, std::min<uint64_t>(*keep, std::filesystem::file_size(to / name)));
+      fs::resize_file(to / name,
+                      std::min<uint64_t>(*keep, fs::file_size(to / name)));
     }
   }
 }

@@ -115,6 +115,8 @@ TEST(DayTotalsTest, EqualTheVersionsAfterEveryBatch) {
       if (::testing::Test::HasFailure()) return;
     }
     EXPECT_GT(checks, 1);
+    EXPECT_GT((*store)->Applied().tables, 0u);
+    EXPECT_GT((*store)->Applied().memtables, 0u);
     store->reset();
     std::filesystem::remove_all(path);
   }

@@ -19,6 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
@@ -646,7 +647,9 @@ class RocksReadModelStore final : public ReadModelStore,
                      Position checkpoint) override;
 
   void CaughtUp() override {
-    if (catching_up_) CatchUpCompactions(false);
+    if (compactions_ == Compactions::kCatchUp) {
+      SetCompactions(Compactions::kDraining);
+    }
   }
 
   Position checkpoint() const override {
@@ -793,29 +796,66 @@ class RocksReadModelStore final : public ReadModelStore,
   // RocksDB's default of compacting every 4 such files into level 1
   // rewrote level 1 over and over: at 10M events, the compactions took a
   // third of the catch-up's CPU and stalled it. So they wait for
-  // kCatchUpLevel0Files files meanwhile (docs/benchmarks.md, round 14), and
-  // the first batch through the memtables (live again) restores RocksDB's
-  // settings, which compacts what piled up.
-  void CatchUpCompactions(bool on) {
-    catching_up_ = on;
+  // kCatchUpLevel0Files files meanwhile (docs/benchmarks.md, round 14).
+  // When the follower reaches the head (CaughtUp), or after
+  // kLiveAfterBatches batches in a row through the memtables (not on the
+  // first: a follower near the gathering threshold would flip back and
+  // forth), the compactions start again (kDraining); the write stalls come
+  // back only once level 0 is below RocksDB's slowdown threshold again
+  // (kLive), so that the first live batches do not stall on the files the
+  // catch-up left (ingestion itself is never stalled).
+  enum class Compactions { kLive, kCatchUp, kDraining };
+  static constexpr int kCatchUpLevel0Files = 32;
+  static constexpr int kLiveAfterBatches = 8;
+  // Apply's thread only, before each batch.
+  void SetCompactionsFor(bool tables) {
+    if (tables) {
+      memtable_batches_in_a_row_ = 0;
+      if (compactions_ != Compactions::kCatchUp) {
+        SetCompactions(Compactions::kCatchUp);
+      }
+      return;
+    }
+    if (compactions_ == Compactions::kCatchUp &&
+        ++memtable_batches_in_a_row_ >= kLiveAfterBatches) {
+      SetCompactions(Compactions::kDraining);
+    }
+    if (compactions_ == Compactions::kDraining &&
+        Level0Files() <
+            uint64_t(default_family_options_.level0_slowdown_writes_trigger)) {
+      SetCompactions(Compactions::kLive);
+    }
+  }
+  void SetCompactions(Compactions to) {
+    compactions_ = to;
     const rocksdb::ColumnFamilyOptions& live = default_family_options_;
-    const int files =
-        on ? kCatchUpLevel0Files : live.level0_file_num_compaction_trigger;
-    const int slowdown =
-        on ? 3 * kCatchUpLevel0Files : live.level0_slowdown_writes_trigger;
+    const bool live_trigger = to != Compactions::kCatchUp;
+    const bool live_stalls = to == Compactions::kLive;
+    const int files = live_trigger ? live.level0_file_num_compaction_trigger
+                                   : kCatchUpLevel0Files;
+    const int slowdown = live_stalls ? live.level0_slowdown_writes_trigger
+                                     : 3 * kCatchUpLevel0Files;
     const int stop =
-        on ? 4 * kCatchUpLevel0Files : live.level0_stop_writes_trigger;
+        live_stalls ? live.level0_stop_writes_trigger : 4 * kCatchUpLevel0Files;
     rocksdb::Status s = db_->db().SetOptions(
         db_->db().DefaultColumnFamily(),
         {{"level0_file_num_compaction_trigger", std::to_string(files)},
          {"level0_slowdown_writes_trigger", std::to_string(slowdown)},
          {"level0_stop_writes_trigger", std::to_string(stop)}});
     if (!s.ok()) {
-      spdlog::warn("read models: setting the compactions for {}: {}",
-                   on ? "a catch-up" : "live", s.ToString());
+      spdlog::warn("read models: setting the compactions: {}", s.ToString());
     }
   }
-  static constexpr int kCatchUpLevel0Files = 32;
+  uint64_t Level0Files() const {
+    std::string files;
+    uint64_t n = 0;
+    if (db_->db().GetProperty(
+            db_->db().DefaultColumnFamily(),
+            rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &files)) {
+      absl::SimpleAtoi(files, &n);
+    }
+    return n;
+  }
 
   // Commits a sorted batch through the memtables (and the write-ahead log).
   absl::Status Write(const Staging& wb);
@@ -859,7 +899,8 @@ class RocksReadModelStore final : public ReadModelStore,
   const size_t ingest_min_entries_;
   // The default family's options as opened (Apply's thread only reads).
   const rocksdb::ColumnFamilyOptions default_family_options_;
-  bool catching_up_ = false;  // Apply's thread only
+  Compactions compactions_ = Compactions::kLive;  // Apply's thread only
+  int memtable_batches_in_a_row_ = 0;             // Apply's thread only
   std::atomic<uint64_t> applied_through_memtables_{0};
   std::atomic<uint64_t> applied_as_tables_{0};
   uint64_t operands_ = 0;                  // Apply's thread only
@@ -1032,7 +1073,7 @@ absl::Status RocksReadModelStore::Ingest(const Staging& wb,
     const bool is_default = id == db_->db().DefaultColumnFamily()->GetID();
     writes.push_back(
         {family,
-         [&, id, is_default](
+         [this, &wb, id, is_default](
              rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
            uint64_t added = 0;
            auto merge = wb.merges.begin();
@@ -1092,7 +1133,7 @@ absl::Status RocksReadModelStore::Apply(
   wb.Sort();
   const bool bulk =
       ingest_min_entries_ > 0 && entries.size() >= ingest_min_entries_;
-  if (bulk != catching_up_) CatchUpCompactions(bulk);
+  SetCompactionsFor(bulk);
   RETURN_IF_ERROR(bulk ? Ingest(wb, checkpoint) : Write(wb));
   (bulk ? applied_as_tables_ : applied_through_memtables_) += applied;
   AdvanceCachedDays(wb.merges, touched);

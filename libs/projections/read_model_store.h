@@ -1,7 +1,8 @@
 // The query service's own RocksDB store of read models (docs/projections.md).
 // It is fed by the log's entries in position order and commits each applied
-// batch's updates in the same WriteBatch as its checkpoint position, so that
-// after any crash or restart every entry counts exactly once.
+// batch's updates atomically with its checkpoint position (one WriteBatch, or
+// for a big batch one ingestion of table files), so that after any crash or
+// restart every entry counts exactly once.
 //
 //   ASSIGN_OR_RETURN(auto store, ReadModelStore::Open({.path = dir}));
 //   RETURN_IF_ERROR(store->Apply(entries, Position{1000}));
@@ -55,8 +56,9 @@ struct ReadModelStoreOptions {
   // RocksDB). ~88 bytes per day of a pair: the busiest pair of a 10M log
   // (~21k days) takes 1.8 MiB.
   size_t day_cache_bytes = 192u << 20;
-  // A batch of at least this many entries (a catch-up far behind the head
-  // sends such batches) is written as table files and ingested rather than
+  // A batch of at least this many entries (the follower gathers such
+  // batches while far behind the head, --catch-up-batch >= 16384) is
+  // written as table files and ingested rather than
   // through the memtables (table_ingest.h); 0: never.
   size_t ingest_min_entries = 16384;
   // Environment for file I/O; nullptr means rocksdb::Env::Default(). Tests
@@ -89,6 +91,13 @@ class ReadView {
 
 class ReadModelStore {
  public:
+  // Entries applied through the memtables, and as table files
+  // (ingest_min_entries).
+  struct AppliedEntries {
+    uint64_t memtables = 0;
+    uint64_t tables = 0;
+  };
+
   static absl::StatusOr<std::unique_ptr<ReadModelStore>> Open(
       const ReadModelStoreOptions& options);
   virtual ~ReadModelStore() = default;
@@ -100,8 +109,8 @@ class ReadModelStore {
 
   // Tells the store that the batches applied so far brought it up to the
   // head: it compacts what a catch-up written as table files piled up
-  // (ingest_min_entries). A batch through the memtables does the same. From
-  // Apply's thread.
+  // (ingest_min_entries). A few batches in a row through the memtables do
+  // the same. From Apply's thread.
   virtual void CaughtUp() = 0;
 
   virtual Position checkpoint() const = 0;
@@ -121,11 +130,7 @@ class ReadModelStore {
   // RocksDB's memory, by kind.
   virtual StorageMemory Memory() const = 0;
   // Entries applied since the store was opened, by how their batch was
-  // written: through the memtables, or as table files (ingest_min_entries).
-  struct AppliedEntries {
-    uint64_t memtables = 0;
-    uint64_t tables = 0;
-  };
+  // written.
   virtual AppliedEntries Applied() const = 0;
   // A full dump of keys and values, for the rebuild-equality tests.
   virtual std::vector<std::pair<std::string, std::string>> DumpForTest()

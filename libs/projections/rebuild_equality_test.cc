@@ -40,6 +40,7 @@ TEST(RebuildEqualityTest, IncrementalEqualsRebuild) {
     auto inc = ReadModelStore::Open(inc_options);
     ASSERT_TRUE(inc.ok());
     size_t at = 0;
+    int table_batches = 0;
     while (at < h.all.size()) {
       // A resumed subscription may repeat up to a few entries.
       size_t start = at - std::min<size_t>(at, rng() % 4);
@@ -48,6 +49,7 @@ TEST(RebuildEqualityTest, IncrementalEqualsRebuild) {
                                        h.all.begin() + end);
       ASSERT_TRUE((*inc)->Apply(batch, Position(end)).ok());
       at = end;
+      if (end - start >= 100) ++table_batches;
       if (rng() % 10 == 0) {  // restart
         inc->reset();
         inc = ReadModelStore::Open(inc_options);
@@ -55,6 +57,9 @@ TEST(RebuildEqualityTest, IncrementalEqualsRebuild) {
         ASSERT_EQ((*inc)->checkpoint(), Position(at));
       }
     }
+    EXPECT_GT(table_batches, 0);
+    EXPECT_EQ((*tables)->Applied().tables, h.all.size());
+    EXPECT_EQ((*full)->Applied().tables, 0u);
     EXPECT_EQ((*full)->DumpForTest(), (*inc)->DumpForTest());
     EXPECT_EQ((*full)->DumpForTest(), (*tables)->DumpForTest());
     EXPECT_EQ((*full)->Streams(), (*inc)->Streams());

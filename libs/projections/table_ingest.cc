@@ -27,12 +27,12 @@ absl::Status IngestTables(rocksdb::DB& db, absl::string_view tag,
   absl::Status s = [&]() -> absl::Status {
     for (const TableWrites& w : writes) {
       const rocksdb::Options options = db.GetOptions(w.family);
-      std::string path = absl::StrCat(db.GetName(), "/", kPrefix, tag, "-",
-                                      w.family->GetID(), kSuffix);
+      const std::string& path = paths.emplace_back(absl::StrCat(
+          db.GetName(), "/", kPrefix, tag, "-", w.family->GetID(), kSuffix));
+      // The file stays in the page cache: RocksDB reads it right back.
       rocksdb::SstFileWriter file(rocksdb::EnvOptions(options), options,
-                                  w.family);
+                                  w.family, /*invalidate_page_cache=*/false);
       RETURN_IF_ERROR(FromRocks(file.Open(path), "writing a table file"));
-      paths.push_back(path);
       ASSIGN_OR_RETURN(const uint64_t added, w.fill(file));
       if (added == 0) continue;  // RocksDB refuses an empty file
       RETURN_IF_ERROR(FromRocks(file.Finish(), "writing a table file"));

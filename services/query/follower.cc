@@ -204,7 +204,13 @@ void Follower::Run() {
         item = std::move(gathered);
         gathered = {};
         item.checkpoint = Position(resp.position());
-        if (item.entries.empty()) item.entries.reserve(resp.events_size());
+        const uint64_t gather = options_.catch_up_batch;
+        const bool far_behind =
+            gather > 0 && resp.head_position() >= resp.position() + gather;
+        if (item.entries.empty()) {
+          item.entries.reserve(far_behind ? gather + resp.events_size()
+                                          : resp.events_size());
+        }
         absl::Status s;
         for (const v1::RecordedEvent& e : resp.events()) {
           absl::StatusOr<RecordedEntry> r = FromProto(e);
@@ -219,10 +225,8 @@ void Follower::Run() {
           ctx.TryCancel();
           break;
         }
-        const uint64_t gather = options_.catch_up_batch;
-        if (gather > 0 && item.entries.size() < gather &&
-            resp.head_position() >= resp.position() + gather) {
-          gathered = std::move(item);  // far behind: gather more
+        if (far_behind && item.entries.size() < gather) {
+          gathered = std::move(item);  // gather more
           continue;
         }
       } else {

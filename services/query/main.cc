@@ -3,6 +3,7 @@
 // (docs/configuration.md).
 #include <CLI/CLI.hpp>
 
+#include "absl/strings/numbers.h"
 #include "services/common/layered_config.h"
 #include "services/query/server.h"
 
@@ -48,11 +49,20 @@ int main(int argc, char** argv) {
                  ->capture_default_str(),
              "day_cache_mb", "DETENTE_DAY_CACHE_MB");
   config.Add(app.add_option("--catch-up-batch", o.catch_up_batch,
-                            "Entries applied as one batch while at least as "
-                            "many behind the head (written as table files "
-                            "from 16384 on); 0 applies each message as it "
+                            "Entries applied as one batch, written as table "
+                            "files, while at least as many behind the head "
+                            "(16384..200000); 0 applies each message as it "
                             "comes")
-                 ->check(CLI::Range(uint32_t{0}, uint32_t{1000000}))
+                 ->check(CLI::Validator(
+                     [](const std::string& v) -> std::string {
+                       uint32_t n = 0;
+                       if (!absl::SimpleAtoi(v, &n) ||
+                           (n != 0 && (n < 16384 || n > 200000))) {
+                         return "must be 0 or 16384..200000 entries, not " + v;
+                       }
+                       return "";
+                     },
+                     "0|16384..200000"))
                  ->capture_default_str(),
              "catch_up_batch", "DETENTE_CATCH_UP_BATCH");
   config.Add(app.add_option("--log-level", o.log_level,
