@@ -851,10 +851,11 @@ class RocksReadModelStore final : public ReadModelStore,
     uint64_t n = 0;
     if (db_->db().GetProperty(
             db_->db().DefaultColumnFamily(),
-            rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &files)) {
-      absl::SimpleAtoi(files, &n);
+            rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &files) &&
+        absl::SimpleAtoi(files, &n)) {
+      return n;
     }
-    return n;
+    return 0;
   }
 
   // Commits a sorted batch through the memtables (and the write-ahead log).
