@@ -1567,30 +1567,7 @@ TEST_F(ClusterTest, ANodeWhoseDiskFilledCatchesUpFromTheStream) {
 
   // 2. A filler file keeps node 1's disk full: it takes whatever space is
   // free every 20 ms (RocksDB frees some when it deletes obsolete files).
-  std::atomic<bool> stop_filling{false};
-  std::thread filler([&, path = dir_.Sub("disk-1") + "/filler"] {
-    std::ofstream out(path, std::ios::binary | std::ios::app);
-    const std::string chunk(4096, 'f');
-    while (!stop_filling) {
-      for (size_t n = chunk.size(); n >= 64;) {
-        out.write(chunk.data(), static_cast<std::streamsize>(n));
-        out.flush();
-        if (!out) {
-          out.clear();
-          n /= 2;
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
-  struct Join {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~Join() {
-      stop = true;
-      if (t.joinable()) t.join();
-    }
-  } join_filler{stop_filling, filler};
+  DiskFiller filler(dir_.Sub("disk-1"));
 
   // 3. Through node 0 until node 1 cannot write (NOT_SERVING), then a few
   // batches more that node 1 misses.
@@ -1630,8 +1607,7 @@ TEST_F(ClusterTest, ANodeWhoseDiskFilledCatchesUpFromTheStream) {
 
   // 5. The filler stops and the disk grows: node 1 recovers by itself and
   // catches up.
-  stop_filling = true;
-  filler.join();
+  filler.Stop();
   ASSERT_TRUE(disk.Resize("256m"));
   const absl::Time grown = absl::Now();
   int health = 0;

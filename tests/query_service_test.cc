@@ -1,8 +1,8 @@
 // Multi-process tests of detente-query with the real binaries: answers over
 // gRPC against hand-computed values, cheap polling, bad parameters, Watch,
 // kill -9 during a catch-up written as table files compared with a fresh
-// rebuild through the memtables, reconnection after
-// the ingestion service restarts, two query services agreeing, Rebuild.
+// rebuild through the memtables, reconnection after the ingestion service
+// restarts, a full disk of its own, two query services agreeing, Rebuild.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -860,6 +860,87 @@ TEST_F(QueryServiceTest, ReconnectsAfterTheIngestionServiceRestarts) {
   EXPECT_EQ(s.lag(), 0u);
   EXPECT_EQ(s.ingest_head(), head);
   EXPECT_TRUE(s.last_error().empty());
+}
+
+// The query service's own disk fills (its data directory on a tmpfs that a
+// filler file keeps full): it keeps answering from what it applied, says
+// NOT_SERVING with the storage failure in GetStatus, and once the file is
+// gone it reopens its read models by itself (no restart), catches up with
+// the head and answers exactly like a fresh service. Skipped without
+// permission to mount a tmpfs.
+TEST_F(QueryServiceTest, ItsDiskFillsThenItCatchesUpByItselfOnceThereIsRoom) {
+  StartIngest({"--durability", "async"});
+  // Smaller than RocksDB's write-ahead log preallocation (1.1x a memtable),
+  // so the log's writes meet the full disk at once.
+  TmpfsMount disk(dir_.Sub("disk"), "24m");
+  if (!disk.mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs (needs root / CAP_SYS_ADMIN): "
+                 << disk.error();
+  }
+  const auto history = History(29, 30);
+  uint64_t head = 0;
+  for (int b = 0; b < 10; ++b) head = Append(ingest_->stub(), history[b]);
+  QueryProcess q(dir_.Sub("disk") + "/query", ingest_->address(),
+                 dir_.Sub("query-log"));
+  ASSERT_TRUE(q.Start().ok());
+  ASSERT_TRUE(q.WaitFor(head));
+  const v1::GetTemperatureRequest series = [] {
+    v1::GetTemperatureRequest req;
+    req.set_actor_a("KOR");
+    req.set_actor_b("JPN");
+    req.mutable_options()->set_from("1960");
+    req.mutable_options()->set_to("2022");
+    req.mutable_options()->set_resolution(v1::RESOLUTION_YEAR);
+    return req;
+  }();
+  const v1::GetTemperatureResponse before = Temperature(q.stub(), series);
+  ASSERT_EQ(before.position(), head);
+
+  DiskFiller filler(dir_.Sub("disk"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int b = 10; b < 20; ++b) head = Append(ingest_->stub(), history[b]);
+  auto health_becomes = [&](int want, absl::Duration within) {
+    int got = -1;
+    for (absl::Time end = absl::Now() + within; absl::Now() < end;
+         absl::SleepFor(absl::Milliseconds(100))) {
+      got = HealthStatus(q.address(), "detente.v1.QueryService");
+      if (got == want) break;
+    }
+    return got;
+  };
+  EXPECT_EQ(health_becomes(2, absl::Seconds(15)), 2)
+      << "health did not turn NOT_SERVING on the full disk";
+  // It stays so while the disk is full (each reopen fails or its first
+  // write does).
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(HealthStatus(q.address(), "detente.v1.QueryService"), 2);
+  const v1::GetStatusResponse full = q.Status();
+  EXPECT_LT(full.projection_position(), head);
+  EXPECT_NE(full.last_error().find("No space left on device"),
+            std::string::npos)
+      << full.last_error();
+  // Still answering from what it applied, stamped with that position.
+  grpc::Status status;
+  const v1::GetTemperatureResponse during =
+      Temperature(q.stub(), series, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(during.position(), full.projection_position());
+  EXPECT_FALSE(q.process().WaitFor(absl::Milliseconds(100)).has_value())
+      << "detente-query died on a full disk";
+
+  // Room again: no restart, no new append.
+  filler.Stop();
+  ASSERT_EQ(::unlink(filler.path().c_str()), 0);
+  ASSERT_TRUE(q.WaitFor(head, 30)) << "it did not catch up by itself";
+  EXPECT_EQ(health_becomes(1, absl::Seconds(10)), 1);
+  EXPECT_TRUE(q.Status().last_error().empty()) << q.Status().last_error();
+
+  for (int b = 20; b < 30; ++b) head = Append(ingest_->stub(), history[b]);
+  auto fresh = StartQuery("fresh");
+  ASSERT_NE(fresh, nullptr);
+  ASSERT_TRUE(q.WaitFor(head));
+  ASSERT_TRUE(fresh->WaitFor(head));
+  ExpectSameAnswers(q.stub(), fresh->stub(), head);
 }
 
 TEST_F(QueryServiceTest, TwoQueryServicesAgreeAndRebuildChangesNothing) {

@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -90,6 +91,42 @@ class TmpfsMount {
   std::string error_;
 };
 
+// Keeps a filesystem full: a file in `dir` takes whatever space is free,
+// every 20 ms (RocksDB frees some when it deletes obsolete files), until
+// Stop() (or destruction), which leaves the file in place.
+class DiskFiller {
+ public:
+  explicit DiskFiller(const std::string& dir)
+      : path_(dir + "/filler"), thread_([this] { Run(); }) {}
+  ~DiskFiller() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  void Run() {
+    std::ofstream out(path_, std::ios::binary | std::ios::app);
+    const std::string chunk(4096, 'f');
+    while (!stop_) {
+      for (size_t n = chunk.size(); n >= 64;) {
+        out.write(chunk.data(), static_cast<std::streamsize>(n));
+        out.flush();
+        if (!out) {
+          out.clear();
+          n /= 2;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  const std::string path_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // A detente-query following `ingest`, gRPC and HTTP on ports picked here.
 class QueryProc {
  public:
@@ -146,6 +183,7 @@ class QueryProc {
   }
 
   v1::QueryService::Stub& stub() { return *stub_; }
+  const std::string& address() const { return address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   Subprocess& process() { return process_; }
   int http_port() const { return http_port_; }

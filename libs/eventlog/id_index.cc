@@ -211,7 +211,8 @@ uint64_t IdIndex::memory_bytes() const {
 }
 
 absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir,
-                             std::mutex& writes) {
+                             std::mutex& writes,
+                             const std::atomic<bool>& broken) {
   std::vector<std::string> streams;  // a copy: Add may grow streams_
   {
     std::lock_guard lock(mu_);
@@ -248,6 +249,10 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir,
     RETURN_IF_ERROR(FromRocks(writer.Finish(), "writing an id index file"));
     // The database's writes from here on: one writer at a time.
     std::lock_guard write_lock(writes);
+    if (broken) {
+      return absl::UnavailableError(
+          "not indexing ids: a write to the log failed (until it reopens)");
+    }
     // 2. The entries before their ids (a no-op in sync durability).
     RETURN_IF_ERROR(
         FromRocks(db.db().SyncWAL(), "syncing the log before indexing ids"));

@@ -16,7 +16,8 @@
 //   RETURN_IF_ERROR(index.Load(db, dir));         // open, reopen
 //   ASSIGN_OR_RETURN(auto v, index.Get(db, id));   // memory, then the family
 //   index.Add(ids_of_the_written_group);          // committer, after a write
-//   if (index.waiting() >= chunk) RETURN_IF_ERROR(index.Ingest(db, dir, mu));
+//   if (index.waiting() >= chunk)
+//     RETURN_IF_ERROR(index.Ingest(db, dir, mu, broken));
 //
 // Thread safety: Get, GetMany, Add and waiting may be called concurrently
 // with each other and with Ingest. Ingest and Load may not run at the same
@@ -28,6 +29,7 @@
 // Private to libs/eventlog.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -99,8 +101,12 @@ class IdIndex {
   // writing: the owner's other writers hold it too, so that RocksDB never
   // merges another thread's batch into a write group (which ThreadSanitizer
   // cannot follow through the uninstrumented library) and the committer
-  // waits only for those short steps.
-  absl::Status Ingest(LogDb& db, const std::string& dir, std::mutex& writes);
+  // waits only for those short steps. `broken` (read under `writes`) says
+  // that a write of the owner failed: then nothing is written (UNAVAILABLE),
+  // since syncing a write-ahead log whose append failed aborts the process
+  // in Debian's RocksDB build (its assertions are on).
+  absl::Status Ingest(LogDb& db, const std::string& dir, std::mutex& writes,
+                      const std::atomic<bool>& broken);
 
  private:
   // 32 bytes with its key: the stream is an index into streams_.

@@ -228,7 +228,8 @@ class RocksEventLog final : public EventLog {
       // back from their entries (two calls: a failed ingestion's ids, then
       // the rest). A failure loses nothing: the next open reads them back.
       for (int i = 0; i < 2 && ids_.in_memory() > 0; ++i) {
-        if (absl::Status st = ids_.Ingest(*db_, options_.path, write_mu_);
+        if (absl::Status st =
+                ids_.Ingest(*db_, options_.path, write_mu_, broken_);
             !st.ok()) {
           spdlog::warn("event log: writing the id index at close: {}",
                        st.ToString());
@@ -418,7 +419,9 @@ void RocksEventLog::IndexLoop() {
       std::shared_lock db_lock(db_mu_);
       // Not on a broken or read-only database: the ids wait in memory,
       // and Recover reads them back anyway.
-      if (db_ && !broken_) s = ids_.Ingest(*db_, options_.path, write_mu_);
+      if (db_ && !broken_) {
+        s = ids_.Ingest(*db_, options_.path, write_mu_, broken_);
+      }
     }
     lock.lock();
     if (!s.ok()) {
@@ -593,10 +596,12 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   {
     std::lock_guard write_lock(write_mu_);
     s = db_->db().Write(write_options_, &wb);
+    // Under the lock: the id index's ingestion checks it there before it
+    // syncs the write-ahead log (IdIndex::Ingest).
+    if (!s.ok()) broken_ = true;
   }
   if (!s.ok()) {
     write_failures_.fetch_add(1);
-    broken_ = true;
     spdlog::error("event log: write failed, {} entries not written: {}",
                   entries, s.ToString());
     absl::Status failed = absl::UnavailableError(absl::StrCat(

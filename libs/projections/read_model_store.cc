@@ -159,6 +159,87 @@ class DayTotalsMerge final : public rocksdb::MergeOperator {
   const char* Name() const override { return "detente.DayTotals"; }
 };
 
+// How the store's database is opened, kept to reopen it after a storage
+// failure (with the same block cache and merge operator).
+struct StoreConfig {
+  std::string path;
+  rocksdb::DBOptions db;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+};
+
+StoreConfig MakeStoreConfig(const ReadModelStoreOptions& options) {
+  rocksdb::DBOptions o;
+  if (options.env != nullptr) o.env = options.env;
+  o.create_if_missing = true;
+  o.info_log = MakeRocksLogger();
+  o.IncreaseParallelism(2);
+  // Write-ahead log files are deleted once every column family flushed what
+  // they hold; bound them (the default would be ~4x all memtables).
+  o.max_total_wal_size = 128u << 20;
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions meta;
+  meta.merge_operator = std::make_shared<DayTotalsMerge>();
+  // Each stream's versions and day totals continue their memtable inserts
+  // from where that stream's last ones went (memory only).
+  meta.memtable_insert_with_hint_prefix_extractor = NewStreamInsertHint("va");
+  meta.table_factory =
+      NewTableFactory(cache, /*bloom=*/true, options.table_metadata);
+  // Entry copies and the id index are read by keys that exist.
+  rocksdb::ColumnFamilyOptions details;
+  details.table_factory =
+      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
+  details.write_buffer_size = 32u << 20;
+  rocksdb::ColumnFamilyOptions ids;
+  ids.table_factory =
+      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
+  ids.write_buffer_size = 32u << 20;
+  return {options.path,
+          o,
+          {{rocksdb::kDefaultColumnFamilyName, meta},
+           {kDetailsFamily, details},
+           {kIdsFamily, ids}}};
+}
+
+// A database opened, with what the store keeps in memory of it.
+struct OpenedStore {
+  std::shared_ptr<StoreDb> db;
+  bool created = false;
+  Position checkpoint;
+  absl::flat_hash_map<std::string, Position> changed;  // 'c' keys
+};
+
+absl::StatusOr<OpenedStore> OpenStore(const StoreConfig& config,
+                                      bool read_only) {
+  ASSIGN_OR_RETURN(std::unique_ptr<FamilyDb> family_db,
+                   OpenFamilyDb({.path = config.path,
+                                 .what = "the read models",
+                                 .db = config.db,
+                                 .families = config.families,
+                                 .read_only = read_only}));
+  OpenedStore opened;
+  opened.created = family_db->created();
+  opened.db = std::make_shared<StoreDb>(std::move(family_db));
+  rocksdb::DB* db = &opened.db->db();
+  if (!read_only) RemoveTableFilesLeftOver(*db);
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kCheckpointKey, &value);
+  if (s.ok()) {
+    opened.checkpoint = Position(keys::GetBigEndian64(value).value_or(0));
+  } else if (!s.IsNotFound()) {
+    RETURN_IF_ERROR(FromRocks(s, "reading the checkpoint"));
+  }
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) {
+    opened.changed[std::string(it->key().data() + 1, it->key().size() - 1)] =
+        Position(keys::GetBigEndian64({it->value().data(), it->value().size()})
+                     .value_or(0));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "loading the stream directory"));
+  return opened;
+}
+
 // Where an original event's current version lives.
 struct Current {
   Position original;
@@ -259,6 +340,15 @@ class StreamCache {
       map_.erase(lru_.back().stream);
       lru_.pop_back();
     }
+  }
+
+  // Drops every entry (the store reopened its database).
+  void Clear() {
+    std::lock_guard lock(mu_);
+    lru_.clear();
+    map_.clear();
+    too_big_.clear();
+    bytes_ = 0;
   }
 
   bool TooBig(const std::string& stream, Position last_changed) const {
@@ -434,13 +524,21 @@ class VersionSource {
   virtual void AfterDayScanForTest() const = 0;
 };
 
+// A view holds its database open: a store reopening after a storage
+// failure waits for its views to end. Without a database (the store could
+// not reopen it), every read fails with `failure`.
 class RocksReadView final : public ReadView {
  public:
-  RocksReadView(const StoreDb* store, const VersionSource* source)
-      : store_(store),
-        db_(&store->db()),
+  RocksReadView(std::shared_ptr<const StoreDb> store,
+                const VersionSource* source, Position checkpoint,
+                absl::Status failure)
+      : store_(std::move(store)),
+        db_(store_ ? &store_->db() : nullptr),
         source_(source),
-        snapshot_(db_->GetSnapshot()) {
+        snapshot_(db_ ? db_->GetSnapshot() : nullptr),
+        position_(checkpoint),
+        failure_(std::move(failure)) {
+    if (db_ == nullptr) return;
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     std::string value;
@@ -448,13 +546,16 @@ class RocksReadView final : public ReadView {
       position_ = Position(keys::GetBigEndian64(value).value_or(0));
     }
   }
-  ~RocksReadView() override { db_->ReleaseSnapshot(snapshot_); }
+  ~RocksReadView() override {
+    if (db_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  }
 
   Position position() const override { return position_; }
 
   absl::Status ForEachVersion(
       const std::string& stream, DayNumber from, DayNumber to,
       const std::function<bool(const PairVersion&)>& fn) const override {
+    if (db_ == nullptr) return failure_;
     const std::optional<Position> last_changed = Cacheable(stream);
     VersionCache& cache = source_->versions();
     if (!last_changed || cache.TooBig(stream, *last_changed)) {
@@ -490,6 +591,7 @@ class RocksReadView final : public ReadView {
 
   absl::StatusOr<std::shared_ptr<const std::vector<PairDay>>> Days(
       const std::string& stream) const override {
+    if (db_ == nullptr) return failure_;
     DayCache& cache = source_->days();
     DayScans& scans = source_->day_scans();
     const uint64_t scan = scans.Begin(stream);
@@ -525,6 +627,7 @@ class RocksReadView final : public ReadView {
   }
 
   absl::StatusOr<RecordedEntry> Entry(Position version) const override {
+    if (db_ == nullptr) return failure_;
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     std::string value;
@@ -611,42 +714,43 @@ class RocksReadView final : public ReadView {
     return FromRocks(it->status(), "reading day totals");
   }
 
-  const StoreDb* store_;
-  rocksdb::DB* db_;
+  const std::shared_ptr<const StoreDb> store_;
+  rocksdb::DB* const db_;
   const VersionSource* source_;
-  const rocksdb::Snapshot* snapshot_;
+  const rocksdb::Snapshot* const snapshot_;
   Position position_;
+  const absl::Status failure_;
 };
 
 class RocksReadModelStore final : public ReadModelStore,
                                   public VersionSource {
  public:
-  RocksReadModelStore(std::unique_ptr<StoreDb> db, Position checkpoint,
-                      absl::flat_hash_map<std::string, Position> changed,
+  RocksReadModelStore(StoreConfig config, OpenedStore opened,
                       uint64_t first_compaction, size_t day_cache_bytes,
                       size_t ingest_min_entries,
                       std::function<void()> after_day_scan_for_test)
-      : db_(std::move(db)),
+      : config_(std::move(config)),
+        db_(std::move(opened.db)),
         ingest_min_entries_(ingest_min_entries),
         default_family_options_(
             db_->db().GetOptions(db_->db().DefaultColumnFamily())),
         next_compaction_(first_compaction),
-        checkpoint_(checkpoint),
+        checkpoint_(opened.checkpoint),
         days_(day_cache_bytes),
         after_day_scan_for_test_(std::move(after_day_scan_for_test)) {
-    for (auto& [stream, pos] : changed) Touch(stream, pos);
+    for (auto& [stream, pos] : opened.changed) Touch(stream, pos);
   }
   ~RocksReadModelStore() override {
     WakeAll();
-    db_->db().DisableManualCompaction();  // ends a running CompactDayTotals()
-    if (compactor_.joinable()) compactor_.join();
-    db_->Close();
+    StopCompactor();
+    if (db_) db_->Close();
   }
 
   absl::Status Apply(const std::vector<RecordedEntry>& entries,
                      Position checkpoint) override;
 
   void CaughtUp() override {
+    if (!broken_.ok()) return;
     if (compactions_ == Compactions::kCatchUp) {
       SetCompactions(Compactions::kDraining);
     }
@@ -655,6 +759,11 @@ class RocksReadModelStore final : public ReadModelStore,
   Position checkpoint() const override {
     std::lock_guard lock(mu_);
     return checkpoint_;
+  }
+
+  absl::Status StorageHealth() const override {
+    std::lock_guard lock(mu_);
+    return storage_error_;
   }
 
   Position WaitForCheckpoint(Position after, absl::Time deadline) override {
@@ -673,8 +782,10 @@ class RocksReadModelStore final : public ReadModelStore,
   }
 
   std::unique_ptr<ReadView> View() const override {
+    std::shared_ptr<const StoreDb> db = CurrentDb();
     return std::make_unique<RocksReadView>(
-        db_.get(), static_cast<const VersionSource*>(this));
+        db, static_cast<const VersionSource*>(this), checkpoint(),
+        db ? absl::OkStatus() : Unreadable());
   }
 
   Position LastChanged(const std::string& stream) const override {
@@ -699,7 +810,10 @@ class RocksReadModelStore final : public ReadModelStore,
     return std::vector<std::string>(it->second.begin(), it->second.end());
   }
 
-  StorageMemory Memory() const override { return db_->Memory(); }
+  StorageMemory Memory() const override {
+    std::shared_ptr<const StoreDb> db = CurrentDb();
+    return db ? db->Memory() : StorageMemory();
+  }
   AppliedEntries Applied() const override {
     return {applied_through_memtables_.load(), applied_as_tables_.load()};
   }
@@ -710,9 +824,11 @@ class RocksReadModelStore final : public ReadModelStore,
   std::vector<std::pair<std::string, std::string>> DumpForTest()
       const override {
     std::vector<std::pair<std::string, std::string>> out;
-    for (rocksdb::ColumnFamilyHandle* family : db_->families()) {
+    std::shared_ptr<const StoreDb> db = CurrentDb();
+    if (!db) return out;
+    for (rocksdb::ColumnFamilyHandle* family : db->families()) {
       std::unique_ptr<rocksdb::Iterator> it(
-          db_->db().NewIterator(rocksdb::ReadOptions(), family));
+          db->db().NewIterator(rocksdb::ReadOptions(), family));
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         out.emplace_back(it->key().ToString(), it->value().ToString());
       }
@@ -884,11 +1000,11 @@ class RocksReadModelStore final : public ReadModelStore,
   void CompactDayTotals() {
     if (compacting_.exchange(true)) return;
     if (compactor_.joinable()) compactor_.join();
-    compactor_ = std::thread([this] {
+    compactor_ = std::thread([this, db = db_] {
       rocksdb::CompactRangeOptions o;
       o.exclusive_manual_compaction = false;
       const rocksdb::Slice begin("a"), end("b");
-      rocksdb::Status s = db_->db().CompactRange(o, &begin, &end);
+      rocksdb::Status s = db->db().CompactRange(o, &begin, &end);
       if (!s.ok() && !s.IsIncomplete()) {
         spdlog::warn("read models: compacting day totals: {}", s.ToString());
       }
@@ -896,7 +1012,38 @@ class RocksReadModelStore final : public ReadModelStore,
     });
   }
 
-  std::unique_ptr<StoreDb> db_;
+  // Ends a running CompactDayTotals() and waits for its thread.
+  void StopCompactor() {
+    if (db_) db_->db().DisableManualCompaction();
+    if (compactor_.joinable()) compactor_.join();
+    compacting_ = false;
+  }
+
+  // The database views read, once no reopen is under way; null when the
+  // last reopen could not open it at all.
+  std::shared_ptr<const StoreDb> CurrentDb() const {
+    std::unique_lock lock(db_mu_);
+    db_cv_.wait(lock, [&] { return !reopening_; });
+    return db_;
+  }
+  absl::Status Unreadable() const {
+    return absl::UnavailableError(
+        "the read models' storage failed and could not be reopened yet");
+  }
+  absl::Status Reopen();
+
+  const StoreConfig config_;
+  // Replaced only by Reopen, on Apply's thread (which reads it without
+  // db_mu_); other threads take it with CurrentDb().
+  std::shared_ptr<StoreDb> db_;
+  mutable std::mutex db_mu_;
+  mutable std::condition_variable db_cv_;
+  bool reopening_ = false;  // guarded by db_mu_
+  // The write failure after which the database must be reopened before it
+  // is written again (Apply's thread only). RocksDB refuses writes after
+  // one anyway, and a sync of a write-ahead log whose append failed aborts
+  // the process in Debian's build (its assertions are on).
+  absl::Status broken_;
   const size_t ingest_min_entries_;
   // The default family's options as opened (Apply's thread only reads).
   const rocksdb::ColumnFamilyOptions default_family_options_;
@@ -911,6 +1058,7 @@ class RocksReadModelStore final : public ReadModelStore,
   mutable std::mutex mu_;
   std::condition_variable cv_;
   Position checkpoint_;  // guarded by mu_
+  absl::Status storage_error_;  // guarded by mu_; broken_ for other threads
   bool woken_ = false;   // guarded by mu_
   absl::flat_hash_map<std::string, Position> changed_;  // guarded by mu_
   absl::flat_hash_map<std::string, std::set<std::string>> by_actor_;
@@ -1104,8 +1252,70 @@ absl::Status RocksReadModelStore::Ingest(const Staging& wb,
   return IngestTables(db_->db(), absl::StrCat(checkpoint.value()), writes);
 }
 
+// After a failed write: RocksDB keeps the error and refuses writes until the
+// database is reopened, and the write-ahead log may hold the failed batch
+// whole (a failed fsync) or not at all, never a part of it that a reopen
+// would replay. So the store closes the database once its views have
+// ended (new views wait meanwhile) and opens it again, then reloads its
+// checkpoint and stream directory from what it holds and drops the decoded
+// caches. When the read-write open fails (the fault lasts), the views read
+// a read-only open of the database until the next try.
+absl::Status RocksReadModelStore::Reopen() {
+  StopCompactor();
+  std::shared_ptr<StoreDb> old;
+  {
+    std::lock_guard lock(db_mu_);
+    reopening_ = true;
+    old = std::move(db_);
+  }
+  // Views end with their queries (milliseconds).
+  while (old && old.use_count() > 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (old) old->Close();
+  old.reset();
+  absl::StatusOr<OpenedStore> opened = OpenStore(config_, false);
+  absl::Status result = opened.status();
+  if (!opened.ok()) opened = OpenStore(config_, /*read_only=*/true);
+  if (opened.ok()) {
+    versions_.Clear();
+    days_.Clear();
+    std::lock_guard lock(mu_);
+    checkpoint_ = opened->checkpoint;
+    changed_.clear();
+    by_actor_.clear();
+    for (auto& [stream, pos] : opened->changed) Touch(stream, pos);
+  }
+  {
+    std::lock_guard lock(db_mu_);
+    if (opened.ok()) db_ = std::move(opened->db);
+    reopening_ = false;
+  }
+  db_cv_.notify_all();
+  cv_.notify_all();
+  if (!result.ok()) return result;
+  // Opened with RocksDB's own compaction settings.
+  compactions_ = Compactions::kLive;
+  memtable_batches_in_a_row_ = 0;
+  spdlog::info(
+      "read models: reopened {} after a storage failure (checkpoint "
+      "{})",
+      config_.path, checkpoint().value());
+  return absl::OkStatus();
+}
+
 absl::Status RocksReadModelStore::Apply(
     const std::vector<RecordedEntry>& entries, Position checkpoint) {
+  if (!broken_.ok()) {
+    if (absl::Status s = Reopen(); !s.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the read models' storage failed (", broken_.message(),
+                       ") and cannot be reopened yet: ", s.message()));
+    }
+    broken_ = absl::OkStatus();
+    std::lock_guard lock(mu_);
+    storage_error_ = absl::OkStatus();
+  }
   const Position from = this->checkpoint();
   if (checkpoint <= from) return absl::OkStatus();
   Staging wb;
@@ -1135,7 +1345,17 @@ absl::Status RocksReadModelStore::Apply(
   const bool bulk =
       ingest_min_entries_ > 0 && entries.size() >= ingest_min_entries_;
   SetCompactionsFor(bulk);
-  RETURN_IF_ERROR(bulk ? Ingest(wb, checkpoint) : Write(wb));
+  if (absl::Status s = bulk ? Ingest(wb, checkpoint) : Write(wb); !s.ok()) {
+    // Reopened by the next Apply (its retry).
+    broken_ = s;
+    {
+      std::lock_guard lock(mu_);
+      storage_error_ = s;
+    }
+    spdlog::warn("read models: {} entries not written: {}", applied,
+                 s.ToString());
+    return s;
+  }
   (bulk ? applied_as_tables_ : applied_through_memtables_) += applied;
   AdvanceCachedDays(wb.merges, touched);
   operands_ += wb.day_deltas.size();
@@ -1156,50 +1376,12 @@ absl::Status RocksReadModelStore::Apply(
 
 absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
     const ReadModelStoreOptions& options) {
-  rocksdb::DBOptions o;
-  if (options.env != nullptr) o.env = options.env;
-  o.create_if_missing = true;
-  o.info_log = MakeRocksLogger();
-  o.IncreaseParallelism(2);
-  // Write-ahead log files are deleted once every column family flushed what
-  // they hold; bound them (the default would be ~4x all memtables).
-  o.max_total_wal_size = 128u << 20;
-  std::shared_ptr<rocksdb::Cache> cache =
-      rocksdb::NewLRUCache(options.block_cache_bytes);
-  rocksdb::ColumnFamilyOptions meta;
-  meta.merge_operator = std::make_shared<DayTotalsMerge>();
-  // Each stream's versions and day totals continue their memtable inserts
-  // from where that stream's last ones went (memory only).
-  meta.memtable_insert_with_hint_prefix_extractor = NewStreamInsertHint("va");
-  meta.table_factory =
-      NewTableFactory(cache, /*bloom=*/true, options.table_metadata);
-  // Entry copies and the id index are read by keys that exist.
-  rocksdb::ColumnFamilyOptions details;
-  details.table_factory =
-      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
-  details.write_buffer_size = 32u << 20;
-  rocksdb::ColumnFamilyOptions ids;
-  ids.table_factory =
-      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
-  ids.write_buffer_size = 32u << 20;
-
+  StoreConfig config = MakeStoreConfig(options);
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<FamilyDb> family_db,
-      OpenFamilyDb({.path = options.path,
-                    .what = "the read models",
-                    .db = o,
-                    .families = {{rocksdb::kDefaultColumnFamilyName, meta},
-                                 {kDetailsFamily, details},
-                                 {kIdsFamily, ids}}}));
-  const bool created = family_db->created();
-  auto store_db = std::make_unique<StoreDb>(std::move(family_db));
-  rocksdb::DB* db = &store_db->db();
-  RemoveTableFilesLeftOver(*db);
-  std::string value;
-  rocksdb::Status s;
-  if (created) {
+  ASSIGN_OR_RETURN(OpenedStore opened, OpenStore(config, /*read_only=*/false));
+  rocksdb::DB* db = &opened.db->db();
+  if (opened.created) {
     // Synced, once: a power cut right after would otherwise leave a store
     // without a version, discarded at the next start.
     rocksdb::WriteOptions sync;
@@ -1209,34 +1391,26 @@ absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
         "writing the projection version"));
   } else {
     // Another version (or a store that never got one) is rebuilt.
-    s = db->Get(rocksdb::ReadOptions(), kVersionKey, &value);
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kVersionKey, &value);
     if (s.IsNotFound())
       value = "none";
     else
       RETURN_IF_ERROR(FromRocks(s, "reading the projection version"));
     if (value != std::to_string(kProjectionVersion) ||
-        !store_db->has_families()) {
+        !opened.db->has_families()) {
       return absl::FailedPreconditionError(
           absl::StrCat("read models have projection version ", value,
                        ", this build writes ", kProjectionVersion));
     }
   }
-  Position checkpoint;
-  s = db->Get(rocksdb::ReadOptions(), kCheckpointKey, &value);
-  if (s.ok()) checkpoint = Position(keys::GetBigEndian64(value).value_or(0));
-  absl::flat_hash_map<std::string, Position> changed;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) {
-    changed[std::string(it->key().data() + 1, it->key().size() - 1)] = Position(
-        keys::GetBigEndian64({it->value().data(), it->value().size()})
-            .value_or(0));
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "loading the stream directory"));
-  it.reset();
   spdlog::info("read models: opened {} (checkpoint {}, {} streams)",
-               options.path, checkpoint.value(), changed.size());
+               options.path, opened.checkpoint.value(), opened.changed.size());
+  // A reopen never creates the database anew (a directory gone while the
+  // service ran is a failure, not an empty store).
+  config.db.create_if_missing = false;
   return std::make_unique<RocksReadModelStore>(
-      std::move(store_db), checkpoint, std::move(changed),
+      std::move(config), std::move(opened),
       std::max<uint64_t>(1, options.first_day_totals_compaction),
       options.day_cache_bytes, options.ingest_min_entries,
       options.after_day_scan_for_test);

@@ -9,6 +9,9 @@
 //   std::unique_ptr<ReadView> view = store->View();
 //   view->ForEachVersion("JPN-KOR", from, to, [](const PairVersion& v) {...});
 //
+// After a failed write (a full disk, an I/O error) the store reopens its
+// database at the next Apply, without a restart (docs/projections.md).
+//
 // Thread safety: Apply from one thread at a time (the follower); View,
 // LastChanged, Streams and the waits from any thread.
 #pragma once
@@ -114,6 +117,10 @@ class ReadModelStore {
   virtual void CaughtUp() = 0;
 
   virtual Position checkpoint() const = 0;
+  // OK, or the storage failure of the last Apply while the store has not
+  // yet reopened its database (the next Apply tries; queries go on from what
+  // was committed before it).
+  virtual absl::Status StorageHealth() const = 0;
   // Blocks until checkpoint() > after or the deadline; returns it.
   virtual Position WaitForCheckpoint(Position after, absl::Time deadline) = 0;
   // Wakes every waiter (used on shutdown).

@@ -183,7 +183,6 @@ void Follower::Run() {
     while (reader->Read(&resp)) {
       if (first) {
         first = false;
-        backoff = options_.min_backoff;
         SetState(FollowerState::kCatchingUp);
         spdlog::info("follower: following {} from position {}",
                      options_.ingest_address, req.after_position());
@@ -247,6 +246,10 @@ void Follower::Run() {
       call_ = nullptr;
     }
     if (stop_) break;
+    // A subscription that connects but cannot apply (the store's disk is
+    // full) backs off like one that cannot connect; after any other the
+    // backoff starts again.
+    if (!first && apply_error.empty()) backoff = options_.min_backoff;
     std::string error = !apply_error.empty()
                             ? "applying: " + apply_error
                             : status.error_message().empty()

@@ -167,7 +167,12 @@ ProjectionStatus ProjectionManager::status() const {
   std::lock_guard lock(mu_);
   ProjectionStatus s;
   s.ingest_address = options_.follower.ingest_address;
-  if (store_) s.position = store_->checkpoint();
+  if (store_) {
+    s.position = store_->checkpoint();
+    if (absl::Status h = store_->StorageHealth(); !h.ok()) {
+      s.storage_error = h.ToString();
+    }
+  }
   if (follower_) {
     FollowerStatus f = follower_->status();
     s.ingest_head = f.ingest_head;

@@ -37,6 +37,9 @@ struct ProjectionStatus {
   bool rebuilding = false;
   Position rebuild_position;
   std::string last_error;
+  // The store's StorageHealth() when it is not OK: a write failed and the
+  // store has not reopened its database yet.
+  std::string storage_error;
   std::string ingest_address;
 };
 

@@ -673,7 +673,8 @@ grpc::Status QueryService::GetStatus(grpc::ServerContext* ctx,
   resp->set_state(state);
   resp->set_projection_version(kProjectionVersion);
   resp->set_rebuild_position(s.rebuild_position.value());
-  resp->set_last_error(s.last_error);
+  resp->set_last_error(!s.storage_error.empty() ? s.storage_error
+                                                : s.last_error);
   resp->set_ingest_address(s.ingest_address);
   return grpc::Status::OK;
 }

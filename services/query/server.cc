@@ -125,14 +125,17 @@ int RunQueryServer(const QueryServerOptions& o) {
       const uint64_t lag = st.ingest_head > st.position
                                ? st.ingest_head.value() - st.position.value()
                                : 0;
-      const bool serving =
-          st.follower_state != FollowerState::kDisconnected &&
-          st.follower_state != FollowerState::kConnecting &&
-          lag <= o.max_serving_lag;
+      // Nor while the read models cannot be written (a full disk): the
+      // answers would fall ever further behind.
+      const bool serving = st.follower_state != FollowerState::kDisconnected &&
+                           st.follower_state != FollowerState::kConnecting &&
+                           lag <= o.max_serving_lag && st.storage_error.empty();
       metrics.SetProjection(st.position.value(), st.ingest_head.value(),
                             serving);
-      publisher.Set(serving, absl::StrCat("position ", st.position.value(),
-                                          ", lag ", lag));
+      publisher.Set(
+          serving,
+          absl::StrCat("position ", st.position.value(), ", lag ", lag,
+                       st.storage_error.empty() ? "" : ", ", st.storage_error));
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   });
