@@ -15,8 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "eventlog/record_codec.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "services/common/event_mapping.h"
 #include "support/api.h"
 #include "support/ingest_process.h"
 #include "support/temp_dir.h"
@@ -704,6 +707,88 @@ TEST_F(IngestGrpcTest, FilteredSubscribeSendsAdvancingCheckpoints) {
   EXPECT_EQ(m.position(), 6u);
   ctx.TryCancel();
   reader->Finish();
+}
+
+// stored_records (what detente-query asks for): the same entries at the
+// same positions as the RecordedEvents of a plain Subscribe, with a filter
+// that leaves gaps and pages of two; each record, decoded with the log's
+// codec, is the RecordedEvent the plain one sends, every field included.
+TEST_F(IngestGrpcTest, SubscribeWithStoredRecordsSendsTheSameEntries) {
+  v1::Event full = MakeEvent(NewId(), "2023-03-16", "KOR", "JPN", "036",
+                             "Seoul and Tokyo resume shuttle diplomacy");
+  full.add_tags("diplomacy");
+  full.add_tags("summit");
+  full.set_summary("Yoon visits Tokyo.");
+  full.set_source_name("Example Daily");
+  full.set_source_url("https://example.org/2023/03/16");
+  full.set_tone(-3.25);
+  full.set_weight(7);
+  v1::Event overridden = MakeEvent(NewId(), "1965", "JPN", "KOR", "057");
+  overridden.set_goldstein(-2.5);
+  MustAppend({full, MakeEvent(NewId(), "2019-07", "USA", "KOR", "042"),
+              overridden,
+              MakeEvent(NewId(), "2019-08-24", "KOR", "JPN", "061")});
+  v1::Event correction = full;
+  correction.set_event_id(NewId());
+  correction.set_kind(v1::ENTRY_KIND_CORRECTION);
+  correction.set_subject_event_id(full.event_id());
+  correction.set_event_code("040");
+  v1::Event retraction;
+  retraction.set_event_id(NewId());
+  retraction.set_summary("misdated");
+  retraction.set_kind(v1::ENTRY_KIND_RETRACTION);
+  retraction.set_subject_event_id(overridden.event_id());
+  MustAppend({correction, MakeEvent(NewId(), "2020", "USA", "KOR", "042"),
+              retraction});
+
+  auto subscribe = [&](bool stored) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(60));
+    v1::SubscribeRequest req;
+    req.set_batch_size(2);
+    req.set_stored_records(stored);
+    req.mutable_filter()->set_stream("JPN-KOR");
+    auto reader = stub().Subscribe(&ctx, req);
+    std::vector<v1::RecordedEvent> out;
+    v1::SubscribeResponse m;
+    while (reader->Read(&m) &&
+           m.kind() != v1::SUBSCRIBE_RESPONSE_KIND_CAUGHT_UP) {
+      if (m.kind() != v1::SUBSCRIBE_RESPONSE_KIND_EVENTS) continue;
+      EXPECT_LE(m.events_size() + m.records_size(), 2);
+      if (!stored) {
+        EXPECT_EQ(m.records_size(), 0);
+        out.insert(out.end(), m.events().begin(), m.events().end());
+        continue;
+      }
+      EXPECT_EQ(m.events_size(), 0);
+      EXPECT_EQ(m.record_positions_size(), m.records_size());
+      for (int i = 0; i < m.records_size(); ++i) {
+        absl::StatusOr<RecordedEntry> e =
+            DecodeRecord(Position(m.record_positions(i)), m.records(i));
+        EXPECT_TRUE(e.ok()) << e.status();
+        if (!e.ok()) continue;
+        ToProto(*e, &out.emplace_back());
+      }
+      EXPECT_EQ(m.position(), out.back().position());
+    }
+    ctx.TryCancel();
+    reader->Finish();
+    return out;
+  };
+  const std::vector<v1::RecordedEvent> events = subscribe(false);
+  const std::vector<v1::RecordedEvent> records = subscribe(true);
+  std::vector<uint64_t> positions;
+  for (const auto& e : records) positions.push_back(e.position());
+  EXPECT_THAT(positions, ElementsAre(1, 3, 4, 5, 7));
+  ASSERT_EQ(records.size(), events.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(records[i],
+                                                                   events[i]))
+        << records[i].ShortDebugString() << "\nvs\n"
+        << events[i].ShortDebugString();
+  }
+  EXPECT_EQ(records[3].subject_position(), 1u);
+  EXPECT_EQ(records[4].subject_position(), 3u);
 }
 
 TEST_F(IngestGrpcTest, ReadBackwardLimitsBatchesAndFilters) {

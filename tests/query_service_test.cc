@@ -735,7 +735,8 @@ TEST_F(QueryServiceTest, KillDuringCatchUpThenAnswersEqualAFreshRebuild) {
   ASSERT_GE(head, 100000u);
 
   // "a" gathers batches of 20,000 entries while far behind and writes them
-  // as table files; "fresh" applies each message through the memtables.
+  // as table files; "fresh" applies each message through the memtables, and
+  // gets the log as RecordedEvents rather than as stored records.
   const std::vector<std::string> gathering = {"--catch-up-batch", "20000"};
   std::mt19937_64 rng(7);
   int killed_midway = 0;
@@ -763,7 +764,8 @@ TEST_F(QueryServiceTest, KillDuringCatchUpThenAnswersEqualAFreshRebuild) {
   ASSERT_TRUE(a->Start().ok());
   auto fresh = std::make_unique<QueryProcess>(
       dir_.Sub("fresh"), ingest_->address(), dir_.Sub("fresh-log"),
-      std::vector<std::string>{"--catch-up-batch", "0"});
+      std::vector<std::string>{"--catch-up-batch", "0", "--subscribe-as",
+                               "events"});
   ASSERT_TRUE(fresh->Start().ok());
   ASSERT_TRUE(a->WaitFor(head, 120));
   ASSERT_TRUE(fresh->WaitFor(head, 120));

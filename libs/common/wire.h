@@ -69,6 +69,17 @@ inline void PutStringIfSet(std::string* out, uint32_t field,
   if (!s.empty()) PutString(out, field, s);
 }
 
+// A packed repeated varint field (nothing when `values` is empty).
+template <typename Values>
+void PutPackedVarints(std::string* out, uint32_t field, const Values& values) {
+  if (values.empty()) return;
+  size_t bytes = 0;
+  for (uint64_t v : values) bytes += VarintSize(v);
+  PutTag(out, field, kLen);
+  PutVarint(out, bytes);
+  for (uint64_t v : values) PutVarint(out, v);
+}
+
 inline void PutDouble(std::string* out, uint32_t field, double d) {
   PutTag(out, field, kFixed64);
   uint64_t bits;

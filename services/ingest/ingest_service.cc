@@ -43,10 +43,14 @@ absl::StatusOr<ExpectedRevision> ExpectedFromProto(const Request& req) {
 // ReadResponse.events and SubscribeResponse.events (ingest.proto).
 constexpr uint32_t kReadEventsField = 1;
 constexpr uint32_t kSubscribeEventsField = 2;
+// SubscribeResponse.records and .record_positions (stored_records).
+constexpr uint32_t kSubscribeRecordsField = 5;
+constexpr uint32_t kSubscribeRecordPositionsField = 6;
 
 // Writes pages of encoded entries as response messages of about
 // `max_bytes` at most: begin(msg), the events, end(msg, last position in
-// the message).
+// the message). With `stored` (Subscribe's stored_records), the records go
+// as they are, with their positions, instead of as RecordedEvents.
 struct EncodedPager {
   EncodedPager(uint32_t field, size_t max_bytes)
       : field(field), max_bytes(max_bytes) {}
@@ -59,18 +63,29 @@ struct EncodedPager {
     Position last;
     for (size_t i = 0; i < entries.size(); ++i) {
       last = entries.items[i].position;
-      RETURN_IF_ERROR(writer.Append(field, last, entries.record(i), &msg));
+      if (stored) {
+        wire::PutString(&msg, kSubscribeRecordsField, entries.record(i));
+        positions.push_back(last.value());
+      } else {
+        RETURN_IF_ERROR(writer.Append(field, last, entries.record(i), &msg));
+      }
       if (msg.size() >= max_bytes) {
-        if (end) end(&msg, last);
+        End(last);
         if (!w.Write(std::move(msg))) return false;
         Restart(entries, i + 1);
       }
     }
     if (msg.size() > empty_size) {
-      if (end) end(&msg, last);
+      End(last);
       if (!w.Write(std::move(msg))) return false;
     }
     return true;
+  }
+
+  void End(Position last) {
+    wire::PutPackedVarints(&msg, kSubscribeRecordPositionsField, positions);
+    positions.clear();
+    if (end) end(&msg, last);
   }
 
   // A new message for entries[from..] (the previous one was moved to gRPC,
@@ -88,6 +103,8 @@ struct EncodedPager {
 
   const uint32_t field;
   const size_t max_bytes;
+  bool stored = false;
+  std::vector<uint64_t> positions;  // of the records in msg (stored)
   std::function<void(std::string*)> begin;
   std::function<void(std::string*, Position)> end;
   RecordedEventWriter writer;
@@ -538,13 +555,14 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Subscribe(
       req.heartbeat_ms() == 0 ? 5000 : req.heartbeat_ms());
   o.encoded = true;
   return ThreadedWriteReactor::Start(
-      [this, o = std::move(o), slot](
+      [this, o = std::move(o), slot, stored = req.stored_records()](
           ThreadedWriteReactor& w) mutable -> grpc::Status {
-        return RunSubscription(std::move(o), w);
+        return RunSubscription(std::move(o), stored, w);
       });
 }
 
 grpc::Status IngestService::RunSubscription(SubscriptionOptions o,
+                                            bool stored_records,
                                             ThreadedWriteReactor& w) {
   Subscription sub(log_, std::move(o));
   if (options_.metrics) options_.metrics->SubscriberStarted();
@@ -556,6 +574,7 @@ grpc::Status IngestService::RunSubscription(SubscriptionOptions o,
   } ended{options_.metrics};
   auto cancelled = [&] { return w.cancelled() || stopping_.load(); };
   EncodedPager pager(kSubscribeEventsField, options_.max_response_bytes);
+  pager.stored = stored_records;
   Position head;
   pager.begin = [](std::string* msg) {
     wire::PutVarintField(msg, 1, v1::SUBSCRIBE_RESPONSE_KIND_EVENTS);

@@ -88,7 +88,9 @@ class IngestService final : public IngestServiceBase {
   void Record(const absl::StatusOr<AppendResult>& r, size_t entries,
               absl::Time start);
 
-  grpc::Status RunSubscription(SubscriptionOptions o, ThreadedWriteReactor& w);
+  // `stored_records`: send the records as stored (SubscribeRequest).
+  grpc::Status RunSubscription(SubscriptionOptions o, bool stored_records,
+                               ThreadedWriteReactor& w);
 
   EventLog& log_;
   IngestServiceOptions options_;

@@ -8,7 +8,10 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "detente/v1/ingest.grpc.pb.h"
+#include "eventlog/record_codec.h"
 #include "services/common/event_mapping.h"
 #include "spdlog/spdlog.h"
 
@@ -18,6 +21,28 @@ namespace {
 // Applies received batches on a thread of its own, in order, so that
 // receiving and decoding the next message overlaps with applying this one
 // (catch-up was one thread doing both). At most kDepth batches wait.
+// The entries of a Subscribe message, appended to `out`: as stored records
+// (stored_records) or as RecordedEvents.
+absl::Status Decode(const v1::SubscribeResponse& resp,
+                    std::vector<RecordedEntry>* out) {
+  if (resp.records_size() != resp.record_positions_size()) {
+    return absl::DataLossError(absl::StrCat(
+        "a Subscribe message has ", resp.records_size(), " records but ",
+        resp.record_positions_size(), " record_positions"));
+  }
+  for (int i = 0; i < resp.records_size(); ++i) {
+    ASSIGN_OR_RETURN(
+        RecordedEntry r,
+        DecodeRecord(Position(resp.record_positions(i)), resp.records(i)));
+    out->push_back(std::move(r));
+  }
+  for (const v1::RecordedEvent& e : resp.events()) {
+    ASSIGN_OR_RETURN(RecordedEntry r, FromProto(e));
+    out->push_back(std::move(r));
+  }
+  return absl::OkStatus();
+}
+
 class ApplyPipeline {
  public:
   static constexpr size_t kDepth = 2;
@@ -169,6 +194,7 @@ void Follower::Run() {
     req.set_after_position(store_->checkpoint().value());
     req.set_batch_size(options_.batch_size);
     req.set_heartbeat_ms(1000);
+    req.set_stored_records(options_.stored_records);
     auto reader = stub->Subscribe(&ctx, req);
     bool first = true;
     std::string apply_error;
@@ -210,15 +236,7 @@ void Follower::Run() {
           item.entries.reserve(far_behind ? gather + resp.events_size()
                                           : resp.events_size());
         }
-        absl::Status s;
-        for (const v1::RecordedEvent& e : resp.events()) {
-          absl::StatusOr<RecordedEntry> r = FromProto(e);
-          if (!r.ok()) {
-            s = r.status();
-            break;
-          }
-          item.entries.push_back(*std::move(r));
-        }
+        absl::Status s = Decode(resp, &item.entries);
         if (!s.ok()) {
           apply_error = s.ToString();
           ctx.TryCancel();

@@ -43,6 +43,11 @@ struct FollowerOptions {
   // writes such batches as table files (ReadModelStoreOptions::
   // ingest_min_entries). 0: every message is applied as it comes.
   uint32_t catch_up_batch = 50000;
+  // Ask for the entries as the log stores them (SubscribeRequest.
+  // stored_records) and decode them with the log's codec, rather than as
+  // RecordedEvents (an ingestion service that predates the field sends
+  // those anyway, and they are read as before).
+  bool stored_records = true;
   // Called (on the follower's thread) each time the follower catches up
   // with the head after connecting.
   std::function<void()> on_caught_up;

@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
                      "0|16384..200000"))
                  ->capture_default_str(),
              "catch_up_batch", "DETENTE_CATCH_UP_BATCH");
+  config.Add(app.add_option("--subscribe-as", o.subscribe_as,
+                            "How the ingestion service sends the log: "
+                            "records (as it stores them; the fastest) or "
+                            "events")
+                 ->check(CLI::IsMember({"records", "events"}))
+                 ->capture_default_str(),
+             "subscribe_as", "DETENTE_SUBSCRIBE_AS");
   config.Add(app.add_option("--log-level", o.log_level,
                             "trace|debug|info|warn|error")
                  ->capture_default_str(),

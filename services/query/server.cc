@@ -26,6 +26,7 @@ absl::StatusOr<FollowerOptions> FollowerSettings(const QueryServerOptions& o) {
   FollowerOptions f;
   f.ingest_address = o.ingest;
   f.catch_up_batch = o.catch_up_batch;
+  f.stored_records = o.subscribe_as != "events";
   if (!o.ingest_tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
     auto ca = ReadSecretFile(o.ingest_tls_ca, "--ingest-tls-ca");

@@ -32,6 +32,9 @@ struct QueryServerOptions {
   // Entries gathered into one batch while far behind the head
   // (FollowerOptions::catch_up_batch); 0 applies each message as it comes.
   uint32_t catch_up_batch = 50000;
+  // How the ingestion service sends the log: "records" (as it stores them,
+  // FollowerOptions::stored_records) or "events" (RecordedEvents).
+  std::string subscribe_as = "records";
   // The gRPC and HTTP servers' TLS and tokens.
   SecurityOptions security;
   StorageOptions storage;  // the read models' block cache
