@@ -211,8 +211,7 @@ uint64_t IdIndex::memory_bytes() const {
 }
 
 absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir,
-                             std::mutex& writes,
-                             const std::atomic<bool>& broken) {
+                             std::mutex& writes, std::atomic<bool>& broken) {
   std::vector<std::string> streams;  // a copy: Add may grow streams_
   {
     std::lock_guard lock(mu_);
@@ -276,9 +275,16 @@ absl::Status IdIndex::Ingest(LogDb& db, const std::string& dir,
   sync.sync = true;
   {
     std::lock_guard write_lock(writes);
-    RETURN_IF_ERROR(FromRocks(
-        db.db().Put(sync, db.meta(), keys::MetaKey(keys::kIdsThrough), mark),
-        "writing the id index's mark"));
+    if (broken) {
+      return absl::UnavailableError(
+          "not marking ids: a write to the log failed (until it reopens)");
+    }
+    rocksdb::Status s =
+        db.db().Put(sync, db.meta(), keys::MetaKey(keys::kIdsThrough), mark);
+    // A failed write of the mark breaks the log like a failed commit: its
+    // write-ahead log must not be synced again before a reopen.
+    if (!s.ok()) broken = true;
+    RETURN_IF_ERROR(FromRocks(s, "writing the id index's mark"));
   }
   std::lock_guard lock(mu_);
   frozen_ = Map();

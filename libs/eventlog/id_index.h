@@ -101,12 +101,14 @@ class IdIndex {
   // writing: the owner's other writers hold it too, so that RocksDB never
   // merges another thread's batch into a write group (which ThreadSanitizer
   // cannot follow through the uninstrumented library) and the committer
-  // waits only for those short steps. `broken` (read under `writes`) says
-  // that a write of the owner failed: then nothing is written (UNAVAILABLE),
-  // since syncing a write-ahead log whose append failed aborts the process
-  // in Debian's RocksDB build (its assertions are on).
+  // waits only for those short steps. `broken` (read and written under
+  // `writes`) says that a write to the database failed, the owner's or this
+  // one's (of the mark, which then sets it): nothing more is written
+  // (UNAVAILABLE) until the owner reopens the database, since syncing a
+  // write-ahead log whose append failed aborts the process in Debian's
+  // RocksDB build (its assertions are on).
   absl::Status Ingest(LogDb& db, const std::string& dir, std::mutex& writes,
-                      const std::atomic<bool>& broken);
+                      std::atomic<bool>& broken);
 
  private:
   // 32 bytes with its key: the stream is an index into streams_.

@@ -213,13 +213,43 @@ TEST_F(IdIndexTest, NothingIsIngestedAfterAFailedWriteOfTheLog) {
   fs->fault = testing::Fault::kNone;
 
   std::mutex writes;
-  const std::atomic<bool> broken{true};
+  std::atomic<bool> broken{true};
   const absl::Status s = index.Ingest(**db, dir_.string(), writes, broken);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_EQ(index.in_memory(), 2u);
   for (const auto& f : std::filesystem::directory_iterator(dir_)) {
     EXPECT_FALSE(f.path().string().ends_with(".ingest")) << f.path();
   }
+  (*db)->Close().PermitUncheckedError();
+}
+
+// The mark's own write fails (its write-ahead log append): the index
+// breaks the log (`broken`), and its retry writes nothing. Without that,
+// the retry synced the failed write-ahead log and the process aborted.
+TEST_F(IdIndexTest, AFailedMarkBreaksTheLog) {
+  auto fs = std::make_shared<testing::FaultyFs>(rocksdb::FileSystem::Default());
+  fs->only_names_ending_with = ".log";
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  auto db = OpenLogDb(MakeLogDbOptions(1u << 20, env.get()), dir_.string(),
+                      LogDbMode::kReadWrite);
+  ASSERT_TRUE(db.ok()) << db.status();
+  IdIndex index;
+  ASSERT_TRUE(index.Load(**db, dir_.string()).ok());
+  const std::string stream = "JPN-KOR";
+  index.Add({{Uuid::Random(), 1, EntryKind::kEvent, stream}});
+
+  // The file and its ingestion succeed (no append to the write-ahead log);
+  // the synced write of the mark does not.
+  fs->fault = testing::Fault::kWriteError;
+  std::mutex writes;
+  std::atomic<bool> broken{false};
+  absl::Status s = index.Ingest(**db, dir_.string(), writes, broken);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_TRUE(broken);
+  fs->fault = testing::Fault::kNone;
+  s = index.Ingest(**db, dir_.string(), writes, broken);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_EQ(index.in_memory(), 1u);
   (*db)->Close().PermitUncheckedError();
 }
 

@@ -421,6 +421,14 @@ void RocksEventLog::IndexLoop() {
       // and Recover reads them back anyway.
       if (db_ && !broken_) {
         s = ids_.Ingest(*db_, options_.path, write_mu_, broken_);
+        if (!s.ok() && broken_) {
+          // Its mark's write failed: the committer reopens the log (every
+          // storage_retry from now, without waiting for an append).
+          SetStorageError(absl::UnavailableError(
+              absl::StrCat("storage failure (retry later): ", s.message())));
+          { std::lock_guard queue_lock(queue_mu_); }
+          queue_cv_.notify_all();
+        }
       }
     }
     lock.lock();
@@ -461,7 +469,10 @@ void RocksEventLog::CommitLoop() {
       const absl::Duration retry = options_.storage_retry;
       while (!ready()) {
         if (!broken_ || retry <= absl::ZeroDuration()) {
-          queue_cv_.wait(lock, ready);
+          // Also woken when the id index's thread breaks the log.
+          queue_cv_.wait(lock, [&] {
+            return ready() || (broken_ && retry > absl::ZeroDuration());
+          });
         } else if (!queue_cv_.wait_for(lock, absl::ToChronoNanoseconds(retry),
                                        ready)) {
           lock.unlock();

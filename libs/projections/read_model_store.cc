@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -204,6 +205,8 @@ StoreConfig MakeStoreConfig(const ReadModelStoreOptions& options) {
 // A database opened, with what the store keeps in memory of it.
 struct OpenedStore {
   std::shared_ptr<StoreDb> db;
+  // Ready once the last owner of `db` (the store, a view) has closed it.
+  std::future<void> closed;
   bool created = false;
   Position checkpoint;
   absl::flat_hash_map<std::string, Position> changed;  // 'c' keys
@@ -219,7 +222,13 @@ absl::StatusOr<OpenedStore> OpenStore(const StoreConfig& config,
                                  .read_only = read_only}));
   OpenedStore opened;
   opened.created = family_db->created();
-  opened.db = std::make_shared<StoreDb>(std::move(family_db));
+  auto closed = std::make_shared<std::promise<void>>();
+  opened.closed = closed->get_future();
+  opened.db = std::shared_ptr<StoreDb>(new StoreDb(std::move(family_db)),
+                                       [closed](StoreDb* db) {
+                                         delete db;  // closes it
+                                         closed->set_value();
+                                       });
   rocksdb::DB* db = &opened.db->db();
   if (!read_only) RemoveTableFilesLeftOver(*db);
   std::string value;
@@ -731,6 +740,7 @@ class RocksReadModelStore final : public ReadModelStore,
                       std::function<void()> after_day_scan_for_test)
       : config_(std::move(config)),
         db_(std::move(opened.db)),
+        db_closed_(std::move(opened.closed)),
         ingest_min_entries_(ingest_min_entries),
         default_family_options_(
             db_->db().GetOptions(db_->db().DefaultColumnFamily())),
@@ -810,8 +820,13 @@ class RocksReadModelStore final : public ReadModelStore,
     return std::vector<std::string>(it->second.begin(), it->second.end());
   }
 
+  // Nothing while a reopen is under way (the metrics thread does not wait).
   StorageMemory Memory() const override {
-    std::shared_ptr<const StoreDb> db = CurrentDb();
+    std::shared_ptr<const StoreDb> db;
+    {
+      std::lock_guard lock(db_mu_);
+      if (!reopening_) db = db_;
+    }
     return db ? db->Memory() : StorageMemory();
   }
   AppliedEntries Applied() const override {
@@ -1036,6 +1051,7 @@ class RocksReadModelStore final : public ReadModelStore,
   // Replaced only by Reopen, on Apply's thread (which reads it without
   // db_mu_); other threads take it with CurrentDb().
   std::shared_ptr<StoreDb> db_;
+  std::future<void> db_closed_;  // of db_ (OpenedStore::closed)
   mutable std::mutex db_mu_;
   mutable std::condition_variable db_cv_;
   bool reopening_ = false;  // guarded by db_mu_
@@ -1268,12 +1284,9 @@ absl::Status RocksReadModelStore::Reopen() {
     reopening_ = true;
     old = std::move(db_);
   }
-  // Views end with their queries (milliseconds).
-  while (old && old.use_count() > 1) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (old) old->Close();
+  // The last view to end (with its query: milliseconds) closes it.
   old.reset();
+  if (db_closed_.valid()) db_closed_.wait();
   absl::StatusOr<OpenedStore> opened = OpenStore(config_, false);
   absl::Status result = opened.status();
   if (!opened.ok()) opened = OpenStore(config_, /*read_only=*/true);
@@ -1281,6 +1294,14 @@ absl::Status RocksReadModelStore::Reopen() {
     versions_.Clear();
     days_.Clear();
     std::lock_guard lock(mu_);
+    if (opened->checkpoint < checkpoint_) {
+      // Batches applied but not synced were lost (a failed fsync may drop
+      // them): they are applied again from the log.
+      spdlog::warn(
+          "read models: reopened at checkpoint {}, behind {}; re-applying "
+          "from the log",
+          opened->checkpoint.value(), checkpoint_.value());
+    }
     checkpoint_ = opened->checkpoint;
     changed_.clear();
     by_actor_.clear();
@@ -1288,7 +1309,10 @@ absl::Status RocksReadModelStore::Reopen() {
   }
   {
     std::lock_guard lock(db_mu_);
-    if (opened.ok()) db_ = std::move(opened->db);
+    if (opened.ok()) {
+      db_ = std::move(opened->db);
+      db_closed_ = std::move(opened->closed);
+    }
     reopening_ = false;
   }
   db_cv_.notify_all();

@@ -10,7 +10,9 @@
 //   view->ForEachVersion("JPN-KOR", from, to, [](const PairVersion& v) {...});
 //
 // After a failed write (a full disk, an I/O error) the store reopens its
-// database at the next Apply, without a restart (docs/projections.md).
+// database at the next Apply, without a restart (docs/projections.md); the
+// reopen waits for the views to end, so a thread must not hold a view while
+// it asks for another.
 //
 // Thread safety: Apply from one thread at a time (the follower); View,
 // LastChanged, Streams and the waits from any thread.
@@ -107,6 +109,8 @@ class ReadModelStore {
 
   // Applies entries with positions > checkpoint() (others are skipped: a
   // resumed subscription may repeat some) and sets the checkpoint, atomically.
+  // While StorageHealth() is not OK it first reopens the database (also
+  // with no entries: the follower's retry when none come).
   virtual absl::Status Apply(const std::vector<RecordedEntry>& entries,
                              Position checkpoint) = 0;
 

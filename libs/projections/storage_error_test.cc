@@ -115,7 +115,14 @@ TEST(StorageErrorTest, TheStoreReopensItselfOnceTheFaultClears) {
     reader.join();
     EXPECT_GT(reads.load(), 0);
 
+    EXPECT_FALSE(store->StorageHealth().ok());
+
     file_system->fault = testing::Fault::kNone;
+    // With nothing to apply (the follower at an idle head), the store
+    // reopens its database all the same.
+    const absl::Status retried = store->Apply({}, Position());
+    ASSERT_TRUE(retried.ok()) << retried;
+    EXPECT_TRUE(store->StorageHealth().ok()) << store->StorageHealth();
     // The follower resumes from the checkpoint; Apply skips what it holds.
     const absl::Status resumed =
         store->Apply(slice(900, 1700), Position(1700));

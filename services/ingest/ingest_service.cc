@@ -93,11 +93,12 @@ struct EncodedPager {
   // (their wire form is larger than the stored records) or for a full one.
   void Restart(const EncodedEntries& entries, size_t from) {
     msg.clear();
-    const size_t stored = from < entries.size() ? entries.bytes.size() -
-                                                      entries.items[from].offset
-                                                : 0;
+    positions.clear();
+    const size_t left = from < entries.size()
+                            ? entries.bytes.size() - entries.items[from].offset
+                            : 0;
     msg.reserve(std::min(max_bytes + (64u << 10),
-                         stored * 2 + 64 * (entries.size() - from) + 64));
+                         left * 2 + 64 * (entries.size() - from) + 64));
     if (begin) begin(&msg);
   }
 

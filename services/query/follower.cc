@@ -18,9 +18,6 @@
 namespace detente {
 namespace {
 
-// Applies received batches on a thread of its own, in order, so that
-// receiving and decoding the next message overlaps with applying this one
-// (catch-up was one thread doing both). At most kDepth batches wait.
 // The entries of a Subscribe message, appended to `out`: as stored records
 // (stored_records) or as RecordedEvents.
 absl::Status Decode(const v1::SubscribeResponse& resp,
@@ -43,6 +40,9 @@ absl::Status Decode(const v1::SubscribeResponse& resp,
   return absl::OkStatus();
 }
 
+// Applies received batches on a thread of its own, in order, so that
+// receiving and decoding the next message overlaps with applying this one
+// (catch-up was one thread doing both). At most kDepth batches wait.
 class ApplyPipeline {
  public:
   static constexpr size_t kDepth = 2;
@@ -92,8 +92,15 @@ class ApplyPipeline {
       cv_.notify_all();
       absl::Status s;
       if (item.caught_up) {
-        store_.CaughtUp();
-        on_caught_up_();
+        // A store waiting to reopen its database after a failed write tries
+        // now: at an idle head no entry may come to make it (its failed
+        // batch can have come back whole with the last reopen's read-only
+        // fallback). A failure ends the subscription, which backs off.
+        if (!store_.StorageHealth().ok()) s = store_.Apply({}, Position());
+        if (s.ok()) {
+          store_.CaughtUp();
+          on_caught_up_();
+        }
       } else {
         s = store_.Apply(item.entries, item.checkpoint);
       }
@@ -233,8 +240,8 @@ void Follower::Run() {
         const bool far_behind =
             gather > 0 && resp.head_position() >= resp.position() + gather;
         if (item.entries.empty()) {
-          item.entries.reserve(far_behind ? gather + resp.events_size()
-                                          : resp.events_size());
+          const size_t n = resp.events_size() + resp.records_size();
+          item.entries.reserve(far_behind ? gather + n : n);
         }
         absl::Status s = Decode(resp, &item.entries);
         if (!s.ok()) {
