@@ -184,6 +184,34 @@ TEST_F(IdIndexTest, WhileTheFilesCannotBeWrittenIdsStayInMemory) {
   ExpectSound();
 }
 
+// The log's database alone, its write-ahead log on a file system that fails
+// on demand, and an id index holding `ids` ids of one stream.
+struct FaultyLogDb {
+  FaultyLogDb(const std::filesystem::path& dir, int ids)
+      : fs(std::make_shared<testing::FaultyFs>(
+            rocksdb::FileSystem::Default())) {
+    fs->only_names_ending_with = ".log";
+    env = rocksdb::NewCompositeEnv(fs);
+    auto opened = OpenLogDb(MakeLogDbOptions(1u << 20, env.get()), dir.string(),
+                            LogDbMode::kReadWrite);
+    EXPECT_TRUE(opened.ok()) << opened.status();
+    if (!opened.ok()) return;
+    db = *std::move(opened);
+    EXPECT_TRUE(index.Load(*db, dir.string()).ok());
+    for (int i = 1; i <= ids; ++i) {
+      index.Add({{Uuid::Random(), uint64_t(i), EntryKind::kEvent, stream}});
+    }
+  }
+  ~FaultyLogDb() {
+    if (db) db->Close().PermitUncheckedError();
+  }
+  std::shared_ptr<testing::FaultyFs> fs;
+  std::unique_ptr<rocksdb::Env> env;
+  std::unique_ptr<LogDb> db;
+  const std::string stream = "JPN-KOR";
+  IdIndex index;
+};
+
 // After a write of the log failed (its write-ahead log append met an I/O
 // error), the index writes nothing until the log reopens: syncing that
 // write-ahead log aborts the process in Debian's RocksDB build, whose
@@ -191,66 +219,45 @@ TEST_F(IdIndexTest, WhileTheFilesCannotBeWrittenIdsStayInMemory) {
 // failed write racing the index thread could do. The ids stay in memory
 // and no file is left.
 TEST_F(IdIndexTest, NothingIsIngestedAfterAFailedWriteOfTheLog) {
-  auto fs = std::make_shared<testing::FaultyFs>(rocksdb::FileSystem::Default());
-  fs->only_names_ending_with = ".log";
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
-  auto db = OpenLogDb(MakeLogDbOptions(1u << 20, env.get()), dir_.string(),
-                      LogDbMode::kReadWrite);
-  ASSERT_TRUE(db.ok()) << db.status();
-  IdIndex index;
-  ASSERT_TRUE(index.Load(**db, dir_.string()).ok());
-  const std::string stream = "JPN-KOR";
-  index.Add({{Uuid::Random(), 1, EntryKind::kEvent, stream},
-             {Uuid::Random(), 2, EntryKind::kEvent, stream}});
-
+  FaultyLogDb log(dir_, 2);
+  ASSERT_TRUE(log.db != nullptr);
   // Not synced, as in --durability async.
-  fs->fault = testing::Fault::kWriteError;
+  log.fs->fault = testing::Fault::kWriteError;
   EXPECT_FALSE(
-      (*db)
-          ->db()
-          .Put(rocksdb::WriteOptions(), (*db)->meta(), keys::MetaKey("x"), "y")
+      log.db->db()
+          .Put(rocksdb::WriteOptions(), log.db->meta(), keys::MetaKey("x"), "y")
           .ok());
-  fs->fault = testing::Fault::kNone;
+  log.fs->fault = testing::Fault::kNone;
 
   std::mutex writes;
   std::atomic<bool> broken{true};
-  const absl::Status s = index.Ingest(**db, dir_.string(), writes, broken);
+  const absl::Status s =
+      log.index.Ingest(*log.db, dir_.string(), writes, broken);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
-  EXPECT_EQ(index.in_memory(), 2u);
+  EXPECT_EQ(log.index.in_memory(), 2u);
   for (const auto& f : std::filesystem::directory_iterator(dir_)) {
     EXPECT_FALSE(f.path().string().ends_with(".ingest")) << f.path();
   }
-  (*db)->Close().PermitUncheckedError();
 }
 
 // The mark's own write fails (its write-ahead log append): the index
 // breaks the log (`broken`), and its retry writes nothing. Without that,
 // the retry synced the failed write-ahead log and the process aborted.
 TEST_F(IdIndexTest, AFailedMarkBreaksTheLog) {
-  auto fs = std::make_shared<testing::FaultyFs>(rocksdb::FileSystem::Default());
-  fs->only_names_ending_with = ".log";
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
-  auto db = OpenLogDb(MakeLogDbOptions(1u << 20, env.get()), dir_.string(),
-                      LogDbMode::kReadWrite);
-  ASSERT_TRUE(db.ok()) << db.status();
-  IdIndex index;
-  ASSERT_TRUE(index.Load(**db, dir_.string()).ok());
-  const std::string stream = "JPN-KOR";
-  index.Add({{Uuid::Random(), 1, EntryKind::kEvent, stream}});
-
+  FaultyLogDb log(dir_, 1);
+  ASSERT_TRUE(log.db != nullptr);
   // The file and its ingestion succeed (no append to the write-ahead log);
   // the synced write of the mark does not.
-  fs->fault = testing::Fault::kWriteError;
+  log.fs->fault = testing::Fault::kWriteError;
   std::mutex writes;
   std::atomic<bool> broken{false};
-  absl::Status s = index.Ingest(**db, dir_.string(), writes, broken);
+  absl::Status s = log.index.Ingest(*log.db, dir_.string(), writes, broken);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_TRUE(broken);
-  fs->fault = testing::Fault::kNone;
-  s = index.Ingest(**db, dir_.string(), writes, broken);
+  log.fs->fault = testing::Fault::kNone;
+  s = log.index.Ingest(*log.db, dir_.string(), writes, broken);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
-  EXPECT_EQ(index.in_memory(), 1u);
-  (*db)->Close().PermitUncheckedError();
+  EXPECT_EQ(log.index.in_memory(), 1u);
 }
 
 // A crash leaves the ids past the mark only in their entries (the file was
