@@ -760,7 +760,7 @@ class RocksReadModelStore final : public ReadModelStore,
                      Position checkpoint) override;
 
   void CaughtUp() override {
-    if (!broken_.ok()) return;
+    if (!StorageHealth().ok()) return;
     if (compactions_ == Compactions::kCatchUp) {
       SetCompactions(Compactions::kDraining);
     }
@@ -1055,11 +1055,6 @@ class RocksReadModelStore final : public ReadModelStore,
   mutable std::mutex db_mu_;
   mutable std::condition_variable db_cv_;
   bool reopening_ = false;  // guarded by db_mu_
-  // The write failure after which the database must be reopened before it
-  // is written again (Apply's thread only). RocksDB refuses writes after
-  // one anyway, and a sync of a write-ahead log whose append failed aborts
-  // the process in Debian's build (its assertions are on).
-  absl::Status broken_;
   const size_t ingest_min_entries_;
   // The default family's options as opened (Apply's thread only reads).
   const rocksdb::ColumnFamilyOptions default_family_options_;
@@ -1074,7 +1069,11 @@ class RocksReadModelStore final : public ReadModelStore,
   mutable std::mutex mu_;
   std::condition_variable cv_;
   Position checkpoint_;  // guarded by mu_
-  absl::Status storage_error_;  // guarded by mu_; broken_ for other threads
+  // The write failure after which the database must be reopened before it
+  // is written again (set and cleared by Apply's thread). RocksDB refuses
+  // writes after one anyway, and a sync of a write-ahead log whose append
+  // failed aborts the process in Debian's build (its assertions are on).
+  absl::Status storage_error_;  // guarded by mu_
   bool woken_ = false;   // guarded by mu_
   absl::flat_hash_map<std::string, Position> changed_;  // guarded by mu_
   absl::flat_hash_map<std::string, std::set<std::string>> by_actor_;
@@ -1330,13 +1329,12 @@ absl::Status RocksReadModelStore::Reopen() {
 
 absl::Status RocksReadModelStore::Apply(
     const std::vector<RecordedEntry>& entries, Position checkpoint) {
-  if (!broken_.ok()) {
+  if (const absl::Status failed = StorageHealth(); !failed.ok()) {
     if (absl::Status s = Reopen(); !s.ok()) {
       return absl::UnavailableError(
-          absl::StrCat("the read models' storage failed (", broken_.message(),
+          absl::StrCat("the read models' storage failed (", failed.message(),
                        ") and cannot be reopened yet: ", s.message()));
     }
-    broken_ = absl::OkStatus();
     std::lock_guard lock(mu_);
     storage_error_ = absl::OkStatus();
   }
@@ -1371,7 +1369,6 @@ absl::Status RocksReadModelStore::Apply(
   SetCompactionsFor(bulk);
   if (absl::Status s = bulk ? Ingest(wb, checkpoint) : Write(wb); !s.ok()) {
     // Reopened by the next Apply (its retry).
-    broken_ = s;
     {
       std::lock_guard lock(mu_);
       storage_error_ = s;
