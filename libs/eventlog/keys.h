@@ -1,14 +1,16 @@
-// The RocksDB key layout of the event log, format version 3. This header and
+// The RocksDB key layout of the event log, format version 4. This header and
 // docs/storage-format.md are the contract; changing either needs a new
 // format version and a migration (log_db.cc migrates versions 1 and 2).
 //
 // Every key starts with a one-byte tag. The 'e' keys live in the column
 // family "entries", the 'i' keys in "ids", the others in the default one
 // (version 1 had them all in the default one). Since version 3 the 'i' keys
-// of the latest entries may be missing: those past 'm' "ids_through" are
-// held in memory (id_index.h) and written as sorted files a chunk at a time.
+// of the latest entries may be missing, and since version 4 their 's' keys
+// too, and the 'h' counts may not include them: the index of the entries
+// past 'm' "ids_through" is held in memory (log_index.h) and written as
+// sorted files a chunk at a time.
 //
-//   'm' name                         -> metadata ("format_version" -> "3",
+//   'm' name                         -> metadata ("format_version" -> "4",
 //                                       "ids_through" -> be64(position))
 //   'e' be64(position)               -> StoredEntry (storage.proto)
 //   'i' uuid(16)                     -> be64(position) kind(1) stream
@@ -29,8 +31,9 @@
 
 namespace detente::keys {
 
-inline constexpr uint32_t kFormatVersion = 3;
-// Meta name: every entry up to this position has its 'i' key.
+inline constexpr uint32_t kFormatVersion = 4;
+// Meta name: every entry up to this position has its 'i' and 's' keys and
+// is counted by its stream's 'h' key.
 inline constexpr absl::string_view kIdsThrough = "ids_through";
 inline constexpr char kMetaTag = 'm';
 inline constexpr char kEntryTag = 'e';

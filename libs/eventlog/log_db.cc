@@ -73,8 +73,9 @@ absl::Status MigrateFromVersion1(LogDb& db) {
   return absl::OkStatus();
 }
 
-// Version 2 -> 3: version 2 wrote every entry's 'i' key with the entry, so
-// the id index's mark is the head. One synced batch with the version.
+// Version 2 -> 4: version 2 wrote every entry's 'i', 's' and 'h' keys with
+// the entry, so the index's mark is the head. One synced batch with the
+// version.
 absl::Status MigrateFromVersion2(LogDb& db) {
   std::unique_ptr<rocksdb::Iterator> it(
       db.db().NewIterator(rocksdb::ReadOptions(), db.entries()));
@@ -99,13 +100,32 @@ absl::Status MigrateFromVersion2(LogDb& db) {
   sync.sync = true;
   RETURN_IF_ERROR(FromRocks(db.db().Write(sync, &wb), "migrating the log"));
   spdlog::info(
-      "event log: format version 2 -> {}: the id index holds entries 1..{}; "
-      "later ids are written in sorted chunks",
+      "event log: format version 2 -> {}: the index holds entries 1..{}; "
+      "later entries' keys are written in sorted chunks",
       keys::kFormatVersion, head);
   return absl::OkStatus();
 }
 
-// Checks (and for a new log writes) the format version; migrates version 1.
+// Version 3 -> 4: version 3 wrote every 's' and 'h' key with its entry, so
+// they are complete and the mark still holds for all three indexes; only
+// the version changes (so that an older build refuses the log instead of
+// missing the stream index of its latest entries).
+absl::Status MigrateFromVersion3(LogDb& db) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  RETURN_IF_ERROR(
+      FromRocks(db.db().Put(sync, db.meta(), keys::MetaKey("format_version"),
+                            std::to_string(keys::kFormatVersion)),
+                "migrating the log"));
+  spdlog::info(
+      "event log: format version 3 -> {}: the stream index of later entries "
+      "is written in sorted chunks",
+      keys::kFormatVersion);
+  return absl::OkStatus();
+}
+
+// Checks (and for a new log writes) the format version; migrates versions 1
+// to 3.
 absl::Status CheckFormat(LogDb& db) {
   std::string value;
   rocksdb::Status s = db.db().Get(rocksdb::ReadOptions(), db.meta(),
@@ -129,10 +149,11 @@ absl::Status CheckFormat(LogDb& db) {
     value = "2";
   }
   if (value == "2") return MigrateFromVersion2(db);
+  if (value == "3") return MigrateFromVersion3(db);
   if (value != std::to_string(keys::kFormatVersion)) {
     return absl::FailedPreconditionError(
         absl::StrCat("the log has format version ", value,
-                     "; this build reads versions 1 and 2 (migrated when "
+                     "; this build reads versions 1 to 3 (migrated when "
                      "opened) and ",
                      keys::kFormatVersion));
   }
@@ -170,7 +191,7 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env,
   o.entries.write_buffer_size = 32u << 20;
   // The id index: random UUIDs, looked up (almost always missing) for
   // every appended entry, so a bloom filter in the files. Its keys arrive
-  // as ingested files (id_index.h); only the migration of a version-1 log
+  // as ingested files (log_index.h); only the migration of a version-1 log
   // writes them through the memtable.
   o.ids.table_factory = NewTableFactory(cache, /*bloom=*/true, metadata);
   o.ids.write_buffer_size = 16u << 20;

@@ -176,7 +176,7 @@ uint64_t IdsThrough(LogDb& db) {
   return keys::GetBigEndian64(v).value_or(UINT64_MAX);
 }
 
-TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion3) {
+TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion4) {
   WriteHistory();
   EXPECT_THAT(Families(path()),
               UnorderedElementsAre("default", "entries", "ids"));
@@ -189,7 +189,7 @@ TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion3) {
                   .Get(rocksdb::ReadOptions(), (*db)->meta(),
                        keys::MetaKey("format_version"), &version)
                   .ok());
-  EXPECT_EQ(version, "3");
+  EXPECT_EQ(version, "4");
   EXPECT_EQ(Dump((*db)->db(), (*db)->entries()).size(), 302u);
   // Closing the log wrote the ids it held in memory.
   EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 302u);
@@ -222,6 +222,45 @@ TEST_F(LogDbTest, MigratesAVersion2Log) {
     EXPECT_EQ(IdsThrough(**db), 302u);
     ASSERT_TRUE((*db)->Close().ok());
   }
+  ExpectMigrated();
+}
+
+// Version 3 wrote every 's' and 'h' key with its entry; only the 'i' keys
+// past the mark could be missing. Here the mark is at 100: the migration
+// changes only the version, the entries past the mark are indexed in
+// memory again (their 's' keys both there and in the database), and reads
+// of a stream see each entry once.
+TEST_F(LogDbTest, MigratesAVersion3Log) {
+  WriteHistory();
+  {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    LogDb& d = **db;
+    rocksdb::WriteBatch wb;
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "3").ok());
+    std::string mark;
+    keys::PutBigEndian64(&mark, 100);
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey(keys::kIdsThrough), mark).ok());
+    size_t deleted = 0;
+    for (const auto& [k, v] : Dump(d.db(), d.ids())) {
+      std::optional<keys::IdValue> id = keys::DecodeIdValue(v);
+      ASSERT_TRUE(id.has_value());
+      if (id->position.value() > 100) {
+        ASSERT_TRUE(wb.Delete(d.ids(), k).ok());
+        ++deleted;
+      }
+    }
+    EXPECT_EQ(deleted, 202u);
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    EXPECT_EQ(Dump(d.db(), d.meta()).size() - 2 - 4,  // 'm' keys, 'h' keys
+              302u);
+    ASSERT_TRUE(d.Close().ok());
+  }
+  // --verify reads version 3 as it is.
+  auto report = VerifyRocksEventLog(path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
   ExpectMigrated();
 }
 
@@ -328,12 +367,12 @@ TEST_F(LogDbTest, RefusesALaterVersion) {
     ASSERT_TRUE((*db)
                     ->db()
                     .Put(rocksdb::WriteOptions(), (*db)->meta(),
-                         keys::MetaKey("format_version"), "4")
+                         keys::MetaKey("format_version"), "5")
                     .ok());
   }
   auto log = OpenRocksEventLog({.path = path()});
   EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(log.status().message(), HasSubstr("format version 4"));
+  EXPECT_THAT(log.status().message(), HasSubstr("format version 5"));
 }
 
 }  // namespace

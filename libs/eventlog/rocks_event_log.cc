@@ -24,9 +24,9 @@
 #include "domain/actors.h"
 #include "domain/validation.h"
 #include "eventlog/checkpoint.h"
-#include "eventlog/id_index.h"
 #include "eventlog/keys.h"
 #include "eventlog/log_db.h"
+#include "eventlog/log_index.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_status.h"
 #include "spdlog/spdlog.h"
@@ -56,26 +56,17 @@ struct GroupOverlay {
   absl::flat_hash_map<std::string, uint64_t> stream_counts;
 };
 
-// The puts of a group, by key range. They are written range by range, each
-// in key order, so that consecutive memtable inserts land next to each
-// other and the skiplist's insert splice is reused (four interleaved key
-// ranges per entry made every insert a full search).
-// The 's' puts are kept as plain fields and encoded only when the batch is
-// built (no strings per key to allocate, sort and free); their streams, and
-// those of the ids (which go to the IdIndex once written, not into the
-// batch), are views of strings that outlive the write (the batch's
-// Pending::streams, or the received group's records).
+// The puts of a group: its entries, in key order, so that consecutive
+// memtable inserts land next to each other and the skiplist's insert splice
+// is reused.
+// The index of the entries ('i', 's' and 'h' keys) is not in the batch: it
+// goes to the LogIndex once written. Its streams are views of strings that
+// outlive the write (the batch's Pending::streams, or the received group's
+// records).
 struct GroupWrites {
   using KeyValue = std::pair<std::string, std::string>;
-  using IdWrite = IdIndex::Added;
-  struct StreamWrite {
-    absl::string_view stream;
-    uint64_t position;
-    uint64_t revision;
-  };
-  std::vector<KeyValue> entries;     // 'e': already ascending
-  std::vector<IdWrite> ids;          // for the IdIndex
-  std::vector<StreamWrite> streams;  // 's'
+  std::vector<KeyValue> entries;         // 'e': already ascending
+  std::vector<LogIndex::Added> indexed;  // for the LogIndex
   size_t bytes = 0;
 };
 
@@ -93,10 +84,12 @@ class RocksEventLog final : public EventLog {
     write_options_.sync = options_.durability == Durability::kSync;
   }
 
-  // Loads the ids past the id index's mark, starts the replicator (cluster
-  // mode) and the threads.
+  // Loads the index of the entries past its mark, starts the replicator
+  // (cluster mode) and the threads.
   absl::Status Start() {
-    RETURN_IF_ERROR(ids_.Load(*db_, options_.path));
+    RETURN_IF_ERROR(index_.Load(*db_, options_.path));
+    index_.RaiseStreamCounts(stream_counts_);
+    stream_count_.store(stream_counts_.size());
     if (Replicator* r = options_.replicator.get()) {
       RETURN_IF_ERROR(r->Start(applied_sequence_, [this] {
         {
@@ -151,7 +144,7 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<std::optional<RecordedEntry>> Get(const Uuid& id) override {
     std::shared_lock db_lock(db_mu_);
     if (!db_) return NoDatabase();
-    ASSIGN_OR_RETURN(std::optional<keys::IdValue> v, ids_.Get(*db_, id));
+    ASSIGN_OR_RETURN(std::optional<keys::IdValue> v, index_.Get(*db_, id));
     if (!v) return std::nullopt;
     ASSIGN_OR_RETURN(RecordedEntry e, ReadEntry(v->position));
     return e;
@@ -183,7 +176,7 @@ class RocksEventLog final : public EventLog {
       std::shared_lock db_lock(db_mu_);
       if (db_) info.memory = db_->Memory();
     }
-    info.memory.id_index = ids_.memory_bytes();
+    info.memory.id_index = index_.memory_bytes();
     info.disk_bytes = DirectoryBytes(options_.path);
     return info;
   }
@@ -227,9 +220,9 @@ class RocksEventLog final : public EventLog {
       // The ids still in memory, so that the next open need not read them
       // back from their entries (two calls: a failed ingestion's ids, then
       // the rest). A failure loses nothing: the next open reads them back.
-      for (int i = 0; i < 2 && ids_.in_memory() > 0; ++i) {
+      for (int i = 0; i < 2 && index_.in_memory() > 0; ++i) {
         if (absl::Status st =
-                ids_.Ingest(*db_, options_.path, write_mu_, broken_);
+                index_.Ingest(*db_, options_.path, write_mu_, broken_);
             !st.ok()) {
           spdlog::warn("event log: writing the id index at close: {}",
                        st.ToString());
@@ -295,13 +288,17 @@ class RocksEventLog final : public EventLog {
                        const GroupOverlay& overlay) const;
   absl::StatusOr<RecordedEntry> ReadEntry(Position p);
   absl::Status ReadValue(Position p, std::string* value);
+  // The stream revision of the entry at `p`: staged earlier in this group,
+  // or as its stored record says.
+  absl::StatusOr<StreamRevision> RevisionOf(Position p,
+                                            const GroupWrites& writes);
   // A correction or retraction stored before records had subject_position
   // gets it from the id index: `value` then views `*amended`.
   absl::Status AddSubjectPosition(Position p, absl::string_view& value,
                                   std::string* amended);
   absl::Status Recover();
   // The id index's thread: writes a chunk of ids into the database once
-  // enough are waiting (IdIndex::Ingest).
+  // enough are waiting (LogIndex::Ingest).
   void IndexLoop();
   void SetStorageError(absl::Status s) {
     std::lock_guard lock(health_mu_);
@@ -352,9 +349,9 @@ class RocksEventLog final : public EventLog {
 
   std::thread committer_;
 
-  // Entry ids (id_index.h). Chunks are ingested by indexer_, woken by the
+  // Entry ids (log_index.h). Chunks are ingested by indexer_, woken by the
   // committer once options_.id_index_chunk ids wait in memory.
-  IdIndex ids_;
+  LogIndex index_;
   std::mutex index_mu_;
   std::condition_variable index_cv_;
   bool index_wake_ = false;  // guarded by index_mu_
@@ -365,7 +362,7 @@ class RocksEventLog final : public EventLog {
   // file. Taken before db_mu_.
   std::mutex ingest_mu_;
   // Held around every write into the database while the committer and the
-  // index thread both run (IdIndex::Ingest): one writer at a time. Taken
+  // index thread both run (LogIndex::Ingest): one writer at a time. Taken
   // after db_mu_.
   std::mutex write_mu_;
 
@@ -420,7 +417,7 @@ void RocksEventLog::IndexLoop() {
       // Not on a broken or read-only database: the ids wait in memory,
       // and Recover reads them back anyway.
       if (db_ && !broken_) {
-        s = ids_.Ingest(*db_, options_.path, write_mu_, broken_);
+        s = index_.Ingest(*db_, options_.path, write_mu_, broken_);
         if (!s.ok() && broken_) {
           // Its mark's write failed: the committer reopens the log (every
           // storage_retry from now, without waiting for an append).
@@ -442,7 +439,7 @@ void RocksEventLog::IndexLoop() {
       index_cv_.wait_for(lock, std::chrono::seconds(1),
                          [&] { return index_stop_; });
       index_wake_ = true;
-    } else if (ids_.waiting() >= options_.id_index_chunk) {
+    } else if (index_.waiting() >= options_.id_index_chunk) {
       index_wake_ = true;  // a chunk filled while this one was written
     }
   }
@@ -559,47 +556,12 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
                                        const GroupOverlay& overlay,
                                        uint64_t next, CommitStats stats,
                                        std::optional<uint64_t> sequence) {
-  // Each column family's keys in key order ('h' < 'm' < 's' in the default
-  // one). Keys are unique within a group.
-  auto by_key = [](const GroupWrites::KeyValue& a,
-                   const GroupWrites::KeyValue& b) {
-    return a.first < b.first;
-  };
-  // 's' len(1) stream be64(position): length, then bytes, then position.
-  std::sort(
-      writes.streams.begin(), writes.streams.end(),
-      [](const GroupWrites::StreamWrite& a, const GroupWrites::StreamWrite& b) {
-        if (a.stream.size() != b.stream.size()) {
-          return a.stream.size() < b.stream.size();
-        }
-        if (int c = a.stream.compare(b.stream); c != 0) return c < 0;
-        return a.position < b.position;
-      });
-  std::vector<GroupWrites::KeyValue> heads;
-  heads.reserve(overlay.stream_counts.size());
-  for (const auto& [stream, count] : overlay.stream_counts) {
-    std::string value;
-    keys::PutBigEndian64(&value, count);
-    heads.emplace_back(keys::StreamHeadKey(stream), std::move(value));
-  }
-  std::sort(heads.begin(), heads.end(), by_key);
-  std::vector<GroupWrites::KeyValue> meta;
+  rocksdb::WriteBatch wb(writes.bytes + 128);
+  for (const auto& [k, v] : writes.entries) wb.Put(db_->entries(), k, v);
   if (sequence) {
     std::string value;
     keys::PutBigEndian64(&value, *sequence);
-    meta.emplace_back(keys::MetaKey(kReplicatedSequence), std::move(value));
-  }
-  rocksdb::WriteBatch wb(writes.bytes + heads.size() * 64 + 128);
-  for (const auto& [k, v] : writes.entries) wb.Put(db_->entries(), k, v);
-  for (const auto& [k, v] : heads) wb.Put(db_->meta(), k, v);
-  std::string key;
-  std::string value;
-  for (const auto& [k, v] : meta) wb.Put(db_->meta(), k, v);
-  for (const GroupWrites::StreamWrite& w : writes.streams) {
-    keys::SetStreamKey(&key, w.stream, Position(w.position));
-    value.clear();
-    keys::PutBigEndian64(&value, w.revision);
-    wb.Put(db_->meta(), key, value);
+    wb.Put(db_->meta(), keys::MetaKey(kReplicatedSequence), value);
   }
   const uint64_t entries = next - head_.load() - 1;
   const absl::Time write_start = absl::Now();
@@ -608,7 +570,7 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
     std::lock_guard write_lock(write_mu_);
     s = db_->db().Write(write_options_, &wb);
     // Under the lock: the id index's ingestion checks it there before it
-    // syncs the write-ahead log (IdIndex::Ingest).
+    // syncs the write-ahead log (LogIndex::Ingest).
     if (!s.ok()) broken_ = true;
   }
   if (!s.ok()) {
@@ -631,7 +593,7 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   stream_count_.store(stream_counts_.size());
   if (sequence) applied_sequence_ = *sequence;
   // Before the head: a reader who sees an entry finds its id.
-  if (ids_.Add(writes.ids) >= options_.id_index_chunk) {
+  if (index_.Add(writes.indexed) >= options_.id_index_chunk) {
     {
       std::lock_guard lock(index_mu_);
       index_wake_ = true;
@@ -832,8 +794,8 @@ absl::Status RocksEventLog::StageReceived(const ReplicatedGroup& g,
     const auto kind = static_cast<EntryKind>(v.kind);
     writes.bytes += record.size() + 2 * stream.size() + 100;
     writes.entries.emplace_back(keys::EntryKey(p), record);
-    writes.ids.push_back({*id, p.value(), kind, stream_view});
-    writes.streams.push_back({stream_view, p.value(), v.stream_revision});
+    writes.indexed.push_back(
+        {*id, p.value(), kind, stream_view, v.stream_revision});
     overlay.ids[*id] = keys::IdValue{p, kind, stream};
   }
   return absl::OkStatus();
@@ -913,7 +875,7 @@ absl::Status RocksEventLog::Recover() {
       OpenLogDb(reopen, options_.path, LogDbMode::kReadWrite);
   if (!db.ok()) {
     db_ = *std::move(ro);  // reads keep working until the fault clears
-    if (absl::Status s = ids_.Load(*db_, options_.path); !s.ok()) {
+    if (absl::Status s = index_.Load(*db_, options_.path); !s.ok()) {
       spdlog::warn("event log: reading back the latest ids: {}", s.ToString());
     }
     return fail(unavailable("reopening the log", db.status()));
@@ -928,11 +890,12 @@ absl::Status RocksEventLog::Recover() {
   if (std::optional<absl::Status> s = lost(*state)) return fail(*s);
   // The ids of what the write-ahead log held past the mark, a failed
   // write's batch among them.
-  if (absl::Status s = ids_.Load(**db, options_.path); !s.ok()) {
+  if (absl::Status s = index_.Load(**db, options_.path); !s.ok()) {
     return fail(unavailable("reading back the latest ids", s));
   }
   db_ = *std::move(db);
   stream_counts_ = std::move(state->stream_counts);
+  index_.RaiseStreamCounts(stream_counts_);
   if (options_.replicator) {
     applied_sequence_ = state->replicated_sequence;
     options_.replicator->Restart(applied_sequence_);
@@ -1021,7 +984,7 @@ absl::StatusOr<std::optional<keys::IdValue>> RocksEventLog::LookupId(
   if (auto it = overlay.ids.find(id); it != overlay.ids.end()) {
     return it->second;
   }
-  return ids_.Get(*db_, id);
+  return index_.Get(*db_, id);
 }
 
 absl::Status RocksEventLog::LookupIds(
@@ -1040,7 +1003,7 @@ absl::Status RocksEventLog::LookupIds(
     }
   }
   if (ids.empty()) return absl::OkStatus();
-  return ids_.GetMany(*db_, ids, out);
+  return index_.GetMany(*db_, ids, out);
 }
 
 uint64_t RocksEventLog::StreamCount(const std::string& stream,
@@ -1187,13 +1150,7 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
       o.position = existing[i]->position;
       o.duplicate = true;
       o.stream = existing[i]->stream;
-      std::string value;
-      rocksdb::Status s =
-          db_->db().Get(rocksdb::ReadOptions(), db_->meta(),
-                        keys::StreamKey(o.stream, o.position), &value);
-      if (s.ok()) {
-        o.stream_revision = StreamRevision(keys::GetBigEndian64(value).value_or(0));
-      }
+      ASSIGN_OR_RETURN(o.stream_revision, RevisionOf(o.position, writes));
     }
     return result;
   }
@@ -1261,24 +1218,35 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
                        &record);
     writes.bytes += record.size() + 2 * streams[i].size() + 100;
     writes.entries.emplace_back(keys::EntryKey(o.position), std::move(record));
-    writes.ids.push_back({e.event_id, o.position.value(), e.kind, streams[i]});
-    writes.streams.push_back(
-        {streams[i], o.position.value(), o.stream_revision.value()});
+    writes.indexed.push_back({e.event_id, o.position.value(), e.kind,
+                              streams[i], o.stream_revision.value()});
     overlay.ids[e.event_id] = keys::IdValue{o.position, e.kind, streams[i]};
   }
   // Revisions of duplicates, for the answer.
   for (size_t i = 0; i < n; ++i) {
     if (!existing[i]) continue;
-    std::string value;
-    rocksdb::Status s = db_->db().Get(
-        rocksdb::ReadOptions(), db_->meta(),
-        keys::StreamKey(existing[i]->stream, existing[i]->position), &value);
-    if (s.ok()) {
-      result.outcomes[i].stream_revision =
-          StreamRevision(keys::GetBigEndian64(value).value_or(0));
-    }
+    ASSIGN_OR_RETURN(result.outcomes[i].stream_revision,
+                     RevisionOf(existing[i]->position, writes));
   }
   return result;
+}
+
+absl::StatusOr<StreamRevision> RocksEventLog::RevisionOf(
+    Position p, const GroupWrites& writes) {
+  if (!writes.indexed.empty() && p.value() >= writes.indexed[0].position) {
+    // Staged earlier in this group, in position order.
+    const size_t i = p.value() - writes.indexed[0].position;
+    if (i < writes.indexed.size() && writes.indexed[i].position == p.value()) {
+      return StreamRevision(writes.indexed[i].revision);
+    }
+    return absl::InternalError(
+        absl::StrCat("position ", p.value(), " is not staged"));
+  }
+  std::string value;
+  RETURN_IF_ERROR(ReadValue(p, &value));
+  RecordView v;
+  RETURN_IF_ERROR(DecodeRecordView(value, &v));
+  return StreamRevision(v.stream_revision);
 }
 
 absl::Status RocksEventLog::ReadValue(Position p, std::string* value) {
@@ -1298,7 +1266,7 @@ absl::Status RocksEventLog::AddSubjectPosition(Position p,
       SubjectLackingPosition(value);
   if (!subject) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<keys::IdValue> id,
-                   ids_.Get(*db_, *Uuid::FromBytes(*subject)));
+                   index_.Get(*db_, *Uuid::FromBytes(*subject)));
   if (!id) {
     return absl::DataLossError(
         absl::StrCat("the subject of the entry at position ", p.value(),
@@ -1337,6 +1305,15 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
     return result;
   }
   const bool by_stream = !req.filter.stream.empty();
+  // By stream: the latest entries' positions are in memory, the older ones
+  // in the 's' keys; read memory first (LogIndex::StreamPositions), then
+  // merge the two, each in the read's order.
+  std::vector<uint64_t> in_memory;
+  if (by_stream) {
+    in_memory = index_.StreamPositions(req.filter.stream, lo, hi, req.backward,
+                                       req.max_scanned);
+  }
+  size_t next_in_memory = 0;
   auto make_key = [&](uint64_t p) {
     return by_stream ? keys::StreamKey(req.filter.stream, Position(p))
                      : keys::EntryKey(Position(p));
@@ -1365,12 +1342,43 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   const bool must_decode = !req.encoded || !beyond_stream.empty();
   std::string by_stream_value, amended;
   if (req.encoded) result.encoded.bytes.reserve(req.max_entries * 256);
-  for (; it->Valid(); req.backward ? it->Prev() : it->Next()) {
-    rocksdb::Slice key = it->key();
-    std::optional<Position> p =
-        by_stream ? keys::DecodeStreamKeyPosition({key.data(), key.size()})
-                  : keys::DecodeEntryKey({key.data(), key.size()});
-    if (!p) return absl::DataLossError("malformed key in the log");
+  // The next position to read, from the iterator or from memory (both
+  // when they hold the same one: `advance` then moves past it in both);
+  // nullopt at the end.
+  bool from_iterator = false;
+  bool from_memory_too = false;
+  auto peek = [&]() -> absl::StatusOr<std::optional<Position>> {
+    from_iterator = from_memory_too = false;
+    std::optional<Position> from_keys;
+    if (it->Valid()) {
+      rocksdb::Slice key = it->key();
+      from_keys = by_stream
+                      ? keys::DecodeStreamKeyPosition({key.data(), key.size()})
+                      : keys::DecodeEntryKey({key.data(), key.size()});
+      if (!from_keys) return absl::DataLossError("malformed key in the log");
+    }
+    std::optional<Position> from_memory;
+    if (next_in_memory < in_memory.size()) {
+      from_memory = Position(in_memory[next_in_memory]);
+    }
+    auto first = [&](Position a, Position b) {
+      return req.backward ? a.value() > b.value() : a.value() < b.value();
+    };
+    if (from_keys && (!from_memory || !first(*from_memory, *from_keys))) {
+      from_iterator = true;
+      from_memory_too = from_memory == from_keys;
+      return from_keys;
+    }
+    from_memory_too = from_memory.has_value();
+    return from_memory;
+  };
+  auto advance = [&] {
+    if (from_iterator) req.backward ? it->Prev() : it->Next();
+    if (from_memory_too) ++next_in_memory;
+  };
+  for (;; advance()) {
+    ASSIGN_OR_RETURN(const std::optional<Position> p, peek());
+    if (!p) break;
     absl::string_view value;
     if (by_stream) {
       RETURN_IF_ERROR(ReadValue(*p, &by_stream_value));

@@ -4,7 +4,7 @@
 // One committer thread takes every append that arrived meanwhile, assigns
 // positions in order, writes them (entries, the stream index and heads) in
 // one WriteBatch and, in sync durability, one fsync of the write-ahead log,
-// adds their ids to the id index (id_index.h: in memory, written in sorted
+// adds their ids to the id index (log_index.h: in memory, written in sorted
 // chunks by a thread of its own), and only then publishes the new head.
 // Readers therefore never see position N+1 before N.
 #pragma once
@@ -58,7 +58,7 @@ struct RocksEventLogOptions {
   // Upper bound of entries written by one group commit. Default 100,000.
   size_t max_group_entries = 100000;
   // The id index takes this many ids into memory before it writes them into
-  // the database as one sorted file (id_index.h; ~40 bytes of memory per
+  // the database as one sorted file (log_index.h; ~40 bytes of memory per
   // id, up to twice this many while a file is written; an open after a crash
   // reads the ids past the last file back from the entries, about twice
   // this many, more if writing the files had been failing). At least 1. The

@@ -17,7 +17,7 @@ struct StorageMemory {
   uint64_t block_cache_usage = 0;
   uint64_t block_cache_capacity = 0;
   // The event log's latest ids, held in memory until they are written as
-  // one file (eventlog/id_index.h); 0 elsewhere.
+  // one file (eventlog/log_index.h); 0 elsewhere.
   uint64_t id_index = 0;
 };
 

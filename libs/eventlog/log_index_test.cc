@@ -1,16 +1,19 @@
-// The id index of format version 3 (id_index.h) through the event log: ids
-// in memory (also a chunk whose file could not be written) and in the
-// database are all found; writing the files is retried after a failure; a
-// reopen reads back the ids past the mark, as a crash leaves them.
-#include "eventlog/id_index.h"
+// The log's index of format version 4 (log_index.h) through the event log:
+// ids and the entries of each stream, in memory (also a chunk whose files
+// could not be written) and in the database, are all found, each once;
+// writing the files is retried after a failure; a reopen reads back the
+// index past the mark, as a crash leaves it.
+#include "eventlog/log_index.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -29,7 +32,7 @@ using ::detente::testing::MakeCorrection;
 using ::detente::testing::MakeEvent;
 using ::detente::testing::MakeRetraction;
 
-class IdIndexTest : public ::testing::Test {
+class LogIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
@@ -60,6 +63,9 @@ class IdIndexTest : public ::testing::Test {
         ASSERT_FALSE(o.duplicate);
         events_.push_back(batch[&o - r->outcomes.data()]);
         positions_.push_back(o.position);
+        revisions_.push_back(o.stream_revision);
+        streams_[o.stream].push_back(o.position);
+        stream_of_.push_back(o.stream);
       }
     }
   }
@@ -75,13 +81,51 @@ class IdIndexTest : public ::testing::Test {
       for (size_t k = 0; k < batch.size(); ++k) {
         EXPECT_TRUE(r->outcomes[k].duplicate) << "event " << i + k;
         EXPECT_EQ(r->outcomes[k].position, positions_[i + k]) << i + k;
+        EXPECT_EQ(r->outcomes[k].stream_revision, revisions_[i + k]) << i + k;
       }
     }
+    ExpectStreamsRead();
     for (size_t i = 0; i < events_.size(); ++i) {
       auto got = log_->Get(events_[i].event_id);
       ASSERT_TRUE(got.ok()) << got.status();
       ASSERT_TRUE(got->has_value()) << "event " << i;
       EXPECT_EQ((*got)->position, positions_[i]);
+    }
+  }
+  // Each stream read whole, forward and backward, in pages of 7 and from
+  // the middle: its positions in order, each once, with their revisions;
+  // and the log's count of entries per stream.
+  void ExpectStreamsRead() {
+    auto info = log_->Info();
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_EQ(info->stream_count, streams_.size());
+    for (const auto& [stream, positions] : streams_) {
+      for (bool backward : {false, true}) {
+        for (size_t start : {size_t{0}, positions.size() / 2}) {
+          ReadRequest req;
+          req.filter.stream = stream;
+          req.backward = backward;
+          req.max_entries = 7;
+          std::vector<Position> expected(positions.begin() + start,
+                                         positions.end());
+          if (backward) {
+            expected.assign(positions.rbegin() + start, positions.rend());
+          }
+          if (start > 0) req.from = expected[0];
+          std::vector<Position> got;
+          for (const RecordedEntry& e : testing::ReadAllEntries(*log_, req)) {
+            got.push_back(e.position);
+            EXPECT_EQ(e.stream, stream);
+            const auto at =
+                std::find(positions.begin(), positions.end(), e.position);
+            EXPECT_EQ(e.stream_revision.value(),
+                      static_cast<uint64_t>(at - positions.begin()));
+          }
+          EXPECT_EQ(got, expected)
+              << stream << (backward ? " backward" : " forward") << " from "
+              << start;
+        }
+      }
     }
   }
   // The mark and the 'i' keys as a read-only open sees them (the log may be
@@ -119,9 +163,12 @@ class IdIndexTest : public ::testing::Test {
   std::unique_ptr<EventLog> log_;
   std::vector<Entry> events_;
   std::vector<Position> positions_;
+  std::vector<StreamRevision> revisions_;
+  std::map<std::string, std::vector<Position>> streams_;
+  std::vector<std::string> stream_of_;  // by event
 };
 
-TEST_F(IdIndexTest, IdsAreFoundInMemoryAndInTheDatabase) {
+TEST_F(LogIndexTest, IdsAreFoundInMemoryAndInTheDatabase) {
   Open(/*chunk=*/50);
   AppendEvents(300);
   // The index thread writes a file once 50 ids wait: wait for most of them.
@@ -142,6 +189,10 @@ TEST_F(IdIndexTest, IdsAreFoundInMemoryAndInTheDatabase) {
        {}});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->first, Position(301));
+  for (const EntryOutcome& o : r->outcomes) {
+    streams_[o.stream].push_back(o.position);
+  }
+  ExpectStreamsRead();
   // Closing writes what memory holds.
   log_.reset();
   disk = ReadDisk();
@@ -155,7 +206,7 @@ TEST_F(IdIndexTest, IdsAreFoundInMemoryAndInTheDatabase) {
 // A full disk (or any failure) while an id index file is written: the ids
 // stay in memory, in the chunk being written and in the next, and are all
 // found; appends go on; the file is written once the fault clears.
-TEST_F(IdIndexTest, WhileTheFilesCannotBeWrittenIdsStayInMemory) {
+TEST_F(LogIndexTest, WhileTheFilesCannotBeWrittenIdsStayInMemory) {
   auto fs = std::make_shared<testing::FaultyFs>(rocksdb::FileSystem::Default());
   fs->only_names_ending_with = ".sst.ingest";
   fs->fault = testing::Fault::kNoSpace;
@@ -199,7 +250,8 @@ struct FaultyLogDb {
     db = *std::move(opened);
     EXPECT_TRUE(index.Load(*db, dir.string()).ok());
     for (int i = 1; i <= ids; ++i) {
-      index.Add({{Uuid::Random(), uint64_t(i), EntryKind::kEvent, stream}});
+      index.Add({{Uuid::Random(), uint64_t(i), EntryKind::kEvent, stream,
+                  uint64_t(i - 1)}});
     }
   }
   ~FaultyLogDb() {
@@ -209,7 +261,7 @@ struct FaultyLogDb {
   std::unique_ptr<rocksdb::Env> env;
   std::unique_ptr<LogDb> db;
   const std::string stream = "JPN-KOR";
-  IdIndex index;
+  LogIndex index;
 };
 
 // After a write of the log failed (its write-ahead log append met an I/O
@@ -218,7 +270,7 @@ struct FaultyLogDb {
 // assertions are on (seen with `broken` false here), which a committer's
 // failed write racing the index thread could do. The ids stay in memory
 // and no file is left.
-TEST_F(IdIndexTest, NothingIsIngestedAfterAFailedWriteOfTheLog) {
+TEST_F(LogIndexTest, NothingIsIngestedAfterAFailedWriteOfTheLog) {
   FaultyLogDb log(dir_, 2);
   ASSERT_TRUE(log.db != nullptr);
   // Not synced, as in --durability async.
@@ -243,7 +295,7 @@ TEST_F(IdIndexTest, NothingIsIngestedAfterAFailedWriteOfTheLog) {
 // The mark's own write fails (its write-ahead log append): the index
 // breaks the log (`broken`), and its retry writes nothing. Without that,
 // the retry synced the failed write-ahead log and the process aborted.
-TEST_F(IdIndexTest, AFailedMarkBreaksTheLog) {
+TEST_F(LogIndexTest, AFailedMarkBreaksTheLog) {
   FaultyLogDb log(dir_, 1);
   ASSERT_TRUE(log.db != nullptr);
   // The file and its ingestion succeed (no append to the write-ahead log);
@@ -260,10 +312,11 @@ TEST_F(IdIndexTest, AFailedMarkBreaksTheLog) {
   EXPECT_EQ(log.index.in_memory(), 1u);
 }
 
-// A crash leaves the ids past the mark only in their entries (the file was
-// never written), or in the database with the mark behind them (the crash
-// came between the ingestion and the mark), and maybe a half-written file.
-TEST_F(IdIndexTest, AReopenReadsBackTheIdsPastTheMark) {
+// A crash leaves the index past the mark only in its entries (the files
+// were never written), or in the database with the mark behind it (the
+// crash came between the ingestion and the mark), and maybe a half-written
+// file.
+TEST_F(LogIndexTest, AReopenReadsBackTheIndexPastTheMark) {
   Open(/*chunk=*/500000);
   AppendEvents(200);
   log_.reset();
@@ -272,10 +325,24 @@ TEST_F(IdIndexTest, AReopenReadsBackTheIdsPastTheMark) {
                         LogDbMode::kReadWrite);
     ASSERT_TRUE(db.ok()) << db.status();
     LogDb& d = **db;
-    // Ids 121..200 never written; 101..120 written but the mark at 100.
+    // The keys of 121..200 never written; those of 101..120 written (and
+    // the streams' counts through 120) but the mark at 100.
     rocksdb::WriteBatch wb;
-    for (size_t i = 120; i < 200; ++i) {
+    std::map<std::string, uint64_t> counts;
+    for (size_t i = 0; i < 200; ++i) {
+      const std::string& id = stream_of_[i];
+      if (i < 120) {
+        counts[id] = revisions_[i].value() + 1;
+        continue;
+      }
       ASSERT_TRUE(wb.Delete(d.ids(), keys::IdKey(events_[i].event_id)).ok());
+      ASSERT_TRUE(wb.Delete(d.meta(), keys::StreamKey(id, positions_[i])).ok());
+    }
+    ASSERT_EQ(counts.size(), streams_.size());
+    for (const auto& [stream, count] : counts) {
+      std::string value;
+      keys::PutBigEndian64(&value, count);
+      ASSERT_TRUE(wb.Put(d.meta(), keys::StreamHeadKey(stream), value).ok());
     }
     std::string mark;
     keys::PutBigEndian64(&mark, 100);
@@ -283,22 +350,32 @@ TEST_F(IdIndexTest, AReopenReadsBackTheIdsPastTheMark) {
     ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
     ASSERT_TRUE(d.Close().ok());
   }
-  std::ofstream(dir_ / "id-index-200.sst.ingest") << "half a file";
+  std::ofstream(dir_ / "id-index-200-s.sst.ingest") << "half a file";
   ExpectSound();
   Open(/*chunk=*/500000);
-  EXPECT_FALSE(std::filesystem::exists(dir_ / "id-index-200.sst.ingest"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "id-index-200-s.sst.ingest"));
   ExpectAllKnown();
+  // The count of each stream is its head's, not the stale 'h' key's.
+  for (const auto& [stream, positions] : streams_) {
+    const std::string source = stream.substr(4), target = stream.substr(0, 3);
+    auto r = log_->Append({{MakeEvent(source, target)},
+                           {ExpectedRevision::Kind::kExact,
+                            StreamRevision(positions.size() - 1)}});
+    ASSERT_TRUE(r.ok()) << stream << ": " << r.status();
+    EXPECT_EQ(r->outcomes[0].stream, stream);
+    EXPECT_EQ(r->outcomes[0].stream_revision.value(), positions.size());
+  }
   log_.reset();
   const OnDisk disk = ReadDisk();
-  EXPECT_EQ(disk.mark, 200u);
-  EXPECT_EQ(disk.ids, 200u);
+  EXPECT_EQ(disk.mark, 200u + streams_.size());
+  EXPECT_EQ(disk.ids, 200u + streams_.size());
   ExpectSound();
 }
 
 // --verify still finds what it found before the mark existed: an id
 // missing at or below the mark, and an id twice in the log (which past the
 // mark no 'i' key would show).
-TEST_F(IdIndexTest, VerifyFindsMissingIdsBelowTheMarkAndRepeatedIds) {
+TEST_F(LogIndexTest, VerifyFindsMissingIdsBelowTheMarkAndRepeatedIds) {
   Open(/*chunk=*/500000);
   AppendEvents(10);
   log_.reset();

@@ -1,0 +1,441 @@
+#include "eventlog/log_index.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <iterator>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "eventlog/log_db.h"
+#include "eventlog/record_codec.h"
+#include "eventlog/rocks_status.h"
+#include "spdlog/spdlog.h"
+
+namespace detente {
+namespace {
+
+// A table file being written for ingestion, in the log's directory (so that
+// the ingestion moves it by a hard link). RocksDB ignores files it did not
+// name; Load removes one a crash left behind.
+constexpr absl::string_view kIngestPrefix = "id-index-";
+constexpr absl::string_view kIngestSuffix = ".sst.ingest";
+
+// `part`: "i", "h" or "s", the keys the file holds.
+std::string IngestPath(const std::string& dir, uint64_t through,
+                       absl::string_view part) {
+  return absl::StrCat(dir, "/", kIngestPrefix, through, "-", part,
+                      kIngestSuffix);
+}
+
+// Through the database's environment, like every other change to its
+// directory.
+void RemoveIngestFiles(rocksdb::Env& env, const std::string& dir) {
+  std::vector<std::string> names;
+  if (!env.GetChildren(dir, &names).ok()) return;
+  for (const std::string& name : names) {
+    if (absl::StartsWith(name, kIngestPrefix) &&
+        absl::EndsWith(name, kIngestSuffix)) {
+      env.DeleteFile(absl::StrCat(dir, "/", name)).PermitUncheckedError();
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db) {
+  std::string value;
+  rocksdb::Status s = db.db().Get(rocksdb::ReadOptions(), db.meta(),
+                                  keys::MetaKey(keys::kIdsThrough), &value);
+  if (s.IsNotFound()) return 0;  // a new log: every id is in its entries
+  RETURN_IF_ERROR(FromRocks(s, "reading the id index's mark"));
+  std::optional<uint64_t> through = keys::GetBigEndian64(value);
+  if (!through) return absl::DataLossError("corrupt id index mark");
+  return *through;
+}
+
+// Everything is read into new tables first: after a failure the index is
+// as it was.
+absl::Status LogIndex::Load(LogDb& db, const std::string& dir) {
+  RemoveIngestFiles(*db.db().GetEnv(), dir);
+  ASSIGN_OR_RETURN(const uint64_t mark, ReadIdsThrough(db));
+  Streams streams;
+  Map ids;
+  Tails tails;
+  uint64_t through = mark;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(rocksdb::ReadOptions(), db.entries()));
+  RecordView v;
+  for (it->Seek(keys::EntryKey(Position(mark + 1))); it->Valid(); it->Next()) {
+    std::optional<Position> p =
+        keys::DecodeEntryKey({it->key().data(), it->key().size()});
+    if (!p) return absl::DataLossError("malformed key in the log");
+    RETURN_IF_ERROR(
+        DecodeRecordView({it->value().data(), it->value().size()}, &v));
+    absl::StatusOr<Uuid> id = Uuid::FromBytes(v.event_id);
+    if (!id.ok()) {
+      return absl::DataLossError(absl::StrCat("the entry at position ",
+                                              p->value(), " has no valid id"));
+    }
+    const uint32_t stream = streams.Intern(v.stream);
+    ids[*id] = Slot{p->value(), stream, static_cast<EntryKind>(v.kind)};
+    StreamTail& tail = tails[stream];
+    if (tail.positions.empty()) tail.first = v.stream_revision;
+    tail.positions.push_back(p->value());
+    through = p->value();
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(),
+                            "reading the entries past the id "
+                            "index's mark"));
+  if (!ids.empty()) {
+    spdlog::info(
+        "event log: the index of entries {}..{} read back into memory ({} "
+        "ids)",
+        mark + 1, through, ids.size());
+  }
+  std::lock_guard lock(mu_);
+  streams_ = std::move(streams);
+  active_ = std::move(ids);
+  active_streams_ = std::move(tails);
+  active_through_ = through;
+  frozen_ = Map();
+  frozen_streams_ = Tails();
+  frozen_through_ = 0;
+  return absl::OkStatus();
+}
+
+void LogIndex::RaiseStreamCounts(
+    absl::flat_hash_map<std::string, uint64_t>& counts) const {
+  std::lock_guard lock(mu_);
+  for (const Tails* tails : {&frozen_streams_, &active_streams_}) {
+    for (const auto& [stream, tail] : *tails) {
+      uint64_t& count = counts[streams_.names[stream]];
+      count = std::max(count, tail.first + tail.positions.size());
+    }
+  }
+}
+
+std::vector<uint64_t> LogIndex::StreamPositions(absl::string_view stream,
+                                                uint64_t lo, uint64_t hi,
+                                                bool backward,
+                                                size_t limit) const {
+  std::vector<uint64_t> out;
+  std::lock_guard lock(mu_);
+  auto name = streams_.index.find(stream);
+  if (name == streams_.index.end() || lo > hi) return out;
+  // Frozen positions are all below the active ones.
+  std::array<const std::vector<uint64_t>*, 2> parts{};
+  size_t n = 0;
+  for (const Tails* tails : {&frozen_streams_, &active_streams_}) {
+    auto it = tails->find(name->second);
+    if (it != tails->end()) parts[n++] = &it->second.positions;
+  }
+  if (backward) std::reverse(parts.begin(), parts.begin() + n);
+  for (size_t k = 0; k < n && out.size() < limit; ++k) {
+    const std::vector<uint64_t>& v = *parts[k];
+    auto first = std::lower_bound(v.begin(), v.end(), lo);
+    auto last = std::upper_bound(first, v.end(), hi);
+    const size_t take =
+        std::min<size_t>(limit - out.size(), static_cast<size_t>(last - first));
+    if (backward) {
+      out.insert(out.end(), std::make_reverse_iterator(last),
+                 std::make_reverse_iterator(last - take));
+    } else {
+      out.insert(out.end(), first, first + take);
+    }
+  }
+  return out;
+}
+
+uint32_t LogIndex::Streams::Intern(absl::string_view stream) {
+  auto [it, inserted] = index.try_emplace(std::string(stream),
+                                          static_cast<uint32_t>(names.size()));
+  if (inserted) names.emplace_back(stream);
+  return it->second;
+}
+
+std::optional<keys::IdValue> LogIndex::FindInMemory(const Uuid& id) const {
+  auto it = active_.find(id);
+  if (it == active_.end()) {
+    it = frozen_.find(id);
+    if (it == frozen_.end()) return std::nullopt;
+  }
+  const Slot& s = it->second;
+  return keys::IdValue{Position(s.position), s.kind, streams_.names[s.stream]};
+}
+
+// Memory first: an id leaves memory only after its file is ingested, so one
+// that is not found there and then not found in the family either was not
+// in the index when the lookup began.
+absl::StatusOr<std::optional<keys::IdValue>> LogIndex::Get(
+    LogDb& db, const Uuid& id) const {
+  {
+    std::lock_guard lock(mu_);
+    if (std::optional<keys::IdValue> v = FindInMemory(id)) return v;
+  }
+  std::string value;
+  rocksdb::Status s =
+      db.db().Get(rocksdb::ReadOptions(), db.ids(), keys::IdKey(id), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+  std::optional<keys::IdValue> v = keys::DecodeIdValue(value);
+  if (!v) return absl::DataLossError("corrupt id index entry");
+  return v;
+}
+
+absl::Status LogIndex::GetMany(
+    LogDb& db, std::vector<std::pair<Uuid, size_t>>& ids,
+    std::vector<std::optional<keys::IdValue>>& out) const {
+  {
+    std::lock_guard lock(mu_);
+    if (!active_.empty() || !frozen_.empty()) {
+      auto found = [&](const std::pair<Uuid, size_t>& id) {
+        std::optional<keys::IdValue> v = FindInMemory(id.first);
+        if (!v) return false;
+        out[id.second] = std::move(v);
+        return true;
+      };
+      ids.erase(std::remove_if(ids.begin(), ids.end(), found), ids.end());
+    }
+  }
+  if (ids.empty()) return absl::OkStatus();
+  // The 'i' keys in key (= id byte) order.
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::array<char, 17>> keys(ids.size());
+  std::vector<rocksdb::Slice> key_slices;
+  key_slices.reserve(ids.size());
+  for (size_t j = 0; j < ids.size(); ++j) {
+    keys[j][0] = keys::kIdTag;
+    std::memcpy(keys[j].data() + 1, ids[j].first.bytes().data(), 16);
+    key_slices.emplace_back(keys[j].data(), keys[j].size());
+  }
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db.db().MultiGet(rocksdb::ReadOptions(), db.ids(), ids.size(),
+                   key_slices.data(), values.data(), statuses.data(),
+                   /*sorted_input=*/true);
+  for (size_t j = 0; j < ids.size(); ++j) {
+    if (statuses[j].IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocks(statuses[j], "reading the id index"));
+    std::optional<keys::IdValue> v =
+        keys::DecodeIdValue({values[j].data(), values[j].size()});
+    if (!v) return absl::DataLossError("corrupt id index entry");
+    out[ids[j].second] = std::move(v);
+  }
+  return absl::OkStatus();
+}
+
+size_t LogIndex::Add(const std::vector<Added>& entries) {
+  std::lock_guard lock(mu_);
+  for (const Added& a : entries) {
+    const uint32_t stream = streams_.Intern(a.stream);
+    active_.insert_or_assign(a.id, Slot{a.position, stream, a.kind});
+    StreamTail& tail = active_streams_[stream];
+    if (tail.positions.empty()) tail.first = a.revision;
+    tail.positions.push_back(a.position);
+    active_through_ = std::max(active_through_, a.position);
+  }
+  return active_.size();
+}
+
+size_t LogIndex::waiting() const {
+  std::lock_guard lock(mu_);
+  return active_.size();
+}
+
+size_t LogIndex::in_memory() const {
+  std::lock_guard lock(mu_);
+  return active_.size() + frozen_.size();
+}
+
+uint64_t LogIndex::memory_bytes() const {
+  static_assert(sizeof(Map::value_type) == 32);
+  std::lock_guard lock(mu_);
+  // A flat table's slot and its control byte per bucket.
+  constexpr uint64_t kPerBucket = sizeof(Map::value_type) + 1;
+  uint64_t streams = 0;
+  for (const std::string& s : streams_.names) {
+    streams += sizeof(s) + s.capacity();
+  }
+  uint64_t positions = 0;
+  for (const Tails* tails : {&frozen_streams_, &active_streams_}) {
+    positions += tails->capacity() * (sizeof(Tails::value_type) + 1);
+    for (const auto& [stream, tail] : *tails) {
+      positions += tail.positions.capacity() * sizeof(uint64_t);
+    }
+  }
+  return (active_.capacity() + frozen_.capacity()) * kPerBucket + streams +
+         streams_.index.capacity() * (sizeof(std::string) + 8) + positions;
+}
+
+namespace {
+
+// One sorted table file for `family`, filled by fill(put) which calls
+// put(key, value) in key order; added to `args` for the ingestion. None
+// when `empty` (RocksDB refuses a file without keys).
+template <typename FillFn>
+absl::Status WriteTable(LogDb& db, rocksdb::ColumnFamilyHandle* family,
+                        const std::string& path, bool empty, FillFn fill,
+                        std::vector<rocksdb::IngestExternalFileArg>& args) {
+  if (empty) return absl::OkStatus();
+  const rocksdb::Options options = db.db().GetOptions(family);
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, family);
+  RETURN_IF_ERROR(FromRocks(writer.Open(path), "writing an index file"));
+  rocksdb::Status put;
+  fill([&](const std::string& key, const std::string& value) {
+    if (put.ok()) put = writer.Put(key, value);
+  });
+  RETURN_IF_ERROR(FromRocks(put, "writing an index file"));
+  RETURN_IF_ERROR(FromRocks(writer.Finish(), "writing an index file"));
+  auto arg = std::find_if(args.begin(), args.end(), [&](const auto& a) {
+    return a.column_family == family;
+  });
+  if (arg == args.end()) {
+    arg = args.emplace(args.end());
+    arg->column_family = family;
+    arg->options.move_files = true;
+    arg->options.write_global_seqno = false;
+  }
+  arg->external_files.push_back(path);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LogIndex::Ingest(LogDb& db, const std::string& dir,
+                              std::mutex& writes, std::atomic<bool>& broken) {
+  std::vector<std::string> streams;  // a copy: Add may grow streams_
+  {
+    std::lock_guard lock(mu_);
+    if (frozen_.empty() && frozen_streams_.empty()) {
+      // else: a failed ingestion's entries, first
+      if (active_.empty() && active_streams_.empty()) return absl::OkStatus();
+      std::swap(frozen_, active_);
+      std::swap(frozen_streams_, active_streams_);
+      frozen_through_ = active_through_;
+    }
+    streams = streams_.names;
+  }
+  // 1. The table files, each in key order. Only this thread changes
+  // frozen_ and frozen_streams_ now, so they are read without the lock.
+  std::vector<const Map::value_type*> ids;
+  ids.reserve(frozen_.size());
+  for (const auto& kv : frozen_) ids.push_back(&kv);
+  std::sort(ids.begin(), ids.end(),
+            [](const Map::value_type* a, const Map::value_type* b) {
+              return a->first < b->first;
+            });
+  // 'h' stream: by the stream's bytes.
+  std::vector<const Tails::value_type*> heads;
+  heads.reserve(frozen_streams_.size());
+  for (const auto& kv : frozen_streams_) heads.push_back(&kv);
+  std::sort(heads.begin(), heads.end(),
+            [&](const Tails::value_type* a, const Tails::value_type* b) {
+              return streams[a->first] < streams[b->first];
+            });
+  // 's' len(1) stream be64(position): by length, then bytes, then position.
+  std::vector<const Tails::value_type*> by_length = heads;
+  std::stable_sort(by_length.begin(), by_length.end(),
+                   [&](const Tails::value_type* a, const Tails::value_type* b) {
+                     return streams[a->first].size() < streams[b->first].size();
+                   });
+  const std::array<std::string, 3> paths = {
+      IngestPath(dir, frozen_through_, "i"),
+      IngestPath(dir, frozen_through_, "h"),
+      IngestPath(dir, frozen_through_, "s")};
+  absl::Status written = [&]() -> absl::Status {
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    std::string key, value;
+    RETURN_IF_ERROR(WriteTable(
+        db, db.ids(), paths[0], ids.empty(),
+        [&](auto put) {
+          for (const Map::value_type* kv : ids) {
+            keys::SetIdKey(&key, kv->first);
+            keys::SetIdValue(&value, Position(kv->second.position),
+                             kv->second.kind, streams[kv->second.stream]);
+            put(key, value);
+          }
+        },
+        args));
+    RETURN_IF_ERROR(WriteTable(
+        db, db.meta(), paths[1], heads.empty(),
+        [&](auto put) {
+          for (const Tails::value_type* kv : heads) {
+            const StreamTail& tail = kv->second;
+            key = keys::StreamHeadKey(streams[kv->first]);
+            value.clear();
+            keys::PutBigEndian64(&value, tail.first + tail.positions.size());
+            put(key, value);
+          }
+        },
+        args));
+    RETURN_IF_ERROR(WriteTable(
+        db, db.meta(), paths[2], by_length.empty(),
+        [&](auto put) {
+          for (const Tails::value_type* kv : by_length) {
+            const StreamTail& tail = kv->second;
+            for (size_t k = 0; k < tail.positions.size(); ++k) {
+              keys::SetStreamKey(&key, streams[kv->first],
+                                 Position(tail.positions[k]));
+              value.clear();
+              keys::PutBigEndian64(&value, tail.first + k);
+              put(key, value);
+            }
+          }
+        },
+        args));
+    // The database's writes from here on: one writer at a time.
+    std::lock_guard write_lock(writes);
+    if (broken) {
+      return absl::UnavailableError(
+          "not indexing entries: a write to the log failed (until it "
+          "reopens)");
+    }
+    // 2. The entries before their index (a no-op in sync durability).
+    RETURN_IF_ERROR(FromRocks(db.db().SyncWAL(),
+                              "syncing the log before indexing entries"));
+    // 3. Into both families at once: moved (hard-linked) into the
+    // database, durable in its manifest when this returns.
+    return FromRocks(db.db().IngestExternalFiles(args),
+                     "ingesting the index files");
+  }();
+  // Gone already when the ingestion moved them; through the database's
+  // environment, like every other change to its directory.
+  for (const std::string& path : paths) {
+    db.db().GetEnv()->DeleteFile(path).PermitUncheckedError();
+  }
+  RETURN_IF_ERROR(written);
+  // 4. The mark, after the keys it covers. A crash between the two leaves
+  // the keys in the database and in memory again after Load: harmless.
+  std::string mark;
+  keys::PutBigEndian64(&mark, frozen_through_);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  {
+    std::lock_guard write_lock(writes);
+    if (broken) {
+      return absl::UnavailableError(
+          "not marking the index: a write to the log failed (until it "
+          "reopens)");
+    }
+    rocksdb::Status s =
+        db.db().Put(sync, db.meta(), keys::MetaKey(keys::kIdsThrough), mark);
+    // A failed write of the mark breaks the log like a failed commit: its
+    // write-ahead log must not be synced again before a reopen.
+    if (!s.ok()) broken = true;
+    RETURN_IF_ERROR(FromRocks(s, "writing the index's mark"));
+  }
+  std::lock_guard lock(mu_);
+  frozen_ = Map();
+  frozen_streams_ = Tails();
+  return absl::OkStatus();
+}
+
+}  // namespace detente
