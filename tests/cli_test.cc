@@ -192,7 +192,7 @@ TEST_F(CliTest, InfoPrintsTheHead) {
 
 // A log that detente-ingest of format version 1 wrote (every key in one
 // column family; tests/fixtures/README.md says how it was made) is migrated
-// (to version 2, then 3) when this build opens it: the same entries, exported
+// (to version 2, then 4) when this build opens it: the same entries, exported
 // by the version-1 service when the fixture was made, the same ids, and appends
 // go on.
 TEST(LogFormatTest, AVersion1LogIsMigratedWithEveryEntryUnchanged) {
@@ -220,12 +220,12 @@ TEST(LogFormatTest, AVersion1LogIsMigratedWithEveryEntryUnchanged) {
   const std::vector<std::pair<std::string, std::string>> env = {
       {"DETENTE_INGEST", (*server)->address()}};
   EXPECT_THAT((*server)->StderrText(), HasSubstr("format version 1 -> 2"));
-  EXPECT_THAT((*server)->StderrText(), HasSubstr("format version 2 -> 3"));
+  EXPECT_THAT((*server)->StderrText(), HasSubstr("format version 2 -> 4"));
 
   RunResult info = run(DETENTE_CLI_BIN, {"info"}, env);
   EXPECT_TRUE(ContainsRegex(info.out, "head position:[[:space:]]+300\\b"))
       << info.out;
-  EXPECT_TRUE(ContainsRegex(info.out, "format version:[[:space:]]+3\\b"))
+  EXPECT_TRUE(ContainsRegex(info.out, "format version:[[:space:]]+4\\b"))
       << info.out;
   RunResult exported = run(DETENTE_CLI_BIN, {"export"}, env);
   ASSERT_EQ(exported.status.code, 0) << exported.err;

@@ -57,11 +57,12 @@ struct RocksEventLogOptions {
   TableMetadata table_metadata = TableMetadata::kOutsideCache;
   // Upper bound of entries written by one group commit. Default 100,000.
   size_t max_group_entries = 100000;
-  // The id index takes this many ids into memory before it writes them into
-  // the database as one sorted file (log_index.h; ~40 bytes of memory per
-  // id, up to twice this many while a file is written; an open after a crash
-  // reads the ids past the last file back from the entries, about twice
-  // this many, more if writing the files had been failing). At least 1. The
+  // The log's index takes this many entries into memory before it writes
+  // their keys into the database as sorted files (log_index.h; ~50 bytes of
+  // memory per entry, up to twice this many while the files are written; an
+  // open after a crash reads the index past the last files back from the
+  // entries, about twice this many, more if writing the files had been
+  // failing). At least 1. The
   // default fills a hash table of 2^19 slots to 86%, below its 7/8 limit:
   // 500,000 would double it.
   size_t id_index_chunk = 450000;

@@ -67,9 +67,10 @@ int main(int argc, char** argv) {
                  ->capture_default_str(),
              "max_concurrent_streams", "");
   config.Add(app.add_option("--id-index-chunk", o.id_index_chunk,
-                            "Ids kept in memory before they are written "
-                            "into the id index as one sorted file (~40 "
-                            "bytes each; read back from the log at start)")
+                            "Entries whose index (ids, stream positions) "
+                            "is kept in memory before it is written as "
+                            "sorted files (~50 bytes each; read back from "
+                            "the log at start)")
                  ->check(CLI::Range(size_t{1}, size_t{50000000}))
                  ->capture_default_str(),
              "id_index_chunk", "DETENTE_ID_INDEX_CHUNK");
