@@ -177,23 +177,27 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env,
   o.db.max_total_wal_size = 128u << 20;
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(block_cache_bytes);
-  // Default: metadata, the stream index and the stream heads. Memory only
-  // (not persisted, the files are unchanged): each stream's index keys
-  // continue their memtable inserts from where that stream's last one went.
-  o.meta.memtable_insert_with_hint_prefix_extractor =
-      NewStreamInsertHint(std::string(1, keys::kStreamTag));
-  o.meta.table_factory = NewTableFactory(cache, /*bloom=*/true, metadata);
-  o.meta.write_buffer_size = 32u << 20;
+  // Default: metadata, the stream index and the stream heads. The last two
+  // arrive as ingested files (log_index.h) and are read by ranges (a
+  // stream's entries; every head at an open), never looked up by a key that
+  // may be missing, so no bloom filter. Its memtable holds a few 'm' keys.
+  o.meta.table_factory =
+      NewTableFactory(cache, /*bloom_bits_per_key=*/0, metadata);
+  o.meta.write_buffer_size = 4u << 20;
   // Entries: appended in key order, so flushed files never overlap and
   // compactions move them down without rewriting them; always read by a
   // key that exists, so no bloom filter.
-  o.entries.table_factory = NewTableFactory(cache, /*bloom=*/false, metadata);
+  o.entries.table_factory =
+      NewTableFactory(cache, /*bloom_bits_per_key=*/0, metadata);
   o.entries.write_buffer_size = 32u << 20;
   // The id index: random UUIDs, looked up (almost always missing) for
-  // every appended entry, so a bloom filter in the files. Its keys arrive
-  // as ingested files (log_index.h); only the migration of a version-1 log
-  // writes them through the memtable.
-  o.ids.table_factory = NewTableFactory(cache, /*bloom=*/true, metadata);
+  // every appended entry, in each of its files (a dozen at 10M entries), so
+  // a bloom filter with few false positives: each one reads a data block
+  // (round 16 of docs/benchmarks.md). Its keys arrive as ingested files
+  // (log_index.h); only the migration of a version-1 log writes them
+  // through the memtable.
+  o.ids.table_factory =
+      NewTableFactory(cache, /*bloom_bits_per_key=*/16, metadata);
   o.ids.write_buffer_size = 16u << 20;
   return o;
 }

@@ -266,7 +266,7 @@ TEST_F(LogDbTest, MigratesAVersion3Log) {
 
 // With TableMetadata::kInCache the index and filter blocks of the tables
 // are charged to the block cache instead of to each open table. The ids'
-// bloom filter alone takes 10 bits per id: for 20,000 ids ~25 KB leave the
+// bloom filter alone takes 16 bits per id: for 20,000 ids ~40 KB leave the
 // table readers' memory and enter the cache, and the log reads the same.
 TEST_F(LogDbTest, IndexAndFilterBlocksCanLiveInTheBlockCache) {
   constexpr int kEvents = 20000;

@@ -35,9 +35,13 @@ std::shared_ptr<const rocksdb::SliceTransform> NewStreamInsertHint(
 }
 
 std::shared_ptr<rocksdb::TableFactory> NewTableFactory(
-    std::shared_ptr<rocksdb::Cache> cache, bool bloom, TableMetadata metadata) {
+    std::shared_ptr<rocksdb::Cache> cache, int bloom_bits_per_key,
+    TableMetadata metadata) {
+  const bool bloom = bloom_bits_per_key > 0;
   rocksdb::BlockBasedTableOptions t;
-  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  if (bloom) {
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(bloom_bits_per_key));
+  }
   t.block_cache = std::move(cache);
   if (metadata == TableMetadata::kInCache) {
     // Index and filter partitions of ~4 KiB are loaded into the cache as

@@ -185,15 +185,15 @@ StoreConfig MakeStoreConfig(const ReadModelStoreOptions& options) {
   // from where that stream's last ones went (memory only).
   meta.memtable_insert_with_hint_prefix_extractor = NewStreamInsertHint("va");
   meta.table_factory =
-      NewTableFactory(cache, /*bloom=*/true, options.table_metadata);
+      NewTableFactory(cache, /*bloom_bits_per_key=*/10, options.table_metadata);
   // Entry copies and the id index are read by keys that exist.
   rocksdb::ColumnFamilyOptions details;
   details.table_factory =
-      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
+      NewTableFactory(cache, /*bloom_bits_per_key=*/0, options.table_metadata);
   details.write_buffer_size = 32u << 20;
   rocksdb::ColumnFamilyOptions ids;
   ids.table_factory =
-      NewTableFactory(cache, /*bloom=*/false, options.table_metadata);
+      NewTableFactory(cache, /*bloom_bits_per_key=*/0, options.table_metadata);
   ids.write_buffer_size = 32u << 20;
   return {options.path,
           o,
