@@ -1,6 +1,6 @@
 // The RocksDB key layout of the event log, format version 4. This header and
 // docs/storage-format.md are the contract; changing either needs a new
-// format version and a migration (log_db.cc migrates versions 1 and 2).
+// format version and a migration (log_db.cc migrates versions 1 to 3).
 //
 // Every key starts with a one-byte tag. The 'e' keys live in the column
 // family "entries", the 'i' keys in "ids", the others in the default one

@@ -241,7 +241,7 @@ absl::StatusOr<std::unique_ptr<LogDb>> OpenLogDb(const LogDbOptions& options,
   if (s.ok() && value != "1") {
     return absl::FailedPreconditionError(absl::StrCat(
         "the log has format version ", value,
-        " but not its column families; this build reads versions 1 and 2 "
+        " but not its column families; this build reads versions 1 to 3 "
         "(migrated when opened) and ",
         keys::kFormatVersion));
   }

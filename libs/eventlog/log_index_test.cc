@@ -418,5 +418,67 @@ TEST_F(LogIndexTest, VerifyFindsMissingIdsBelowTheMarkAndRepeatedIds) {
                   " is also at position 5")));
 }
 
+// The same for the stream index (format version 4): a missing 's' key or a
+// stream count below the entries up to the mark is a problem; past the
+// mark neither is.
+TEST_F(LogIndexTest, VerifyFindsMissingStreamKeysAndCountsBelowTheMark) {
+  Open(/*chunk=*/500000);
+  AppendEvents(20);
+  log_.reset();
+  const std::string& stream = stream_of_[2];
+  uint64_t count_at_10 = 0;
+  for (size_t i = 0; i < 10; ++i) count_at_10 += stream_of_[i] == stream;
+  auto change = [&](uint64_t mark, uint64_t count, size_t missing) {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
+                        LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    LogDb& d = **db;
+    rocksdb::WriteBatch wb;
+    std::string value;
+    keys::PutBigEndian64(&value, mark);
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey(keys::kIdsThrough), value).ok());
+    value.clear();
+    keys::PutBigEndian64(&value, count);
+    ASSERT_TRUE(wb.Put(d.meta(), keys::StreamHeadKey(stream), value).ok());
+    ASSERT_TRUE(
+        wb.Delete(d.meta(), keys::StreamKey(stream, positions_[missing])).ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    ASSERT_TRUE(d.Close().ok());
+  };
+  // Past the mark: the stream's 's' keys missing and its count that of the
+  // mark, as if its entries there had never been ingested.
+  size_t past_the_mark = 0;
+  for (size_t i = 10; i < 20; ++i) {
+    if (stream_of_[i] != stream) continue;
+    ASSERT_NO_FATAL_FAILURE(change(10, count_at_10, i));
+    ++past_the_mark;
+  }
+  ASSERT_GT(past_the_mark, 0u);
+  ExpectSound();
+  // And a reopen reads the index past the mark back: every entry of the
+  // stream is read, and its count is raised: the next entry gets the next
+  // revision.
+  Open(/*chunk=*/500000);
+  ExpectStreamsRead();
+  const uint64_t count = streams_[stream].size();
+  auto r = log_->Append(
+      {{MakeEvent(stream.substr(4), stream.substr(0, 3))},
+       {ExpectedRevision::Kind::kExact, StreamRevision(count - 1)}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcomes[0].stream_revision.value(), count);
+  log_.reset();
+  ExpectSound();
+  // At or below the mark: both are problems.
+  ASSERT_NO_FATAL_FAILURE(change(10, count_at_10 - 1, 2));
+  auto report = VerifyRocksEventLog(dir_.string());
+  ASSERT_TRUE(report.ok());
+  EXPECT_THAT(report->problems,
+              ::testing::Contains(::testing::HasSubstr(
+                  "position 3: missing from the stream index")));
+  EXPECT_THAT(report->problems, ::testing::Contains(::testing::HasSubstr(
+                                    "stream head of " + stream + " says " +
+                                    std::to_string(count_at_10 - 1))));
+}
+
 }  // namespace
 }  // namespace detente

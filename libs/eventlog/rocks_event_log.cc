@@ -107,6 +107,8 @@ class RocksEventLog final : public EventLog {
 
   ~RocksEventLog() override { Close(); }
 
+  uint64_t stream_count() const { return stream_count_.load(); }
+
   absl::StatusOr<AppendResult> Append(AppendBatch batch) override {
     std::promise<absl::StatusOr<AppendResult>> promise;
     std::future<absl::StatusOr<AppendResult>> done = promise.get_future();
@@ -1186,6 +1188,16 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     }
   }
 
+  // The revisions of duplicates, for the answer: before anything of this
+  // batch is staged, so that a failure leaves the group as it was.
+  std::vector<StreamRevision> duplicate_revisions(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (existing[i]) {
+      ASSIGN_OR_RETURN(duplicate_revisions[i],
+                       RevisionOf(existing[i]->position, writes));
+    }
+  }
+
   // 4. Assign positions and revisions; stage the writes.
   for (size_t i = 0; i < n; ++i) {
     const Entry& e = entries[i];
@@ -1195,6 +1207,7 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     if (existing[i]) {
       o.position = existing[i]->position;
       o.duplicate = true;
+      o.stream_revision = duplicate_revisions[i];
       continue;
     }
     uint64_t& count = overlay.stream_counts
@@ -1221,12 +1234,6 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     writes.indexed.push_back({e.event_id, o.position.value(), e.kind,
                               streams[i], o.stream_revision.value()});
     overlay.ids[e.event_id] = keys::IdValue{o.position, e.kind, streams[i]};
-  }
-  // Revisions of duplicates, for the answer.
-  for (size_t i = 0; i < n; ++i) {
-    if (!existing[i]) continue;
-    ASSIGN_OR_RETURN(result.outcomes[i].stream_revision,
-                     RevisionOf(existing[i]->position, writes));
   }
   return result;
 }
@@ -1308,10 +1315,17 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   // By stream: the latest entries' positions are in memory, the older ones
   // in the 's' keys; read memory first (LogIndex::StreamPositions), then
   // merge the two, each in the read's order.
+  // No more than the read can take: with only the stream as its filter,
+  // every position scanned matches.
+  EntryFilter beyond_stream = req.filter;
+  beyond_stream.stream.clear();
   std::vector<uint64_t> in_memory;
   if (by_stream) {
+    const size_t limit = beyond_stream.empty()
+                             ? std::min(req.max_entries, req.max_scanned)
+                             : req.max_scanned;
     in_memory = index_.StreamPositions(req.filter.stream, lo, hi, req.backward,
-                                       req.max_scanned);
+                                       std::max<size_t>(limit, 1));
   }
   size_t next_in_memory = 0;
   auto make_key = [&](uint64_t p) {
@@ -1337,8 +1351,6 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   bool stopped_early = false;
   // Encoded reads skip decoding unless a filter beyond the stream (which
   // the stream index applies by itself) must look at the entries.
-  EntryFilter beyond_stream = req.filter;
-  beyond_stream.stream.clear();
   const bool must_decode = !req.encoded || !beyond_stream.empty();
   std::string by_stream_value, amended;
   if (req.encoded) result.encoded.bytes.reserve(req.max_entries * 256);
@@ -1492,12 +1504,14 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
         "--log=jetstream, or import its entries into a new log "
         "(docs/cluster.md)"));
   }
-  spdlog::info("event log: opened {} (head {}, {} streams, durability {})",
-               options.path, state.head.value(), state.stream_counts.size(),
-               DurabilityName(options.durability));
+  const Position head = state.head;
   auto log = std::make_unique<RocksEventLog>(options, std::move(o),
                                             std::move(db), std::move(state));
   RETURN_IF_ERROR(log->Start());
+  // After Start: the streams of the entries past the index's mark count.
+  spdlog::info("event log: opened {} (head {}, {} streams, durability {})",
+               options.path, head.value(), log->stream_count(),
+               DurabilityName(options.durability));
   return log;
 }
 

@@ -2,10 +2,11 @@
 // docs/storage-format.md).
 //
 // One committer thread takes every append that arrived meanwhile, assigns
-// positions in order, writes them (entries, the stream index and heads) in
-// one WriteBatch and, in sync durability, one fsync of the write-ahead log,
-// adds their ids to the id index (log_index.h: in memory, written in sorted
-// chunks by a thread of its own), and only then publishes the new head.
+// positions in order, writes their entries in one WriteBatch and, in sync
+// durability, one fsync of the write-ahead log, adds their ids, stream
+// positions and revisions to the log's index (log_index.h: in memory,
+// written in sorted chunks by a thread of its own), and only then publishes
+// the new head.
 // Readers therefore never see position N+1 before N.
 #pragma once
 
