@@ -11,42 +11,20 @@
 #include <memory>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "eventlog/log_db.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_status.h"
+#include "eventlog/table_ingest.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
 namespace {
 
-// A table file being written for ingestion, in the log's directory (so that
-// the ingestion moves it by a hard link). RocksDB ignores files it did not
-// name; Load removes one a crash left behind.
+// The index's table files: id-index-<through>-<n>.sst.ingest in the log's
+// directory (table_ingest.h).
 constexpr absl::string_view kIngestPrefix = "id-index-";
-constexpr absl::string_view kIngestSuffix = ".sst.ingest";
-
-// `part`: "i", "h" or "s", the keys the file holds.
-std::string IngestPath(const std::string& dir, uint64_t through,
-                       absl::string_view part) {
-  return absl::StrCat(dir, "/", kIngestPrefix, through, "-", part,
-                      kIngestSuffix);
-}
-
-// Through the database's environment, like every other change to its
-// directory.
-void RemoveIngestFiles(rocksdb::Env& env, const std::string& dir) {
-  std::vector<std::string> names;
-  if (!env.GetChildren(dir, &names).ok()) return;
-  for (const std::string& name : names) {
-    if (absl::StartsWith(name, kIngestPrefix) &&
-        absl::EndsWith(name, kIngestSuffix)) {
-      env.DeleteFile(absl::StrCat(dir, "/", name)).PermitUncheckedError();
-    }
-  }
-}
 
 }  // namespace
 
@@ -63,8 +41,8 @@ absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db) {
 
 // Everything is read into new tables first: after a failure the index is
 // as it was.
-absl::Status LogIndex::Load(LogDb& db, const std::string& dir) {
-  RemoveIngestFiles(*db.db().GetEnv(), dir);
+absl::Status LogIndex::Load(LogDb& db) {
+  RemoveTableFilesLeftOver(db.db(), kIngestPrefix);
   ASSIGN_OR_RETURN(const uint64_t mark, ReadIdsThrough(db));
   Streams streams;
   Map ids;
@@ -275,42 +253,8 @@ uint64_t LogIndex::memory_bytes() const {
          streams_.index.capacity() * (sizeof(std::string) + 8) + positions;
 }
 
-namespace {
-
-// One sorted table file for `family`, filled by fill(put) which calls
-// put(key, value) in key order; added to `args` for the ingestion. None
-// when `empty` (RocksDB refuses a file without keys).
-template <typename FillFn>
-absl::Status WriteTable(LogDb& db, rocksdb::ColumnFamilyHandle* family,
-                        const std::string& path, bool empty, FillFn fill,
-                        std::vector<rocksdb::IngestExternalFileArg>& args) {
-  if (empty) return absl::OkStatus();
-  const rocksdb::Options options = db.db().GetOptions(family);
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, family);
-  RETURN_IF_ERROR(FromRocks(writer.Open(path), "writing an index file"));
-  rocksdb::Status put;
-  fill([&](const std::string& key, const std::string& value) {
-    if (put.ok()) put = writer.Put(key, value);
-  });
-  RETURN_IF_ERROR(FromRocks(put, "writing an index file"));
-  RETURN_IF_ERROR(FromRocks(writer.Finish(), "writing an index file"));
-  auto arg = std::find_if(args.begin(), args.end(), [&](const auto& a) {
-    return a.column_family == family;
-  });
-  if (arg == args.end()) {
-    arg = args.emplace(args.end());
-    arg->column_family = family;
-    arg->options.move_files = true;
-    arg->options.write_global_seqno = false;
-  }
-  arg->external_files.push_back(path);
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status LogIndex::Ingest(LogDb& db, const std::string& dir,
-                              std::mutex& writes, std::atomic<bool>& broken) {
+absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
+                              std::atomic<bool>& broken) {
   std::vector<std::string> streams;  // a copy: Add may grow streams_
   {
     std::lock_guard lock(mu_);
@@ -323,7 +267,7 @@ absl::Status LogIndex::Ingest(LogDb& db, const std::string& dir,
     }
     streams = streams_.names;
   }
-  // 1. The table files, each in key order. Only this thread changes
+  // 1. The keys of each table file in key order. Only this thread changes
   // frozen_ and frozen_streams_ now, so they are read without the lock.
   std::vector<const Map::value_type*> ids;
   ids.reserve(frozen_.size());
@@ -346,73 +290,56 @@ absl::Status LogIndex::Ingest(LogDb& db, const std::string& dir,
                    [&](const Tails::value_type* a, const Tails::value_type* b) {
                      return streams[a->first].size() < streams[b->first].size();
                    });
-  const std::array<std::string, 3> paths = {
-      IngestPath(dir, frozen_through_, "i"),
-      IngestPath(dir, frozen_through_, "h"),
-      IngestPath(dir, frozen_through_, "s")};
-  absl::Status written = [&]() -> absl::Status {
-    std::vector<rocksdb::IngestExternalFileArg> args;
-    std::string key, value;
-    RETURN_IF_ERROR(WriteTable(
-        db, db.ids(), paths[0], ids.empty(),
-        [&](auto put) {
-          for (const Map::value_type* kv : ids) {
-            keys::SetIdKey(&key, kv->first);
-            keys::SetIdValue(&value, Position(kv->second.position),
-                             kv->second.kind, streams[kv->second.stream]);
-            put(key, value);
-          }
-        },
-        args));
-    RETURN_IF_ERROR(WriteTable(
-        db, db.meta(), paths[1], heads.empty(),
-        [&](auto put) {
-          for (const Tails::value_type* kv : heads) {
-            const StreamTail& tail = kv->second;
-            key = keys::StreamHeadKey(streams[kv->first]);
-            value.clear();
-            keys::PutBigEndian64(&value, tail.first + tail.positions.size());
-            put(key, value);
-          }
-        },
-        args));
-    RETURN_IF_ERROR(WriteTable(
-        db, db.meta(), paths[2], by_length.empty(),
-        [&](auto put) {
-          for (const Tails::value_type* kv : by_length) {
-            const StreamTail& tail = kv->second;
-            for (size_t k = 0; k < tail.positions.size(); ++k) {
-              keys::SetStreamKey(&key, streams[kv->first],
-                                 Position(tail.positions[k]));
-              value.clear();
-              keys::PutBigEndian64(&value, tail.first + k);
-              put(key, value);
-            }
-          }
-        },
-        args));
-    // The database's writes from here on: one writer at a time.
-    std::lock_guard write_lock(writes);
-    if (broken) {
-      return absl::UnavailableError(
-          "not indexing entries: a write to the log failed (until it "
-          "reopens)");
-    }
-    // 2. The entries before their index (a no-op in sync durability).
-    RETURN_IF_ERROR(FromRocks(db.db().SyncWAL(),
-                              "syncing the log before indexing entries"));
-    // 3. Into both families at once: moved (hard-linked) into the
-    // database, durable in its manifest when this returns.
-    return FromRocks(db.db().IngestExternalFiles(args),
-                     "ingesting the index files");
-  }();
-  // Gone already when the ingestion moved them; through the database's
-  // environment, like every other change to its directory.
-  for (const std::string& path : paths) {
-    db.db().GetEnv()->DeleteFile(path).PermitUncheckedError();
-  }
-  RETURN_IF_ERROR(written);
-  // 4. The mark, after the keys it covers. A crash between the two leaves
+  std::string key, value;
+  auto put = [&](rocksdb::SstFileWriter& file) -> absl::Status {
+    return FromRocks(file.Put(key, value), "writing an index file");
+  };
+  // 2. The files, ingested together after a sync of the write-ahead log
+  // (the entries before their index: a no-op in sync durability), under
+  // `writes` and unless `broken`. The 'h' and 's' files are two: one would
+  // span the 'm' keys in the memtable and force a flush.
+  const std::vector<TableWrites> tables = {
+      {db.ids(),
+       [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+         for (const Map::value_type* kv : ids) {
+           keys::SetIdKey(&key, kv->first);
+           keys::SetIdValue(&value, Position(kv->second.position),
+                            kv->second.kind, streams[kv->second.stream]);
+           RETURN_IF_ERROR(put(file));
+         }
+         return ids.size();
+       }},
+      {db.meta(),
+       [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+         for (const Tails::value_type* kv : heads) {
+           const StreamTail& tail = kv->second;
+           key = keys::StreamHeadKey(streams[kv->first]);
+           value.clear();
+           keys::PutBigEndian64(&value, tail.first + tail.positions.size());
+           RETURN_IF_ERROR(put(file));
+         }
+         return heads.size();
+       }},
+      {db.meta(),
+       [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+         uint64_t n = 0;
+         for (const Tails::value_type* kv : by_length) {
+           const StreamTail& tail = kv->second;
+           for (size_t k = 0; k < tail.positions.size(); ++k, ++n) {
+             keys::SetStreamKey(&key, streams[kv->first],
+                                Position(tail.positions[k]));
+             value.clear();
+             keys::PutBigEndian64(&value, tail.first + k);
+             RETURN_IF_ERROR(put(file));
+           }
+         }
+         return n;
+       }},
+  };
+  RETURN_IF_ERROR(IngestTables(db.db(),
+                               absl::StrCat(kIngestPrefix, frozen_through_),
+                               tables, {.writes = &writes, .broken = &broken}));
+  // 3. The mark, after the keys it covers. A crash between the two leaves
   // the keys in the database and in memory again after Load: harmless.
   std::string mark;
   keys::PutBigEndian64(&mark, frozen_through_);

@@ -18,13 +18,13 @@
 // the entries, which carry their stream and revision (Load).
 //
 //   LogIndex index;
-//   RETURN_IF_ERROR(index.Load(db, dir));         // open, reopen
+//   RETURN_IF_ERROR(index.Load(db));              // open, reopen
 //   index.RaiseStreamCounts(counts);              // counts read from 'h'
 //   ASSIGN_OR_RETURN(auto v, index.Get(db, id));   // memory, then the family
 //   index.StreamPositions(stream, lo, hi, ...);   // memory; then the family
 //   index.Add(the_written_group);                 // committer, after a write
 //   if (index.waiting() >= chunk)
-//     RETURN_IF_ERROR(index.Ingest(db, dir, mu, broken));
+//     RETURN_IF_ERROR(index.Ingest(db, mu, broken));
 //
 // Thread safety: Get, GetMany, StreamPositions, Add and waiting may be
 // called concurrently with each other and with Ingest. Ingest and Load may
@@ -74,8 +74,8 @@ class LogIndex {
 
   // Forgets what memory held and reads the index of every entry past the
   // mark back from the entries. Removes files an interrupted Ingest left
-  // in `dir` (the log's directory).
-  absl::Status Load(LogDb& db, const std::string& dir);
+  // in the log's directory.
+  absl::Status Load(LogDb& db);
 
   // Raises counts[stream] to the entry count of each stream with entries
   // in memory (the 'h' keys count only those up to the mark, or up to an
@@ -115,26 +115,24 @@ class LogIndex {
 
   // Writes the index of the entries waiting in memory into the database as
   // sorted table files ('i' keys; 'h' keys; 's' keys), ingested together in
-  // one atomic step, then the mark; afterwards memory holds only entries
-  // added meanwhile. If the previous call failed, writes that call's
-  // entries instead (and leaves the ones waiting for the next call).
-  // Those entries are made durable first (a sync of the
-  // write-ahead log: in async durability they may not be yet), so that
-  // after any crash a key of the index names an entry in the log. After a
-  // failure the same entries are tried again by the next call (and are
-  // served from memory meanwhile). `writes` is held around each write to the
-  // database (the WAL sync, the ingestion, the mark), not around the file's
-  // writing: the owner's other writers hold it too, so that RocksDB never
-  // merges another thread's batch into a write group (which ThreadSanitizer
-  // cannot follow through the uninstrumented library) and the committer
-  // waits only for those short steps. `broken` (read and written under
-  // `writes`) says that a write to the database failed, the owner's or this
-  // one's (of the mark, which then sets it): nothing more is written
-  // (UNAVAILABLE) until the owner reopens the database, since syncing a
-  // write-ahead log whose append failed aborts the process in Debian's
-  // RocksDB build (its assertions are on).
-  absl::Status Ingest(LogDb& db, const std::string& dir, std::mutex& writes,
-                      std::atomic<bool>& broken);
+  // one atomic step (table_ingest.h), then the mark; afterwards memory
+  // holds only entries added meanwhile. If the previous call failed, writes
+  // that call's entries instead (and leaves the ones waiting for the next
+  // call). Those entries are made durable first (a sync of the write-ahead log:
+  // in async durability they may not be yet), so that after any crash a key of
+  // the index names an entry in the log. After a failure the same entries are
+  // tried again by the next call (and are served from memory meanwhile).
+  // `writes` is held around each write to the database (the WAL sync, the
+  // ingestion, the mark), not around the file's writing: the owner's other
+  // writers hold it too, so that RocksDB never merges another thread's batch
+  // into a write group (which ThreadSanitizer cannot follow through the
+  // uninstrumented library) and the committer waits only for those short steps.
+  // `broken` (read and written under `writes`) says that a write to the
+  // database failed, the owner's or this one's (of the mark, which then sets
+  // it): nothing more is written (UNAVAILABLE) until the owner reopens the
+  // database, since syncing a write-ahead log whose append failed aborts the
+  // process in Debian's RocksDB build (its assertions are on).
+  absl::Status Ingest(LogDb& db, std::mutex& writes, std::atomic<bool>& broken);
 
  private:
   // 32 bytes with its key: the stream is an index into streams_.

@@ -248,7 +248,7 @@ struct FaultyLogDb {
     EXPECT_TRUE(opened.ok()) << opened.status();
     if (!opened.ok()) return;
     db = *std::move(opened);
-    EXPECT_TRUE(index.Load(*db, dir.string()).ok());
+    EXPECT_TRUE(index.Load(*db).ok());
     for (int i = 1; i <= ids; ++i) {
       index.Add({{Uuid::Random(), uint64_t(i), EntryKind::kEvent, stream,
                   uint64_t(i - 1)}});
@@ -283,8 +283,7 @@ TEST_F(LogIndexTest, NothingIsIngestedAfterAFailedWriteOfTheLog) {
 
   std::mutex writes;
   std::atomic<bool> broken{true};
-  const absl::Status s =
-      log.index.Ingest(*log.db, dir_.string(), writes, broken);
+  const absl::Status s = log.index.Ingest(*log.db, writes, broken);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_EQ(log.index.in_memory(), 2u);
   for (const auto& f : std::filesystem::directory_iterator(dir_)) {
@@ -303,11 +302,11 @@ TEST_F(LogIndexTest, AFailedMarkBreaksTheLog) {
   log.fs->fault = testing::Fault::kWriteError;
   std::mutex writes;
   std::atomic<bool> broken{false};
-  absl::Status s = log.index.Ingest(*log.db, dir_.string(), writes, broken);
+  absl::Status s = log.index.Ingest(*log.db, writes, broken);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_TRUE(broken);
   log.fs->fault = testing::Fault::kNone;
-  s = log.index.Ingest(*log.db, dir_.string(), writes, broken);
+  s = log.index.Ingest(*log.db, writes, broken);
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_EQ(log.index.in_memory(), 1u);
 }

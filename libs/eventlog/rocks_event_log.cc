@@ -87,7 +87,7 @@ class RocksEventLog final : public EventLog {
   // Loads the index of the entries past its mark, starts the replicator
   // (cluster mode) and the threads.
   absl::Status Start() {
-    RETURN_IF_ERROR(index_.Load(*db_, options_.path));
+    RETURN_IF_ERROR(index_.Load(*db_));
     index_.RaiseStreamCounts(stream_counts_);
     stream_count_.store(stream_counts_.size());
     if (Replicator* r = options_.replicator.get()) {
@@ -223,8 +223,7 @@ class RocksEventLog final : public EventLog {
       // back from their entries (two calls: a failed ingestion's ids, then
       // the rest). A failure loses nothing: the next open reads them back.
       for (int i = 0; i < 2 && index_.in_memory() > 0; ++i) {
-        if (absl::Status st =
-                index_.Ingest(*db_, options_.path, write_mu_, broken_);
+        if (absl::Status st = index_.Ingest(*db_, write_mu_, broken_);
             !st.ok()) {
           spdlog::warn("event log: writing the id index at close: {}",
                        st.ToString());
@@ -419,7 +418,7 @@ void RocksEventLog::IndexLoop() {
       // Not on a broken or read-only database: the ids wait in memory,
       // and Recover reads them back anyway.
       if (db_ && !broken_) {
-        s = index_.Ingest(*db_, options_.path, write_mu_, broken_);
+        s = index_.Ingest(*db_, write_mu_, broken_);
         if (!s.ok() && broken_) {
           // Its mark's write failed: the committer reopens the log (every
           // storage_retry from now, without waiting for an append).
@@ -877,7 +876,7 @@ absl::Status RocksEventLog::Recover() {
       OpenLogDb(reopen, options_.path, LogDbMode::kReadWrite);
   if (!db.ok()) {
     db_ = *std::move(ro);  // reads keep working until the fault clears
-    if (absl::Status s = index_.Load(*db_, options_.path); !s.ok()) {
+    if (absl::Status s = index_.Load(*db_); !s.ok()) {
       spdlog::warn("event log: reading back the latest ids: {}", s.ToString());
     }
     return fail(unavailable("reopening the log", db.status()));
@@ -892,7 +891,7 @@ absl::Status RocksEventLog::Recover() {
   if (std::optional<absl::Status> s = lost(*state)) return fail(*s);
   // The ids of what the write-ahead log held past the mark, a failed
   // write's batch among them.
-  if (absl::Status s = index_.Load(**db, options_.path); !s.ok()) {
+  if (absl::Status s = index_.Load(**db); !s.ok()) {
     return fail(unavailable("reading back the latest ids", s));
   }
   db_ = *std::move(db);

@@ -2,9 +2,9 @@
 // be re-derived from the log), except that a batch written as table files
 // is durable once applied, and it must never be durable ahead of the
 // batches before it, which went through the memtables and an unsynced
-// write-ahead log (table_ingest.h syncs that log first; RocksDB's flush of
-// the overlapping memtable does too, so the test passes without that sync:
-// it checks the outcome, not the means). After a power cut
+// write-ahead log (eventlog/table_ingest.h syncs that log first; RocksDB's
+// flush of the overlapping memtable does too, so the test passes without that
+// sync: it checks the outcome, not the means). After a power cut
 // (eventlog/power_cut.h) the store's checkpoint C is at least the last table
 // batch's, and the store is exactly the store of the log's first C entries:
 // so the catch-up that resumes from C counts every entry exactly once.

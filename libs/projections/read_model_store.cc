@@ -30,11 +30,15 @@
 #include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 #include "eventlog/rocks_tuning.h"
-#include "projections/table_ingest.h"
+#include "eventlog/table_ingest.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
 namespace {
+
+// The table files of a catch-up batch (eventlog/table_ingest.h):
+// batch-<checkpoint>-<n>.sst.ingest in the store's directory.
+constexpr absl::string_view kTableFilePrefix = "batch-";
 
 // Key layout (docs/projections.md); the 'd' keys live in the column family
 // "details", the 'x' keys in "ids", the others in the default one:
@@ -230,7 +234,7 @@ absl::StatusOr<OpenedStore> OpenStore(const StoreConfig& config,
                                          closed->set_value();
                                        });
   rocksdb::DB* db = &opened.db->db();
-  if (!read_only) RemoveTableFilesLeftOver(*db);
+  if (!read_only) RemoveTableFilesLeftOver(*db, kTableFilePrefix);
   std::string value;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), kCheckpointKey, &value);
   if (s.ok()) {
@@ -1264,7 +1268,8 @@ absl::Status RocksReadModelStore::Ingest(const Staging& wb,
            return added;
          }});
   }
-  return IngestTables(db_->db(), absl::StrCat(checkpoint.value()), writes);
+  return IngestTables(
+      db_->db(), absl::StrCat(kTableFilePrefix, checkpoint.value()), writes);
 }
 
 // After a failed write: RocksDB keeps the error and refuses writes until the
