@@ -55,6 +55,15 @@ class LogDbTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string path() const { return dir_.string(); }
 
+  // The log's database, to change as an older version or a crash would
+  // have left it (the log closed); null after a failure.
+  std::unique_ptr<LogDb> OpenDb() {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
+                        LogDbMode::kReadWrite);
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? *std::move(db) : nullptr;
+  }
+
   std::unique_ptr<EventLog> MustOpen() {
     auto log = OpenRocksEventLog({.path = path()});
     EXPECT_TRUE(log.ok()) << log.status();
@@ -88,10 +97,9 @@ class LogDbTest : public ::testing::Test {
   // others: the layout of version 1. With `leave_moved` > 0, that many 'e'
   // keys stay in "entries" (a migration interrupted after its first chunk).
   void DowngradeToVersion1(size_t leave_moved = 0) {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    LogDb& d = **db;
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
     rocksdb::WriteBatch wb;
     size_t kept = 0;
     for (rocksdb::ColumnFamilyHandle* family : {d.entries(), d.ids()}) {
@@ -201,10 +209,9 @@ TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion4) {
 TEST_F(LogDbTest, MigratesAVersion2Log) {
   WriteHistory();
   {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    LogDb& d = **db;
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
     rocksdb::WriteBatch wb;
     ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "2").ok());
     ASSERT_TRUE(wb.Delete(d.meta(), keys::MetaKey(keys::kIdsThrough)).ok());
@@ -216,11 +223,10 @@ TEST_F(LogDbTest, MigratesAVersion2Log) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problems[0];
   {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    EXPECT_EQ(IdsThrough(**db), 302u);
-    ASSERT_TRUE((*db)->Close().ok());
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(IdsThrough(*db), 302u);
+    ASSERT_TRUE(db->Close().ok());
   }
   ExpectMigrated();
 }
@@ -233,10 +239,9 @@ TEST_F(LogDbTest, MigratesAVersion2Log) {
 TEST_F(LogDbTest, MigratesAVersion3Log) {
   WriteHistory();
   {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    LogDb& d = **db;
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
     rocksdb::WriteBatch wb;
     ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "3").ok());
     std::string mark;
@@ -361,12 +366,10 @@ TEST_F(LogDbTest, RefusesAForeignDatabaseAndLeavesItUntouched) {
 TEST_F(LogDbTest, RefusesALaterVersion) {
   WriteHistory();
   {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)
-                    ->db()
-                    .Put(rocksdb::WriteOptions(), (*db)->meta(),
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->db()
+                    .Put(rocksdb::WriteOptions(), db->meta(),
                          keys::MetaKey("format_version"), "5")
                     .ok());
   }

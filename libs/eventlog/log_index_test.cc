@@ -128,6 +128,14 @@ class LogIndexTest : public ::testing::Test {
       }
     }
   }
+  // The log's database, to change as a crash or a bug would have left it
+  // (the log closed); null after a failure.
+  std::unique_ptr<LogDb> OpenDb() {
+    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
+                        LogDbMode::kReadWrite);
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? *std::move(db) : nullptr;
+  }
   // The mark and the 'i' keys as a read-only open sees them (the log may be
   // open: read-only opens take no lock).
   struct OnDisk {
@@ -320,10 +328,9 @@ TEST_F(LogIndexTest, AReopenReadsBackTheIndexPastTheMark) {
   AppendEvents(200);
   log_.reset();
   {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    LogDb& d = **db;
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
     // The keys of 121..200 never written; those of 101..120 written (and
     // the streams' counts through 120) but the mark at 100.
     rocksdb::WriteBatch wb;
@@ -379,28 +386,23 @@ TEST_F(LogIndexTest, VerifyFindsMissingIdsBelowTheMarkAndRepeatedIds) {
   AppendEvents(10);
   log_.reset();
   {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)
-                    ->db()
-                    .Delete(rocksdb::WriteOptions(), (*db)->ids(),
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->db()
+                    .Delete(rocksdb::WriteOptions(), db->ids(),
                             keys::IdKey(events_[3].event_id))
                     .ok());
     // The entry at position 6 gets the id of the one at 5.
     std::string value;
     const std::string key = keys::EntryKey(Position(6));
-    ASSERT_TRUE((*db)
-                    ->db()
-                    .Get(rocksdb::ReadOptions(), (*db)->entries(), key, &value)
-                    .ok());
+    ASSERT_TRUE(
+        db->db().Get(rocksdb::ReadOptions(), db->entries(), key, &value).ok());
     storage::v1::StoredEntry stored;
     ASSERT_TRUE(stored.ParseFromString(value));
     const auto& id = events_[4].event_id.bytes();
     stored.set_event_id(std::string(id.begin(), id.end()));
-    ASSERT_TRUE((*db)
-                    ->db()
-                    .Put(rocksdb::WriteOptions(), (*db)->entries(), key,
+    ASSERT_TRUE(db->db()
+                    .Put(rocksdb::WriteOptions(), db->entries(), key,
                          stored.SerializeAsString())
                     .ok());
   }
@@ -428,10 +430,9 @@ TEST_F(LogIndexTest, VerifyFindsMissingStreamKeysAndCountsBelowTheMark) {
   uint64_t count_at_10 = 0;
   for (size_t i = 0; i < 10; ++i) count_at_10 += stream_of_[i] == stream;
   auto change = [&](uint64_t mark, uint64_t count, size_t missing) {
-    auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), dir_.string(),
-                        LogDbMode::kReadWrite);
-    ASSERT_TRUE(db.ok()) << db.status();
-    LogDb& d = **db;
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
     rocksdb::WriteBatch wb;
     std::string value;
     keys::PutBigEndian64(&value, mark);
