@@ -219,13 +219,14 @@ class RocksEventLog final : public EventLog {
       if (!s.ok()) {
         spdlog::warn("event log: final WAL sync failed: {}", s.ToString());
       }
-      // The ids still in memory, so that the next open need not read them
-      // back from their entries (two calls: a failed ingestion's ids, then
-      // the rest). A failure loses nothing: the next open reads them back.
+      // The index still in memory, so that the next open need not read it
+      // back from the entries (two calls: a failed ingestion's entries,
+      // then the rest). A failure loses nothing: the next open reads them
+      // back.
       for (int i = 0; i < 2 && index_.in_memory() > 0; ++i) {
         if (absl::Status st = index_.Ingest(*db_, write_mu_, broken_);
             !st.ok()) {
-          spdlog::warn("event log: writing the id index at close: {}",
+          spdlog::warn("event log: writing the index at close: {}",
                        st.ToString());
           break;
         }
@@ -298,8 +299,8 @@ class RocksEventLog final : public EventLog {
   absl::Status AddSubjectPosition(Position p, absl::string_view& value,
                                   std::string* amended);
   absl::Status Recover();
-  // The id index's thread: writes a chunk of ids into the database once
-  // enough are waiting (LogIndex::Ingest).
+  // The index's thread: writes a chunk of the index into the database once
+  // enough entries are waiting (LogIndex::Ingest).
   void IndexLoop();
   void SetStorageError(absl::Status s) {
     std::lock_guard lock(health_mu_);
@@ -350,8 +351,9 @@ class RocksEventLog final : public EventLog {
 
   std::thread committer_;
 
-  // Entry ids (log_index.h). Chunks are ingested by indexer_, woken by the
-  // committer once options_.id_index_chunk ids wait in memory.
+  // The entries' ids, stream positions and counts (log_index.h). Chunks are
+  // ingested by indexer_, woken by the committer once
+  // options_.id_index_chunk entries wait in memory.
   LogIndex index_;
   std::mutex index_mu_;
   std::condition_variable index_cv_;
@@ -415,8 +417,8 @@ void RocksEventLog::IndexLoop() {
     {
       std::lock_guard ingest_lock(ingest_mu_);
       std::shared_lock db_lock(db_mu_);
-      // Not on a broken or read-only database: the ids wait in memory,
-      // and Recover reads them back anyway.
+      // Not on a broken or read-only database: the index waits in memory,
+      // and Recover reads it back anyway.
       if (db_ && !broken_) {
         s = index_.Ingest(*db_, write_mu_, broken_);
         if (!s.ok() && broken_) {
@@ -432,8 +434,8 @@ void RocksEventLog::IndexLoop() {
     lock.lock();
     if (!s.ok()) {
       spdlog::warn(
-          "event log: writing the id index: {} (the ids stay in memory; "
-          "retrying every second)",
+          "event log: writing the index: {} (it stays in memory; retrying "
+          "every second)",
           s.ToString());
       // Not at every commit while the fault lasts, but without waiting for
       // another chunk either.
@@ -467,7 +469,7 @@ void RocksEventLog::CommitLoop() {
       const absl::Duration retry = options_.storage_retry;
       while (!ready()) {
         if (!broken_ || retry <= absl::ZeroDuration()) {
-          // Also woken when the id index's thread breaks the log.
+          // Also woken when the index's thread breaks the log.
           queue_cv_.wait(lock, [&] {
             return ready() || (broken_ && retry > absl::ZeroDuration());
           });
@@ -570,8 +572,8 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   {
     std::lock_guard write_lock(write_mu_);
     s = db_->db().Write(write_options_, &wb);
-    // Under the lock: the id index's ingestion checks it there before it
-    // syncs the write-ahead log (LogIndex::Ingest).
+    // Under the lock: the index's ingestion checks it there before it syncs
+    // the write-ahead log (LogIndex::Ingest, table_ingest.h).
     if (!s.ok()) broken_ = true;
   }
   if (!s.ok()) {
@@ -593,7 +595,8 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   }
   stream_count_.store(stream_counts_.size());
   if (sequence) applied_sequence_ = *sequence;
-  // Before the head: a reader who sees an entry finds its id.
+  // Before the head: a reader who sees an entry finds its id and its place
+  // in its stream.
   if (index_.Add(writes.indexed) >= options_.id_index_chunk) {
     {
       std::lock_guard lock(index_mu_);
@@ -877,7 +880,8 @@ absl::Status RocksEventLog::Recover() {
   if (!db.ok()) {
     db_ = *std::move(ro);  // reads keep working until the fault clears
     if (absl::Status s = index_.Load(*db_); !s.ok()) {
-      spdlog::warn("event log: reading back the latest ids: {}", s.ToString());
+      spdlog::warn("event log: reading back the latest entries' index: {}",
+                   s.ToString());
     }
     return fail(unavailable("reopening the log", db.status()));
   }
@@ -889,10 +893,10 @@ absl::Status RocksEventLog::Recover() {
   }
   // Checked again: the directory may have been replaced between the opens.
   if (std::optional<absl::Status> s = lost(*state)) return fail(*s);
-  // The ids of what the write-ahead log held past the mark, a failed
+  // The index of what the write-ahead log held past the mark, a failed
   // write's batch among them.
   if (absl::Status s = index_.Load(**db); !s.ok()) {
-    return fail(unavailable("reading back the latest ids", s));
+    return fail(unavailable("reading back the latest entries' index", s));
   }
   db_ = *std::move(db);
   stream_counts_ = std::move(state->stream_counts);
