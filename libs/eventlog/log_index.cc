@@ -64,9 +64,7 @@ absl::Status LogIndex::Load(LogDb& db) {
     }
     const uint32_t stream = streams.Intern(v.stream);
     ids[*id] = Slot{p->value(), stream, static_cast<EntryKind>(v.kind)};
-    StreamTail& tail = tails[stream];
-    if (tail.positions.empty()) tail.first = v.stream_revision;
-    tail.positions.push_back(p->value());
+    tails[stream].Add(p->value(), v.stream_revision);
     through = p->value();
   }
   RETURN_IF_ERROR(FromRocks(it->status(),
@@ -215,9 +213,7 @@ size_t LogIndex::Add(const std::vector<Added>& entries) {
   for (const Added& a : entries) {
     const uint32_t stream = streams_.Intern(a.stream);
     active_.insert_or_assign(a.id, Slot{a.position, stream, a.kind});
-    StreamTail& tail = active_streams_[stream];
-    if (tail.positions.empty()) tail.first = a.revision;
-    tail.positions.push_back(a.position);
+    active_streams_[stream].Add(a.position, a.revision);
     active_through_ = std::max(active_through_, a.position);
   }
   return active_.size();

@@ -146,6 +146,11 @@ class LogIndex {
   struct StreamTail {
     uint64_t first = 0;
     std::vector<uint64_t> positions;  // ascending
+    // The stream's next entry, at `position` with `revision`.
+    void Add(uint64_t position, uint64_t revision) {
+      if (positions.empty()) first = revision;
+      positions.push_back(position);
+    }
   };
   // By index into streams_.
   using Tails = absl::flat_hash_map<uint32_t, StreamTail>;

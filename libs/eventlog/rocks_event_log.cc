@@ -1146,19 +1146,20 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     return InvalidArgumentWithViolations(std::move(violations));
   }
 
+  // The outcomes of duplicates, their revisions included: before anything
+  // of this batch is staged, so that a failure leaves the group as it was.
   AppendResult result;
   result.outcomes.resize(n);
-  if (all_duplicates) {
-    for (size_t i = 0; i < n; ++i) {
-      EntryOutcome& o = result.outcomes[i];
-      o.event_id = entries[i].event_id;
-      o.position = existing[i]->position;
-      o.duplicate = true;
-      o.stream = existing[i]->stream;
-      ASSIGN_OR_RETURN(o.stream_revision, RevisionOf(o.position, writes));
-    }
-    return result;
+  for (size_t i = 0; i < n; ++i) {
+    if (!existing[i]) continue;
+    EntryOutcome& o = result.outcomes[i];
+    o.event_id = entries[i].event_id;
+    o.position = existing[i]->position;
+    o.duplicate = true;
+    o.stream = existing[i]->stream;
+    ASSIGN_OR_RETURN(o.stream_revision, RevisionOf(o.position, writes));
   }
+  if (all_duplicates) return result;
 
   // 3. The expected revision.
   if (batch.expected.kind != ExpectedRevision::Kind::kAny) {
@@ -1191,28 +1192,13 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     }
   }
 
-  // The revisions of duplicates, for the answer: before anything of this
-  // batch is staged, so that a failure leaves the group as it was.
-  std::vector<StreamRevision> duplicate_revisions(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (existing[i]) {
-      ASSIGN_OR_RETURN(duplicate_revisions[i],
-                       RevisionOf(existing[i]->position, writes));
-    }
-  }
-
   // 4. Assign positions and revisions; stage the writes.
   for (size_t i = 0; i < n; ++i) {
+    if (existing[i]) continue;  // its outcome is set above
     const Entry& e = entries[i];
     EntryOutcome& o = result.outcomes[i];
     o.event_id = e.event_id;
     o.stream = streams[i];
-    if (existing[i]) {
-      o.position = existing[i]->position;
-      o.duplicate = true;
-      o.stream_revision = duplicate_revisions[i];
-      continue;
-    }
     uint64_t& count = overlay.stream_counts
                           .try_emplace(streams[i], StreamCount(streams[i], overlay))
                           .first->second;
