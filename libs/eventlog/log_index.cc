@@ -286,8 +286,10 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
                    [&](const Tails::value_type* a, const Tails::value_type* b) {
                      return streams[a->first].size() < streams[b->first].size();
                    });
-  std::string key, value;
-  auto put = [&](rocksdb::SstFileWriter& file) -> absl::Status {
+  // Each file's keys are written on a thread of their own (IngestTables):
+  // the three share nothing but what is read here.
+  auto put = [](rocksdb::SstFileWriter& file, const std::string& key,
+                const std::string& value) -> absl::Status {
     return FromRocks(file.Put(key, value), "writing an index file");
   };
   // 2. The files, ingested together after a sync of the write-ahead log
@@ -297,27 +299,30 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
   const std::vector<TableWrites> tables = {
       {db.ids(),
        [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+         std::string key, value;
          for (const Map::value_type* kv : ids) {
            keys::SetIdKey(&key, kv->first);
            keys::SetIdValue(&value, Position(kv->second.position),
                             kv->second.kind, streams[kv->second.stream]);
-           RETURN_IF_ERROR(put(file));
+           RETURN_IF_ERROR(put(file, key, value));
          }
          return ids.size();
        }},
       {db.meta(),
        [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+         std::string key, value;
          for (const Tails::value_type* kv : heads) {
            const StreamTail& tail = kv->second;
            key = keys::StreamHeadKey(streams[kv->first]);
            value.clear();
            keys::PutBigEndian64(&value, tail.first + tail.positions.size());
-           RETURN_IF_ERROR(put(file));
+           RETURN_IF_ERROR(put(file, key, value));
          }
          return heads.size();
        }},
       {db.meta(),
        [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+         std::string key, value;
          uint64_t n = 0;
          for (const Tails::value_type* kv : by_length) {
            const StreamTail& tail = kv->second;
@@ -326,7 +331,7 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
                                 Position(tail.positions[k]));
              value.clear();
              keys::PutBigEndian64(&value, tail.first + k);
-             RETURN_IF_ERROR(put(file));
+             RETURN_IF_ERROR(put(file, key, value));
            }
          }
          return n;

@@ -39,7 +39,8 @@ struct TableWrites {
   rocksdb::ColumnFamilyHandle* family;
   // Adds the file's keys, in strictly increasing order, and returns how
   // many. May add none: then there is no file. Two files for one family
-  // must not overlap.
+  // must not overlap. Each file's `fill` runs on a thread of its own, all at
+  // once: they may read what they share, never change it.
   std::function<absl::StatusOr<uint64_t>(rocksdb::SstFileWriter&)> fill;
 };
 
