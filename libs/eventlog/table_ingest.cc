@@ -5,6 +5,7 @@
 #include <rocksdb/sst_file_writer.h>
 
 #include <algorithm>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -50,9 +51,14 @@ absl::Status IngestTables(rocksdb::DB& db, absl::string_view name,
   std::vector<absl::StatusOr<bool>> written(writes.size(), false);
   {
     std::vector<std::jthread> threads;
+    threads.reserve(writes.size());
     for (size_t i = 1; i < writes.size(); ++i) {
-      threads.emplace_back(
-          [&, i] { written[i] = WriteTable(db, writes[i], paths[i]); });
+      auto write = [&, i] { written[i] = WriteTable(db, writes[i], paths[i]); };
+      try {
+        threads.emplace_back(write);
+      } catch (const std::system_error&) {
+        write();  // no thread to be had (a limit): on this one, in turn
+      }
     }
     if (!writes.empty()) written[0] = WriteTable(db, writes[0], paths[0]);
   }

@@ -40,7 +40,8 @@ struct TableWrites {
   // Adds the file's keys, in strictly increasing order, and returns how
   // many. May add none: then there is no file. Two files for one family
   // must not overlap. Each file's `fill` runs on a thread of its own, all at
-  // once: they may read what they share, never change it.
+  // once: they may read what they share, never change it. It reports
+  // failures as its status and never throws.
   std::function<absl::StatusOr<uint64_t>(rocksdb::SstFileWriter&)> fill;
 };
 

@@ -1053,7 +1053,8 @@ class RocksReadModelStore final : public ReadModelStore,
 
   const StoreConfig config_;
   // Replaced only by Reopen, on Apply's thread (which reads it without
-  // db_mu_); other threads take it with CurrentDb().
+  // db_mu_, and so do Ingest's file writers, which Apply's thread waits
+  // for); other threads take it with CurrentDb().
   std::shared_ptr<StoreDb> db_;
   std::future<void> db_closed_;  // of db_ (OpenedStore::closed)
   mutable std::mutex db_mu_;

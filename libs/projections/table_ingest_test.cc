@@ -37,7 +37,7 @@ TEST(TableIngestTest, AFailedTableBatchChangesNothingAndAppliesLater) {
   const std::vector<RecordedEntry> third(h.all.begin() + 1600, h.all.end());
 
   // Every table file fails, or only the entry copies' one (family 1),
-  // written after the default family's file succeeded.
+  // written while the default family's file is written and succeeds.
   for (const std::string failing : {".sst.ingest", "-1.sst.ingest"})
     for (testing::Fault fault :
          {testing::Fault::kNoSpace, testing::Fault::kWriteError,
