@@ -122,16 +122,13 @@ class LogIndex {
   // in async durability they may not be yet), so that after any crash a key of
   // the index names an entry in the log. After a failure the same entries are
   // tried again by the next call (and are served from memory meanwhile).
-  // `writes` is held around each write to the database (the WAL sync, the
-  // ingestion, the mark), not around the file's writing: the owner's other
-  // writers hold it too, so that RocksDB never merges another thread's batch
-  // into a write group (which ThreadSanitizer cannot follow through the
-  // uninstrumented library) and the committer waits only for those short steps.
-  // `broken` (read and written under `writes`) says that a write to the
-  // database failed, the owner's or this one's (of the mark, which then sets
-  // it): nothing more is written (UNAVAILABLE) until the owner reopens the
-  // database, since syncing a write-ahead log whose append failed aborts the
-  // process in Debian's RocksDB build (its assertions are on).
+  // `writes` and `broken` are the owner's, as IngestTables' guard
+  // (table_ingest.h: held around the database's writes, not the files'
+  // writing; nothing written once broken); the mark is written under
+  // `writes` too, and a failed write of it sets `broken`. The owner's other
+  // writers hold `writes` so that RocksDB never merges another thread's
+  // batch into a write group (which ThreadSanitizer cannot follow through
+  // the uninstrumented library).
   absl::Status Ingest(LogDb& db, std::mutex& writes, std::atomic<bool>& broken);
 
  private:
