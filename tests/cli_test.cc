@@ -192,9 +192,9 @@ TEST_F(CliTest, InfoPrintsTheHead) {
 
 // A log that detente-ingest of format version 1 wrote (every key in one
 // column family; tests/fixtures/README.md says how it was made) is migrated
-// (to version 2, then 4) when this build opens it: the same entries, exported
-// by the version-1 service when the fixture was made, the same ids, and appends
-// go on.
+// (to version 2, then 4, then 5) when this build opens it: the same entries,
+// exported by the version-1 service when the fixture was made, the same ids,
+// and appends go on.
 TEST(LogFormatTest, AVersion1LogIsMigratedWithEveryEntryUnchanged) {
   TempDir dir;
   int runs = 0;
@@ -221,11 +221,12 @@ TEST(LogFormatTest, AVersion1LogIsMigratedWithEveryEntryUnchanged) {
       {"DETENTE_INGEST", (*server)->address()}};
   EXPECT_THAT((*server)->StderrText(), HasSubstr("format version 1 -> 2"));
   EXPECT_THAT((*server)->StderrText(), HasSubstr("format version 2 -> 4"));
+  EXPECT_THAT((*server)->StderrText(), HasSubstr("format version 4 -> 5"));
 
   RunResult info = run(DETENTE_CLI_BIN, {"info"}, env);
   EXPECT_TRUE(ContainsRegex(info.out, "head position:[[:space:]]+300\\b"))
       << info.out;
-  EXPECT_TRUE(ContainsRegex(info.out, "format version:[[:space:]]+4\\b"))
+  EXPECT_TRUE(ContainsRegex(info.out, "format version:[[:space:]]+5\\b"))
       << info.out;
   RunResult exported = run(DETENTE_CLI_BIN, {"export"}, env);
   ASSERT_EQ(exported.status.code, 0) << exported.err;

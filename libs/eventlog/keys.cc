@@ -71,6 +71,28 @@ std::optional<Position> DecodeStreamKeyPosition(absl::string_view key) {
   return Position(*GetBigEndian64(key.substr(2 + len)));
 }
 
+void SetStreamRunKey(std::string* out, absl::string_view stream,
+                     Position first) {
+  out->assign(1, kStreamRunTag);
+  out->push_back(static_cast<char>(stream.size()));
+  out->append(stream.data(), stream.size());
+  PutBigEndian64(out, first.value());
+}
+
+std::string StreamRunKey(absl::string_view stream, Position first) {
+  std::string k;
+  SetStreamRunKey(&k, stream, first);
+  return k;
+}
+
+std::optional<StreamRunKeyParts> DecodeStreamRunKey(absl::string_view key) {
+  if (key.size() < 10 || key[0] != kStreamRunTag) return std::nullopt;
+  const size_t len = static_cast<uint8_t>(key[1]);
+  if (key.size() != 2 + len + 8) return std::nullopt;
+  return StreamRunKeyParts{key.substr(2, len),
+                           Position(*GetBigEndian64(key.substr(2 + len)))};
+}
+
 std::string StreamHeadKey(absl::string_view stream) {
   std::string k(1, kStreamHeadTag);
   k.append(stream.data(), stream.size());

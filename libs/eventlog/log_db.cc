@@ -1,6 +1,7 @@
 #include "eventlog/log_db.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,8 @@
 #include "eventlog/rocks_logger.h"
 #include "eventlog/rocks_status.h"
 #include "eventlog/rocks_tuning.h"
+#include "eventlog/stream_runs.h"
+#include "eventlog/table_ingest.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
@@ -75,7 +78,7 @@ absl::Status MigrateFromVersion1(LogDb& db) {
 
 // Version 2 -> 4: version 2 wrote every entry's 'i', 's' and 'h' keys with
 // the entry, so the index's mark is the head. One synced batch with the
-// version.
+// version (then 4 -> 5).
 absl::Status MigrateFromVersion2(LogDb& db) {
   std::unique_ptr<rocksdb::Iterator> it(
       db.db().NewIterator(rocksdb::ReadOptions(), db.entries()));
@@ -93,16 +96,15 @@ absl::Status MigrateFromVersion2(LogDb& db) {
   rocksdb::WriteBatch wb;
   RETURN_IF_ERROR(FromRocks(
       wb.Put(db.meta(), keys::MetaKey(keys::kIdsThrough), mark), "migrating"));
-  RETURN_IF_ERROR(FromRocks(wb.Put(db.meta(), keys::MetaKey("format_version"),
-                                   std::to_string(keys::kFormatVersion)),
-                            "migrating"));
+  RETURN_IF_ERROR(FromRocks(
+      wb.Put(db.meta(), keys::MetaKey("format_version"), "4"), "migrating"));
   rocksdb::WriteOptions sync;
   sync.sync = true;
   RETURN_IF_ERROR(FromRocks(db.db().Write(sync, &wb), "migrating the log"));
   spdlog::info(
-      "event log: format version 2 -> {}: the index holds entries 1..{}; "
+      "event log: format version 2 -> 4: the index holds entries 1..{}; "
       "later entries' keys are written in sorted chunks",
-      keys::kFormatVersion, head);
+      head);
   return absl::OkStatus();
 }
 
@@ -113,19 +115,118 @@ absl::Status MigrateFromVersion2(LogDb& db) {
 absl::Status MigrateFromVersion3(LogDb& db) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  RETURN_IF_ERROR(
-      FromRocks(db.db().Put(sync, db.meta(), keys::MetaKey("format_version"),
-                            std::to_string(keys::kFormatVersion)),
-                "migrating the log"));
+  RETURN_IF_ERROR(FromRocks(
+      db.db().Put(sync, db.meta(), keys::MetaKey("format_version"), "4"),
+      "migrating the log"));
   spdlog::info(
-      "event log: format version 3 -> {}: the stream index of later entries "
-      "is written in sorted chunks",
-      keys::kFormatVersion);
+      "event log: format version 3 -> 4: the stream index of later entries "
+      "is written in sorted chunks");
+  return absl::OkStatus();
+}
+
+// Version 4 -> 5: packs the 's' keys of the entries up to the mark into
+// runs ('r' keys, stream_runs.h), ingested as one table file; then one
+// synced batch deletes every 's' key and writes the version. The 's' keys
+// past the mark (an ingestion whose mark a crash cut off) are dropped: the
+// entries past the mark are indexed again from memory (log_index.h), in
+// runs that start past the mark. A crash before the batch leaves version 4
+// and its 's' keys, and the next open writes the same runs again.
+absl::Status MigrateFromVersion4(LogDb& db) {
+  std::string value;
+  rocksdb::Status s = db.db().Get(rocksdb::ReadOptions(), db.meta(),
+                                  keys::MetaKey(keys::kIdsThrough), &value);
+  uint64_t mark = 0;
+  if (!s.IsNotFound()) {
+    RETURN_IF_ERROR(FromRocks(s, "reading the index's mark"));
+    std::optional<uint64_t> m = keys::GetBigEndian64(value);
+    if (!m) return absl::DataLossError("corrupt id index mark");
+    mark = *m;
+  }
+  spdlog::info(
+      "event log: format version 4 -> 5: packing the stream index of entries "
+      "1..{} into runs",
+      mark);
+  constexpr absl::string_view kFilePrefix = "format-5-";
+  RemoveTableFilesLeftOver(db.db(), kFilePrefix);
+  uint64_t keys_read = 0, runs = 0;
+  const std::vector<TableWrites> tables = {
+      {db.meta(),
+       [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
+         auto put = [&](const std::string& key, const std::string& value) {
+           ++runs;
+           return FromRocks(file.Put(key, value), "writing the stream runs");
+         };
+         const std::string lower(1, keys::kStreamTag);
+         const std::string upper(1, keys::kStreamTag + 1);
+         rocksdb::Slice upper_slice(upper);
+         rocksdb::ReadOptions ro;
+         ro.iterate_upper_bound = &upper_slice;
+         std::unique_ptr<rocksdb::Iterator> it(
+             db.db().NewIterator(ro, db.meta()));
+         // One stream's positions with consecutive revisions from `first`.
+         std::string stream;
+         uint64_t first = 0;
+         std::vector<uint64_t> positions;
+         auto flush = [&]() -> absl::Status {
+           if (positions.empty()) return absl::OkStatus();
+           RETURN_IF_ERROR(PutStreamRuns(stream, first, positions, put));
+           positions.clear();
+           return absl::OkStatus();
+         };
+         for (it->Seek(lower); it->Valid(); it->Next()) {
+           ++keys_read;
+           const absl::string_view key(it->key().data(), it->key().size());
+           std::optional<Position> p = keys::DecodeStreamKeyPosition(key);
+           std::optional<uint64_t> revision = keys::GetBigEndian64(
+               absl::string_view(it->value().data(), it->value().size()));
+           if (!p || !revision || p->value() == 0) {
+             return absl::DataLossError(
+                 "malformed key in the stream index (format version 4)");
+           }
+           if (p->value() > mark) continue;
+           const absl::string_view name = key.substr(2, key.size() - 10);
+           if (name != stream || *revision != first + positions.size()) {
+             RETURN_IF_ERROR(flush());
+             stream.assign(name.data(), name.size());
+             first = *revision;
+           }
+           positions.push_back(p->value());
+         }
+         RETURN_IF_ERROR(FromRocks(it->status(), "reading the stream index"));
+         RETURN_IF_ERROR(flush());
+         return runs;
+       }},
+  };
+  RETURN_IF_ERROR(
+      IngestTables(db.db(), absl::StrCat(kFilePrefix, "runs"), tables));
+  rocksdb::WriteBatch wb;
+  RETURN_IF_ERROR(
+      FromRocks(wb.DeleteRange(db.meta(), std::string(1, keys::kStreamTag),
+                               std::string(1, keys::kStreamTag + 1)),
+                "migrating"));
+  RETURN_IF_ERROR(FromRocks(wb.Put(db.meta(), keys::MetaKey("format_version"),
+                                   std::to_string(keys::kFormatVersion)),
+                            "migrating"));
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  RETURN_IF_ERROR(FromRocks(db.db().Write(sync, &wb), "migrating the log"));
+  // Drop the 's' keys and their tombstone.
+  const std::string begin(1, keys::kStreamTag);
+  const std::string end(1, keys::kStreamTag + 1);
+  const rocksdb::Slice begin_slice(begin), end_slice(end);
+  RETURN_IF_ERROR(
+      FromRocks(db.db().CompactRange(rocksdb::CompactRangeOptions(), db.meta(),
+                                     &begin_slice, &end_slice),
+                "compacting after the migration"));
+  spdlog::info(
+      "event log: now format version {}: {} stream index keys packed into {} "
+      "runs",
+      keys::kFormatVersion, keys_read, runs);
   return absl::OkStatus();
 }
 
 // Checks (and for a new log writes) the format version; migrates versions 1
-// to 3.
+// to 4, each step after the other.
 absl::Status CheckFormat(LogDb& db) {
   std::string value;
   rocksdb::Status s = db.db().Get(rocksdb::ReadOptions(), db.meta(),
@@ -148,12 +249,19 @@ absl::Status CheckFormat(LogDb& db) {
     RETURN_IF_ERROR(MigrateFromVersion1(db));
     value = "2";
   }
-  if (value == "2") return MigrateFromVersion2(db);
-  if (value == "3") return MigrateFromVersion3(db);
+  if (value == "2") {
+    RETURN_IF_ERROR(MigrateFromVersion2(db));
+    value = "4";
+  }
+  if (value == "3") {
+    RETURN_IF_ERROR(MigrateFromVersion3(db));
+    value = "4";
+  }
+  if (value == "4") return MigrateFromVersion4(db);
   if (value != std::to_string(keys::kFormatVersion)) {
     return absl::FailedPreconditionError(
         absl::StrCat("the log has format version ", value,
-                     "; this build reads versions 1 to 3 (migrated when "
+                     "; this build reads versions 1 to 4 (migrated when "
                      "opened) and ",
                      keys::kFormatVersion));
   }
@@ -241,7 +349,7 @@ absl::StatusOr<std::unique_ptr<LogDb>> OpenLogDb(const LogDbOptions& options,
   if (s.ok() && value != "1") {
     return absl::FailedPreconditionError(absl::StrCat(
         "the log has format version ", value,
-        " but not its column families; this build reads versions 1 to 3 "
+        " but not its column families; this build reads versions 1 to 4 "
         "(migrated when opened) and ",
         keys::kFormatVersion));
   }

@@ -24,7 +24,7 @@ namespace detente {
 // reused when the log is reopened (they share one block cache).
 struct LogDbOptions {
   rocksdb::DBOptions db;
-  rocksdb::ColumnFamilyOptions meta;     // default: 'm', 's', 'h'
+  rocksdb::ColumnFamilyOptions meta;     // default: 'm', 'r', 'h'
   rocksdb::ColumnFamilyOptions entries;  // 'e'
   rocksdb::ColumnFamilyOptions ids;      // 'i'
 };

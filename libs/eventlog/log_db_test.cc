@@ -1,6 +1,7 @@
 // The log's column families, and the migration of version-1 logs (every key
-// in the default column family, docs/storage-format.md) and version-2 logs
-// (every 'i' key written with its entry, no id index mark). The older logs
+// in the default column family, docs/storage-format.md), version-2 logs
+// (every 'i' key written with its entry, no id index mark), version-3 logs
+// and version-4 logs (an 's' key per entry instead of runs). The older logs
 // are made from current ones with RocksDB directly, as the layout of their
 // version describes them.
 #include "eventlog/log_db.h"
@@ -10,10 +11,12 @@
 #include <rocksdb/db.h>
 
 #include <filesystem>
+#include <map>
 
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_event_log.h"
+#include "eventlog/stream_runs.h"
 #include "eventlog/test_entries.h"
 #include "eventlog/verify.h"
 
@@ -93,6 +96,28 @@ class LogDbTest : public ::testing::Test {
     ASSERT_EQ(before_.size(), 302u);
   }
 
+  // The stream index as versions 2 to 4 wrote it: each run's positions as
+  // 's' keys (-> be64(revision)) instead of the 'r' key.
+  void RunsToStreamKeys(LogDb& d, rocksdb::WriteBatch& wb) {
+    for (const auto& [k, v] : Dump(d.db(), d.meta())) {
+      if (k[0] != keys::kStreamRunTag) continue;
+      std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
+      ASSERT_TRUE(key.has_value());
+      StreamRun run;
+      ASSERT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
+      for (size_t i = 0; i < run.positions.size(); ++i) {
+        std::string revision;
+        keys::PutBigEndian64(&revision, run.first_revision + i);
+        ASSERT_TRUE(
+            wb.Put(d.meta(),
+                   keys::StreamKey(key->stream, Position(run.positions[i])),
+                   revision)
+                .ok());
+      }
+      ASSERT_TRUE(wb.Delete(d.meta(), k).ok());
+    }
+  }
+
   // Moves every key back into the default column family and drops the
   // others: the layout of version 1. With `leave_moved` > 0, that many 'e'
   // keys stay in "entries" (a migration interrupted after its first chunk).
@@ -101,6 +126,7 @@ class LogDbTest : public ::testing::Test {
     ASSERT_NE(db, nullptr);
     LogDb& d = *db;
     rocksdb::WriteBatch wb;
+    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
     size_t kept = 0;
     for (rocksdb::ColumnFamilyHandle* family : {d.entries(), d.ids()}) {
       for (const auto& [k, v] : Dump(d.db(), family)) {
@@ -161,10 +187,19 @@ class LogDbTest : public ::testing::Test {
     auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
                         LogDbMode::kReadOnly);
     ASSERT_TRUE(db.ok()) << db.status();
+    uint64_t in_runs = 0;
     for (const auto& [k, v] : Dump((*db)->db(), (*db)->meta())) {
       EXPECT_NE(k[0], keys::kEntryTag);
       EXPECT_NE(k[0], keys::kIdTag);
+      EXPECT_NE(k[0], keys::kStreamTag);
+      if (k[0] != keys::kStreamRunTag) continue;
+      std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
+      ASSERT_TRUE(key.has_value());
+      StreamRun run;
+      ASSERT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
+      in_runs += run.positions.size();
     }
+    EXPECT_EQ(in_runs, 303u);
     EXPECT_EQ(Dump((*db)->db(), (*db)->entries()).size(), 303u);
     EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 303u);
   }
@@ -184,7 +219,7 @@ uint64_t IdsThrough(LogDb& db) {
   return keys::GetBigEndian64(v).value_or(UINT64_MAX);
 }
 
-TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion4) {
+TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion5) {
   WriteHistory();
   EXPECT_THAT(Families(path()),
               UnorderedElementsAre("default", "entries", "ids"));
@@ -197,11 +232,28 @@ TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion4) {
                   .Get(rocksdb::ReadOptions(), (*db)->meta(),
                        keys::MetaKey("format_version"), &version)
                   .ok());
-  EXPECT_EQ(version, "4");
+  EXPECT_EQ(version, "5");
   EXPECT_EQ(Dump((*db)->db(), (*db)->entries()).size(), 302u);
-  // Closing the log wrote the ids it held in memory.
+  // Closing the log wrote the ids it held in memory, and the stream index:
+  // one run for each of the four streams.
   EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 302u);
   EXPECT_EQ(IdsThrough(**db), 302u);
+  std::map<std::string, StreamRun> runs;
+  for (const auto& [k, v] : Dump((*db)->db(), (*db)->meta())) {
+    EXPECT_NE(k[0], keys::kStreamTag);
+    if (k[0] != keys::kStreamRunTag) continue;
+    std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
+    ASSERT_TRUE(key.has_value());
+    StreamRun& run = runs[std::string(key->stream)];
+    ASSERT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
+  }
+  ASSERT_EQ(runs.size(), 4u);
+  // JPN-KOR: the events i % 6 == 0 of the first batch, at positions 1, 7, ...
+  ASSERT_EQ(runs["JPN-KOR"].positions.size(), 50u);
+  EXPECT_EQ(runs["JPN-KOR"].first_revision, 0u);
+  for (size_t k = 0; k < 50; ++k) {
+    EXPECT_EQ(runs["JPN-KOR"].positions[k], 1 + 6 * k);
+  }
 }
 
 // Version 2 wrote every 'i' key with its entry and had no mark: the
@@ -213,6 +265,7 @@ TEST_F(LogDbTest, MigratesAVersion2Log) {
     ASSERT_NE(db, nullptr);
     LogDb& d = *db;
     rocksdb::WriteBatch wb;
+    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
     ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "2").ok());
     ASSERT_TRUE(wb.Delete(d.meta(), keys::MetaKey(keys::kIdsThrough)).ok());
     ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
@@ -243,6 +296,7 @@ TEST_F(LogDbTest, MigratesAVersion3Log) {
     ASSERT_NE(db, nullptr);
     LogDb& d = *db;
     rocksdb::WriteBatch wb;
+    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
     ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "3").ok());
     std::string mark;
     keys::PutBigEndian64(&mark, 100);
@@ -266,6 +320,81 @@ TEST_F(LogDbTest, MigratesAVersion3Log) {
   auto report = VerifyRocksEventLog(path());
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problems[0];
+  ExpectMigrated();
+}
+
+// Version 4 wrote an 's' key per entry, as files a chunk at a time: those
+// past the mark may be there (an ingestion whose mark a crash cut off). The
+// migration packs the 's' keys up to the mark into runs and drops all of
+// them; the entries past the mark are indexed in memory again.
+TEST_F(LogDbTest, MigratesAVersion4Log) {
+  WriteHistory();
+  auto downgrade = [&](uint64_t mark) {
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
+    rocksdb::WriteBatch wb;
+    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "4").ok());
+    std::string value;
+    keys::PutBigEndian64(&value, mark);
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey(keys::kIdsThrough), value).ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    size_t stream_keys = 0;
+    for (const auto& [k, v] : Dump(d.db(), d.meta())) {
+      stream_keys += k[0] == keys::kStreamTag;
+    }
+    EXPECT_EQ(stream_keys, 302u);
+    ASSERT_TRUE(d.Close().ok());
+  };
+  ASSERT_NO_FATAL_FAILURE(downgrade(/*mark=*/100));
+  auto report = VerifyRocksEventLog(path());  // version 4 as it is
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  {
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    // The runs hold the entries up to the mark only.
+    uint64_t in_runs = 0;
+    for (const auto& [k, v] : Dump(db->db(), db->meta())) {
+      EXPECT_NE(k[0], keys::kStreamTag);
+      if (k[0] != keys::kStreamRunTag) continue;
+      std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
+      ASSERT_TRUE(key.has_value());
+      StreamRun run;
+      ASSERT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
+      EXPECT_LE(run.positions.back(), 100u);
+      in_runs += run.positions.size();
+    }
+    EXPECT_EQ(in_runs, 100u);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  report = VerifyRocksEventLog(path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  ExpectMigrated();
+}
+
+// A crash between the migration's ingestion of the runs and its batch
+// leaves version 4 with both: the next open writes the same runs again.
+TEST_F(LogDbTest, ResumesAnInterruptedMigrationFromVersion4) {
+  WriteHistory();
+  {
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
+    rocksdb::WriteBatch wb;
+    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
+    for (const auto& [k, v] : Dump(d.db(), d.meta())) {
+      // As RunsToStreamKeys found them (the batch deletes them first).
+      if (k[0] == keys::kStreamRunTag) {
+        ASSERT_TRUE(wb.Put(d.meta(), k, v).ok());
+      }
+    }
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "4").ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    ASSERT_TRUE(d.Close().ok());
+  }
   ExpectMigrated();
 }
 
@@ -370,12 +499,12 @@ TEST_F(LogDbTest, RefusesALaterVersion) {
     ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->db()
                     .Put(rocksdb::WriteOptions(), db->meta(),
-                         keys::MetaKey("format_version"), "5")
+                         keys::MetaKey("format_version"), "6")
                     .ok());
   }
   auto log = OpenRocksEventLog({.path = path()});
   EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(log.status().message(), HasSubstr("format version 5"));
+  EXPECT_THAT(log.status().message(), HasSubstr("format version 6"));
 }
 
 }  // namespace

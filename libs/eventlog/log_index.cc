@@ -16,6 +16,7 @@
 #include "eventlog/log_db.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_status.h"
+#include "eventlog/stream_runs.h"
 #include "eventlog/table_ingest.h"
 #include "spdlog/spdlog.h"
 
@@ -295,7 +296,8 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
             [&](const Tails::value_type* a, const Tails::value_type* b) {
               return streams[a->first] < streams[b->first];
             });
-  // 's' len(1) stream be64(position): by length, then bytes, then position.
+  // 'r' len(1) stream be64(position): by length, then bytes, then position
+  // (each stream's runs in position order: PutStreamRuns).
   std::vector<const Tails::value_type*> by_length = heads;
   std::stable_sort(by_length.begin(), by_length.end(),
                    [&](const Tails::value_type* a, const Tails::value_type* b) {
@@ -309,7 +311,7 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
   };
   // 2. The files, ingested together after a sync of the write-ahead log
   // (the entries before their index: a no-op in sync durability), under
-  // `writes` and unless `broken`. The 'h' and 's' files are two: one would
+  // `writes` and unless `broken`. The 'h' and 'r' files are two: one would
   // span the 'm' keys in the memtable and force a flush.
   const std::vector<TableWrites> tables = {
       {db.ids(),
@@ -339,17 +341,15 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
        }},
       {db.meta(),
        [&](rocksdb::SstFileWriter& file) -> absl::StatusOr<uint64_t> {
-         std::string key, value;
          uint64_t n = 0;
          for (const Tails::value_type* kv : by_length) {
            const StreamTail& tail = kv->second;
-           for (size_t k = 0; k < tail.positions.size(); ++k, ++n) {
-             keys::SetStreamKey(&key, streams[kv->first],
-                                Position(tail.positions[k]));
-             value.clear();
-             keys::PutBigEndian64(&value, tail.first + k);
-             RETURN_IF_ERROR(put(file, key, value));
-           }
+           RETURN_IF_ERROR(PutStreamRuns(
+               streams[kv->first], tail.first, tail.positions,
+               [&](const std::string& key, const std::string& value) {
+                 ++n;
+                 return put(file, key, value);
+               }));
          }
          return n;
        }},

@@ -1,21 +1,25 @@
-// The event log's indexes of its entries (format version 4,
+// The event log's indexes of its entries (format version 5,
 // docs/storage-format.md): the id index (event id -> position, kind,
 // stream), behind idempotent appends, Get by id and the subjects of
-// corrections and retractions; the stream index (stream, position ->
-// revision), behind reads of one stream; and each stream's entry count.
+// corrections and retractions; the stream index (each stream's positions
+// and revisions, in runs: stream_runs.h), behind reads of one stream; and
+// each stream's entry count.
 //
 // The index of the latest entries is held in memory; all older keys are in
 // the database, which receives them a chunk at a time as sorted table files
 // (RocksDB's IngestExternalFiles: the 'i' keys into the `ids` column family,
-// the 's' and 'h' keys into the default one), never through a memtable. An
+// the 'r' and 'h' keys into the default one), never through a memtable. An
 // append therefore writes one key, its entry. Random 16-byte id keys cost
 // ~3.3 µs each as memtable (skiplist) inserts in the database's one write
 // queue (docs/benchmarks.md, round 10), and the stream keys and counts
 // another 15-25% of the bulk load's CPU (round 16); a sort and a file write
 // on another thread cost a fraction of that. The mark `'m' "ids_through"`
-// says up to which position the database holds every 'i' and 's' key and
-// each stream's count; after a crash the index past it is read back from
-// the entries, which carry their stream and revision (Load).
+// says up to which position the database holds every 'i' key, every
+// entry's place in its stream's runs and each stream's count; after a crash
+// the index past it is read back from the entries, which carry their stream
+// and revision (Load). A chunk's runs of a stream start at its first
+// position past the mark, so that the runs of an ingestion whose mark a
+// crash cut off are replaced, key for key, by the next one's.
 //
 //   LogIndex index;
 //   RETURN_IF_ERROR(index.Load(db));              // open, reopen
@@ -56,8 +60,9 @@ namespace detente {
 
 class LogDb;
 
-// The mark 'm' "ids_through": every entry up to it has its 'i' and 's' keys
-// and is counted by its stream's 'h' key; 0 when absent (a new log).
+// The mark 'm' "ids_through": every entry up to it has its 'i' key and its
+// place in a stream run, and is counted by its stream's 'h' key; 0 when
+// absent (a new log).
 // DATA_LOSS when malformed.
 absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db);
 
@@ -86,7 +91,7 @@ class LogIndex {
   // The positions of `stream`'s entries in memory within [lo, hi], at most
   // `limit` of them: the lowest ones in ascending order, or with `backward`
   // the highest ones in descending order. A reader calls it before it
-  // reads the 's' keys in the database: an entry leaves memory only after
+  // reads the runs in the database: an entry leaves memory only after
   // its keys are ingested, so the two together miss none (and may both
   // hold one, during an ingestion).
   std::vector<uint64_t> StreamPositions(absl::string_view stream, uint64_t lo,
@@ -114,7 +119,7 @@ class LogIndex {
   uint64_t memory_bytes() const;
 
   // Writes the index of the entries waiting in memory into the database as
-  // sorted table files ('i' keys; 'h' keys; 's' keys), ingested together in
+  // sorted table files ('i' keys; 'h' keys; 'r' keys), ingested together in
   // one atomic step (table_ingest.h), then the mark; afterwards memory
   // holds only entries added meanwhile. If the previous call failed, writes
   // that call's entries instead (and leaves the ones waiting for the next

@@ -1,4 +1,4 @@
-// The log's index of format version 4 (log_index.h) through the event log:
+// The log's index of format version 5 (log_index.h) through the event log:
 // ids and the entries of each stream, in memory (also a chunk whose files
 // could not be written) and in the database, are all found, each once;
 // writing the files is retried after a failure; a reopen reads back the
@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -22,6 +23,7 @@
 #include "eventlog/log_db.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/storage.pb.h"
+#include "eventlog/stream_runs.h"
 #include "eventlog/test_entries.h"
 #include "eventlog/verify.h"
 
@@ -160,6 +162,41 @@ class LogIndexTest : public ::testing::Test {
         (*db)->db().NewIterator(rocksdb::ReadOptions(), (*db)->ids()));
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++d.ids;
     return d;
+  }
+  // Replaces the stream index with the runs that ingestions of chunks
+  // ending at `chunk_ends` would have written (each chunk's runs of a
+  // stream keyed by its first position in the chunk), without the events
+  // `missing` (indexes into events_).
+  void RewriteStreamIndex(LogDb& d, rocksdb::WriteBatch& wb,
+                          const std::vector<uint64_t>& chunk_ends,
+                          const std::set<size_t>& missing = {}) {
+    ASSERT_TRUE(wb.DeleteRange(d.meta(), std::string(1, keys::kStreamRunTag),
+                               std::string(1, keys::kStreamRunTag + 1))
+                    .ok());
+    uint64_t after = 0;
+    for (uint64_t end : chunk_ends) {
+      for (const auto& [stream, unused] : streams_) {
+        std::vector<uint64_t> positions;
+        uint64_t first_revision = 0;
+        for (size_t i = 0; i < events_.size(); ++i) {
+          const uint64_t p = positions_[i].value();
+          if (stream_of_[i] != stream || p <= after || p > end ||
+              missing.contains(i)) {
+            continue;
+          }
+          if (positions.empty()) first_revision = revisions_[i].value();
+          positions.push_back(p);
+        }
+        ASSERT_TRUE(
+            PutStreamRuns(stream, first_revision, positions,
+                          [&](const std::string& k, const std::string& v) {
+                            EXPECT_TRUE(wb.Put(d.meta(), k, v).ok());
+                            return absl::OkStatus();
+                          })
+                .ok());
+      }
+      after = end;
+    }
   }
   void ExpectSound() {
     auto report = VerifyRocksEventLog(dir_.string());
@@ -342,8 +379,8 @@ TEST_F(LogIndexTest, AReopenReadsBackTheIndexPastTheMark) {
         continue;
       }
       ASSERT_TRUE(wb.Delete(d.ids(), keys::IdKey(events_[i].event_id)).ok());
-      ASSERT_TRUE(wb.Delete(d.meta(), keys::StreamKey(id, positions_[i])).ok());
     }
+    ASSERT_NO_FATAL_FAILURE(RewriteStreamIndex(d, wb, {100, 120}));
     ASSERT_EQ(counts.size(), streams_.size());
     for (const auto& [stream, count] : counts) {
       std::string value;
@@ -419,9 +456,9 @@ TEST_F(LogIndexTest, VerifyFindsMissingIdsBelowTheMarkAndRepeatedIds) {
                   " is also at position 5")));
 }
 
-// The same for the stream index (format version 4): a missing 's' key or a
-// stream count below the entries up to the mark is a problem; past the
-// mark neither is.
+// The same for the stream index (format version 4, runs since 5): an entry
+// missing from its stream's runs or a stream count below the entries up to
+// the mark is a problem; past the mark neither is.
 TEST_F(LogIndexTest, VerifyFindsMissingStreamKeysAndCountsBelowTheMark) {
   Open(/*chunk=*/500000);
   AppendEvents(20);
@@ -429,7 +466,9 @@ TEST_F(LogIndexTest, VerifyFindsMissingStreamKeysAndCountsBelowTheMark) {
   const std::string& stream = stream_of_[2];
   uint64_t count_at_10 = 0;
   for (size_t i = 0; i < 10; ++i) count_at_10 += stream_of_[i] == stream;
+  std::set<size_t> missing_events;
   auto change = [&](uint64_t mark, uint64_t count, size_t missing) {
+    missing_events.insert(missing);
     std::unique_ptr<LogDb> db = OpenDb();
     ASSERT_NE(db, nullptr);
     LogDb& d = *db;
@@ -440,8 +479,8 @@ TEST_F(LogIndexTest, VerifyFindsMissingStreamKeysAndCountsBelowTheMark) {
     value.clear();
     keys::PutBigEndian64(&value, count);
     ASSERT_TRUE(wb.Put(d.meta(), keys::StreamHeadKey(stream), value).ok());
-    ASSERT_TRUE(
-        wb.Delete(d.meta(), keys::StreamKey(stream, positions_[missing])).ok());
+    ASSERT_NO_FATAL_FAILURE(
+        RewriteStreamIndex(d, wb, {mark, 20}, missing_events));
     ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
     ASSERT_TRUE(d.Close().ok());
   };

@@ -29,6 +29,7 @@
 #include "eventlog/log_index.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_status.h"
+#include "eventlog/stream_runs.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
@@ -59,7 +60,7 @@ struct GroupOverlay {
 // The puts of a group: its entries, in key order, so that consecutive
 // memtable inserts land next to each other and the skiplist's insert splice
 // is reused.
-// The index of the entries ('i', 's' and 'h' keys) is not in the batch: it
+// The index of the entries ('i', 'r' and 'h' keys) is not in the batch: it
 // goes to the LogIndex once written. Its streams are views of strings that
 // outlive the write (the batch's Pending::streams, or the received group's
 // records).
@@ -1302,8 +1303,8 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   }
   const bool by_stream = !req.filter.stream.empty();
   // By stream: the latest entries' positions are in memory, the older ones
-  // in the 's' keys; read memory first (LogIndex::StreamPositions), then
-  // merge the two, each in the read's order.
+  // in the stream's runs; read memory first (LogIndex::StreamPositions),
+  // then merge the two, each in the read's order.
   // No more than the read can take: with only the stream as its filter,
   // every position scanned matches.
   EntryFilter beyond_stream = req.filter;
@@ -1317,22 +1318,25 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
                                        std::max<size_t>(limit, 1));
   }
   size_t next_in_memory = 0;
-  auto make_key = [&](uint64_t p) {
-    return by_stream ? keys::StreamKey(req.filter.stream, Position(p))
-                     : keys::EntryKey(Position(p));
-  };
-  const std::string lower = make_key(lo);
-  const std::string upper = make_key(hi + 1);  // exclusive
+  // The database's positions: the stream's runs, or else the entries.
+  std::optional<StreamRunReader> runs;
+  std::unique_ptr<rocksdb::Iterator> it;
+  const std::string lower = keys::EntryKey(Position(lo));
+  const std::string upper = keys::EntryKey(Position(hi + 1));  // exclusive
   rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower_slice;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db().NewIterator(ro, by_stream ? db_->meta() : db_->entries()));
-  if (req.backward) {
-    it->SeekToLast();
+  if (by_stream) {
+    runs.emplace(db_->db(), db_->meta(), req.filter.stream, lo, hi,
+                 req.backward);
   } else {
-    it->SeekToFirst();
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    it.reset(db_->db().NewIterator(ro, db_->entries()));
+    if (req.backward) {
+      it->SeekToLast();
+    } else {
+      it->SeekToFirst();
+    }
   }
   size_t scanned = 0;
   size_t matched = 0;
@@ -1351,11 +1355,12 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
   auto peek = [&]() -> absl::StatusOr<std::optional<Position>> {
     from_iterator = from_memory_too = false;
     std::optional<Position> from_keys;
-    if (it->Valid()) {
+    if (by_stream) {
+      ASSIGN_OR_RETURN(const std::optional<uint64_t> p, runs->Peek());
+      if (p) from_keys = Position(*p);
+    } else if (it->Valid()) {
       rocksdb::Slice key = it->key();
-      from_keys = by_stream
-                      ? keys::DecodeStreamKeyPosition({key.data(), key.size()})
-                      : keys::DecodeEntryKey({key.data(), key.size()});
+      from_keys = keys::DecodeEntryKey({key.data(), key.size()});
       if (!from_keys) return absl::DataLossError("malformed key in the log");
     }
     std::optional<Position> from_memory;
@@ -1374,7 +1379,13 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
     return from_memory;
   };
   auto advance = [&] {
-    if (from_iterator) req.backward ? it->Prev() : it->Next();
+    if (from_iterator) {
+      if (by_stream) {
+        runs->Next();
+      } else {
+        req.backward ? it->Prev() : it->Next();
+      }
+    }
     if (from_memory_too) ++next_in_memory;
   };
   for (;; advance()) {
@@ -1409,7 +1420,8 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
       break;
     }
   }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading the log"));
+  // (A stream's runs report their errors from Peek.)
+  if (it) RETURN_IF_ERROR(FromRocks(it->status(), "reading the log"));
   const uint64_t bound = req.backward ? lo : hi;
   // Without an early stop the whole range was considered, also the
   // positions an index skipped.

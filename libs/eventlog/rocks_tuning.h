@@ -13,8 +13,8 @@ class TableFactory;
 namespace detente {
 
 // A key's range for the hints: for keys whose tag is one of `stream_tags`
-// and that continue with a one-byte length and the stream ('s' len stream
-// ... in the log, 'v' and 'a' in the read models), the tag and the stream;
+// and that continue with a one-byte length and the stream ('v' and 'a' in
+// the read models), the tag and the stream;
 // for other keys their tag. Each range's next insert then starts from where
 // that range's last one went instead of from the previous key written, which
 // for keys of many streams interleaved is far away.

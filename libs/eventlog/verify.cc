@@ -13,6 +13,7 @@
 #include "eventlog/log_index.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/rocks_status.h"
+#include "eventlog/stream_runs.h"
 
 namespace detente {
 namespace {
@@ -26,8 +27,12 @@ class Walker {
     RETURN_IF_ERROR(WalkEntries());
     RETURN_IF_ERROR(
         CountIndex(log_db_.ids(), keys::kIdTag, "id index", ids_found_));
-    RETURN_IF_ERROR(CountIndex(log_db_.meta(), keys::kStreamTag, "stream index",
-                               streams_found_));
+    if (runs_) {
+      RETURN_IF_ERROR(CountRuns());
+    } else {
+      RETURN_IF_ERROR(CountIndex(log_db_.meta(), keys::kStreamTag,
+                                 "stream index", streams_found_));
+    }
     RETURN_IF_ERROR(CheckStreamHeads());
     report_.streams = revisions_.size();
     return std::move(report_);
@@ -55,7 +60,7 @@ class Walker {
     // 'i' key written with its entry) are sound too: detente-ingest
     // migrates them when it opens them.
     if (v == "1" || v == "2") return absl::OkStatus();
-    if (v != "3" && v != std::to_string(keys::kFormatVersion)) {
+    if (v != "3" && v != "4" && v != std::to_string(keys::kFormatVersion)) {
       Problem("format version ", v, ", expected 1 to ", keys::kFormatVersion);
       return absl::OkStatus();
     }
@@ -63,7 +68,7 @@ class Walker {
     // (they were in memory), or written already by an ingestion whose mark
     // a crash cut off. Version 4: their 's' keys too, and the 'h' counts
     // may count only the entries up to the mark, or up to such an
-    // ingestion.
+    // ingestion. Version 5: the same, with runs ('r' keys) for 's' keys.
     absl::StatusOr<uint64_t> through = ReadIdsThrough(log_db_);
     if (!through.ok() &&
         through.status().code() != absl::StatusCode::kDataLoss) {
@@ -76,6 +81,7 @@ class Walker {
     }
     ids_through_ = through.value_or(0);
     if (v != "3") streams_through_ = ids_through_;
+    runs_ = v == std::to_string(keys::kFormatVersion);
     return absl::OkStatus();
   }
 
@@ -118,24 +124,32 @@ class Walker {
     }
     next_rev = e.stream_revision.value() + 1;
     if (pos <= streams_through_) revisions_at_mark_[e.stream] = next_rev;
-    std::string v;
-    rocksdb::Status s = db_.Get(rocksdb::ReadOptions(),
-                                keys::StreamKey(e.stream, e.position), &v);
-    if (s.IsNotFound()) {
+    std::optional<uint64_t> indexed_revision;
+    if (runs_) {
+      ASSIGN_OR_RETURN(indexed_revision, FindInRuns(e.stream, pos));
+    } else {
+      std::string v;
+      rocksdb::Status s = db_.Get(rocksdb::ReadOptions(),
+                                  keys::StreamKey(e.stream, e.position), &v);
+      if (!s.IsNotFound()) {
+        RETURN_IF_ERROR(FromRocks(s, "reading the stream index"));
+        indexed_revision = keys::GetBigEndian64(v).value_or(UINT64_MAX);
+      }
+    }
+    if (!indexed_revision) {
       if (pos <= streams_through_) {
         Problem("position ", pos, ": missing from the stream index");
       }
     } else {
-      RETURN_IF_ERROR(FromRocks(s, "reading the stream index"));
       ++streams_found_;
       revisions_indexed_[e.stream] = next_rev;
-      if (keys::GetBigEndian64(v).value_or(UINT64_MAX) !=
-          e.stream_revision.value()) {
+      if (*indexed_revision != e.stream_revision.value()) {
         Problem("position ", pos, ": stream index revision disagrees");
       }
     }
-    s = db_.Get(rocksdb::ReadOptions(), log_db_.ids(),
-                keys::IdKey(e.entry.event_id), &v);
+    std::string v;
+    rocksdb::Status s = db_.Get(rocksdb::ReadOptions(), log_db_.ids(),
+                                keys::IdKey(e.entry.event_id), &v);
     if (s.IsNotFound()) {
       if (pos <= ids_through_) {
         Problem("position ", pos, ": event_id ", e.entry.event_id.ToString(),
@@ -173,6 +187,95 @@ class Walker {
     return absl::OkStatus();
   }
 
+  // Version 5: the revision the stream's runs give `pos`, or nullopt when
+  // no run holds it. The entries come in position order, so each stream's
+  // runs are read in order too, one at a time; a run's positions that the
+  // walk passes by without a match name no entry of the stream.
+  absl::StatusOr<std::optional<uint64_t>> FindInRuns(const std::string& stream,
+                                                     uint64_t pos) {
+    RunCursor& c = cursors_[stream];
+    for (;;) {
+      while (c.next < c.run.positions.size() && c.run.positions[c.next] < pos) {
+        Problem("stream index of ", stream, " names position ",
+                c.run.positions[c.next], ", not one of its entries");
+        ++c.next;
+      }
+      if (c.next < c.run.positions.size()) {
+        if (c.run.positions[c.next] != pos) return std::nullopt;
+        return c.run.first_revision + c.next++;
+      }
+      if (c.done) return std::nullopt;
+      // The stream's next run.
+      const uint64_t from =
+          c.run.positions.empty() ? 0 : c.run.positions.front() + 1;
+      if (!runs_it_) {
+        runs_it_.reset(db_.NewIterator(rocksdb::ReadOptions(), log_db_.meta()));
+      }
+      runs_it_->Seek(keys::StreamRunKey(stream, Position(from)));
+      RETURN_IF_ERROR(
+          FromRocks(runs_it_->status(), "reading the stream index"));
+      std::optional<keys::StreamRunKeyParts> parts;
+      if (runs_it_->Valid()) {
+        parts = keys::DecodeStreamRunKey(
+            {runs_it_->key().data(), runs_it_->key().size()});
+      }
+      if (!parts || parts->stream != stream) {
+        c.done = true;
+        c.run.positions.clear();
+        c.next = 0;
+        return std::nullopt;
+      }
+      const uint64_t last =
+          c.run.positions.empty() ? 0 : c.run.positions.back();
+      absl::Status decoded = DecodeStreamRun(
+          parts->first.value(),
+          {runs_it_->value().data(), runs_it_->value().size()}, &c.run);
+      c.next = 0;
+      if (!decoded.ok()) {
+        Problem(decoded.message());
+        c.done = true;
+        c.run.positions.clear();
+        return std::nullopt;
+      }
+      if (parts->first.value() <= last) {
+        Problem("stream index of ", stream, ": the run at ",
+                parts->first.value(), " overlaps the one before");
+      }
+    }
+  }
+
+  // Version 5: every run is well-formed, and they hold exactly the
+  // positions the walk found in them.
+  absl::Status CountRuns() {
+    const std::string prefix(1, keys::kStreamRunTag);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_.NewIterator(rocksdb::ReadOptions(), log_db_.meta()));
+    uint64_t n = 0;
+    StreamRun run;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      std::optional<keys::StreamRunKeyParts> parts =
+          keys::DecodeStreamRunKey({it->key().data(), it->key().size()});
+      if (!parts) {
+        Problem("malformed key in the stream index");
+        continue;
+      }
+      absl::Status decoded = DecodeStreamRun(
+          parts->first.value(), {it->value().data(), it->value().size()}, &run);
+      if (!decoded.ok()) {
+        Problem(decoded.message());
+        continue;
+      }
+      n += run.positions.size();
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "counting the stream index"));
+    if (n != streams_found_) {
+      Problem("stream index has ", n, " positions for ", streams_found_,
+              " entries");
+    }
+    return absl::OkStatus();
+  }
+
   // The index has exactly `expected` keys.
   absl::Status CountIndex(rocksdb::ColumnFamilyHandle* family, char tag,
                           absl::string_view name, uint64_t expected) {
@@ -202,8 +305,9 @@ class Walker {
       uint64_t count =
           keys::GetBigEndian64({it->value().data(), it->value().size()})
               .value_or(UINT64_MAX);
-      // Up to the mark at least (version 4), and every entry whose 's' key
-      // is there (the 'h' and 's' files are ingested together), at most
+      // Up to the mark at least (version 4), and every entry whose place
+      // in the stream index is there (the 'h' and 'r' files are ingested
+      // together), at most
       // all of the log.
       auto r = revisions_.find(stream);
       const uint64_t all = r == revisions_.end() ? 0 : r->second;
@@ -238,13 +342,22 @@ class Walker {
   uint64_t ids_through_ = UINT64_MAX;
   // Entries whose 'i' key was found: the id index's expected key count.
   uint64_t ids_found_ = 0;
-  // The same for the 's' keys (all, before version 4).
+  // The same for the stream index ('s' keys, all of them before version
+  // 4; runs since version 5).
   uint64_t streams_through_ = UINT64_MAX;
   uint64_t streams_found_ = 0;
+  bool runs_ = false;
+  struct RunCursor {
+    StreamRun run;
+    size_t next = 0;    // run.positions[next] is the next to match
+    bool done = false;  // no run after `run`
+  };
+  absl::flat_hash_map<std::string, RunCursor> cursors_;
+  std::unique_ptr<rocksdb::Iterator> runs_it_;
   // Each stream's entry count: in the whole log, and up to streams_through_.
   absl::flat_hash_map<std::string, uint64_t> revisions_;
   absl::flat_hash_map<std::string, uint64_t> revisions_at_mark_;
-  // And up to its last entry with an 's' key.
+  // And up to its last entry in the stream index.
   absl::flat_hash_map<std::string, uint64_t> revisions_indexed_;
   absl::flat_hash_map<Uuid, std::pair<EntryKind, Position>> kinds_;
 };
