@@ -89,14 +89,16 @@ bool WaitForIngest(const ServiceHandle& s, double seconds);
 uint64_t IngestHead(const ServiceHandle& s);
 uint64_t IngestDiskBytes(const ServiceHandle& s);
 
-// A whole-log Read (batches of 1000) on the callback API, to the end.
+// A whole-log Read (batches of 1000) on the callback API, to the end; or
+// the whole of one stream ("CHN-USA") with `stream`.
 struct ReplayOutcome {
   uint64_t events = 0;
   double seconds = 0;
   Latencies gaps;  // microseconds between messages
   grpc::Status status;
 };
-ReplayOutcome ReplayAll(const ServiceHandle& ingest);
+ReplayOutcome ReplayAll(const ServiceHandle& ingest,
+                        const std::string& stream = "");
 
 void RunBulkLoad(BenchContext& c);          // 1
 void RunUnaryAppends(BenchContext& c);      // 2

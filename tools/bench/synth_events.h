@@ -44,6 +44,10 @@ class SynthEvents {
   // A pair drawn with the same skew as the events (for queries).
   std::pair<std::string, std::string> PairFor(uint64_t draw) const;
   size_t pair_count() const { return pairs_.size(); }
+  // The pair of this rank: 0 is the one with the most events (USA-CHN).
+  const std::pair<std::string, std::string>& pair(size_t rank) const {
+    return pairs_[rank];
+  }
 
  private:
   struct WeightedCode {
