@@ -18,7 +18,7 @@
 //                                       the stream's positions from this
 //                                       one (stream_runs.h; version 5)
 //   'h' stream                       -> be64(entries in the stream)
-//   's' len(1) stream be64(position) -> be64(stream revision): versions 2
+//   's' len(1) stream be64(position) -> be64(stream revision): versions 1
 //                                       to 4, one key per entry; version 5
 //                                       has none (the migration packs them
 //                                       into 'r' keys)
@@ -45,7 +45,7 @@ inline constexpr absl::string_view kIdsThrough = "ids_through";
 inline constexpr char kMetaTag = 'm';
 inline constexpr char kEntryTag = 'e';
 inline constexpr char kIdTag = 'i';
-inline constexpr char kStreamTag = 's';  // versions 2 to 4
+inline constexpr char kStreamTag = 's';  // versions 1 to 4
 inline constexpr char kStreamRunTag = 'r';
 inline constexpr char kStreamHeadTag = 'h';
 

@@ -264,6 +264,7 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
     if (frozen_.empty() && frozen_streams_.empty()) {
       // else: a failed ingestion's entries, first
       if (active_.empty() && active_streams_.empty()) return absl::OkStatus();
+      // All of it: the stream runs rely on it (log_index.h).
       std::swap(frozen_, active_);
       std::swap(frozen_streams_, active_streams_);
       frozen_through_ = active_through_;

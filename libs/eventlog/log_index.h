@@ -17,9 +17,11 @@
 // says up to which position the database holds every 'i' key, every
 // entry's place in its stream's runs and each stream's count; after a crash
 // the index past it is read back from the entries, which carry their stream
-// and revision (Load). A chunk's runs of a stream start at its first
-// position past the mark, so that the runs of an ingestion whose mark a
-// crash cut off are replaced, key for key, by the next one's.
+// and revision (Load). The first Ingest after a Load writes everything in
+// memory, so each stream's runs start at its first position past the mark
+// and split at the same places as those of an ingestion whose mark a crash
+// cut off: they replace that ingestion's runs key for key (capping that
+// Ingest would leave stale runs that overlap the next ones).
 //
 //   LogIndex index;
 //   RETURN_IF_ERROR(index.Load(db));              // open, reopen

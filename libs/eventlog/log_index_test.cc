@@ -519,5 +519,55 @@ TEST_F(LogIndexTest, VerifyFindsMissingStreamKeysAndCountsBelowTheMark) {
                                     std::to_string(count_at_10 - 1))));
 }
 
+// Runs that overlap, or that do not decode, are problems of their own: each
+// reported once, by the run's stream.
+TEST_F(LogIndexTest, VerifyFindsRunsThatOverlapOrDoNotDecode) {
+  Open(/*chunk=*/500000);
+  AppendEvents(20);
+  log_.reset();
+  const std::string& overlapping = stream_of_[0];
+  std::string malformed;
+  for (const auto& [stream, positions] : streams_) {
+    if (stream != overlapping) malformed = stream;
+  }
+  ASSERT_FALSE(malformed.empty());
+  {
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
+    rocksdb::WriteBatch wb;
+    // The overlapping stream's entries from its second one again, as a run
+    // of their own.
+    const std::vector<Position>& positions = streams_[overlapping];
+    ASSERT_GE(positions.size(), 3u);
+    std::vector<uint64_t> again;
+    for (size_t i = 1; i < positions.size(); ++i) {
+      again.push_back(positions[i].value());
+    }
+    ASSERT_TRUE(PutStreamRuns(overlapping, 1, again,
+                              [&](const std::string& k, const std::string& v) {
+                                EXPECT_TRUE(wb.Put(d.meta(), k, v).ok());
+                                return absl::OkStatus();
+                              })
+                    .ok());
+    ASSERT_TRUE(wb.Put(d.meta(),
+                       keys::StreamRunKey(malformed, streams_[malformed][0]),
+                       std::string("\x12\x01\x00", 3))
+                    .ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    ASSERT_TRUE(d.Close().ok());
+  }
+  auto report = VerifyRocksEventLog(dir_.string());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(report->problems,
+              ::testing::Contains(::testing::HasSubstr(
+                  "stream index of " + overlapping + ": the run at " +
+                  std::to_string(streams_[overlapping][1].value()) +
+                  " overlaps the one before")));
+  EXPECT_THAT(report->problems,
+              ::testing::Contains(::testing::HasSubstr(
+                  "stream index of " + malformed + ": malformed stream run")));
+}
+
 }  // namespace
 }  // namespace detente

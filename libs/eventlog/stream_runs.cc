@@ -106,7 +106,9 @@ StreamRunReader::StreamRunReader(rocksdb::DB& db,
       hi_(hi),
       backward_(backward),
       lower_(keys::StreamRunKey(stream, Position(0))),
-      upper_(keys::StreamRunKey(stream, Position(hi + 1))) {
+      // The keys of one stream have one length: this is the first key after
+      // hi's (hi + 1 would wrap at 2^64 - 1).
+      upper_(keys::StreamRunKey(stream, Position(hi)) + '\0') {
   // Runs whose first position is at most hi: the last of them that starts
   // at or below lo holds lo's place.
   lower_slice_ = std::make_unique<rocksdb::Slice>(lower_);
@@ -120,6 +122,10 @@ StreamRunReader::StreamRunReader(rocksdb::DB& db,
 StreamRunReader::~StreamRunReader() = default;
 
 absl::Status StreamRunReader::LoadRun() {
+  // The run read before, to check that this one does not overlap it.
+  const bool after_a_run = !run_.positions.empty();
+  const uint64_t before_first = after_a_run ? run_.positions.front() : 0;
+  const uint64_t before_last = after_a_run ? run_.positions.back() : 0;
   run_.positions.clear();
   begin_ = end_ = taken_ = 0;
   if (!it_->Valid()) {
@@ -135,6 +141,12 @@ absl::Status StreamRunReader::LoadRun() {
   RETURN_IF_ERROR(DecodeStreamRun(parts->first.value(),
                                   {value.data(), value.size()}, &run_));
   const std::vector<uint64_t>& p = run_.positions;
+  if (after_a_run &&
+      (backward_ ? p.back() >= before_first : p.front() <= before_last)) {
+    return absl::DataLossError(
+        absl::StrCat("the stream index of ", stream_,
+                     " has runs that overlap at position ", p.front()));
+  }
   begin_ = std::lower_bound(p.begin(), p.end(), lo_) - p.begin();
   end_ = std::upper_bound(p.begin(), p.end(), hi_) - p.begin();
   if (end_ < begin_) end_ = begin_;
@@ -142,6 +154,13 @@ absl::Status StreamRunReader::LoadRun() {
 }
 
 absl::StatusOr<std::optional<uint64_t>> StreamRunReader::Peek() {
+  if (!status_.ok()) return status_;  // errors stay
+  absl::StatusOr<std::optional<uint64_t>> next = PeekOnce();
+  if (!next.ok()) status_ = next.status();
+  return next;
+}
+
+absl::StatusOr<std::optional<uint64_t>> StreamRunReader::PeekOnce() {
   if (!started_) {
     started_ = true;
     if (backward_) {
@@ -158,8 +177,8 @@ absl::StatusOr<std::optional<uint64_t>> StreamRunReader::Peek() {
                        : run_.positions[begin_ + taken_];
     }
     if (!it_->Valid()) return std::nullopt;
-    // This run is read. Forward, a run that ends past hi is the last;
-    // backward, one that starts below lo.
+    // This run is read. Forward, a run that ends at or past hi is the last;
+    // backward, one that starts at or below lo.
     if (!run_.positions.empty() &&
         (backward_ ? run_.positions.front() <= lo_
                    : run_.positions.back() >= hi_)) {

@@ -73,8 +73,8 @@ absl::Status PutStreamRuns(
                                      const std::string& value)>& put);
 
 // The positions of one stream within [lo, hi] that its runs in `family`
-// hold: ascending, or with `backward` descending. Reads a consistent view
-// of the database only if the caller's reads are (it opens one iterator).
+// hold: ascending, or with `backward` descending. Reads one consistent view
+// of the database (one iterator).
 class StreamRunReader {
  public:
   StreamRunReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
@@ -85,12 +85,14 @@ class StreamRunReader {
   StreamRunReader& operator=(const StreamRunReader&) = delete;
 
   // The next position, or nullopt after the last. DATA_LOSS for a
-  // malformed key or run; the database's errors.
+  // malformed key or run, or runs that overlap; the database's errors. An
+  // error stays: every later call returns it.
   absl::StatusOr<std::optional<uint64_t>> Peek();
   // Past the position Peek returned.
   void Next() { ++taken_; }
 
  private:
+  absl::StatusOr<std::optional<uint64_t>> PeekOnce();
   // Decodes the run under the iterator (none when it is not valid).
   absl::Status LoadRun();
 
@@ -101,6 +103,7 @@ class StreamRunReader {
   std::unique_ptr<rocksdb::Slice> lower_slice_, upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
   bool started_ = false;
+  absl::Status status_;
   StreamRun run_;
   // run_.positions[begin_, end_) are within [lo, hi]; taken_ of them read
   // (from begin_ forward, or from end_ backward).

@@ -205,6 +205,39 @@ TEST_F(StreamRunReaderTest, ReadsEveryRangeOfAStreamInBothDirections) {
   }
 }
 
+TEST_F(StreamRunReaderTest, ReadsUpToTheLastPossiblePosition) {
+  Write("JPN-KOR", {5, UINT64_MAX - 1, UINT64_MAX}, {UINT64_MAX});
+  EXPECT_EQ(ReadAll("JPN-KOR", 1, UINT64_MAX, false),
+            (std::vector<uint64_t>{5, UINT64_MAX - 1, UINT64_MAX}));
+  EXPECT_EQ(ReadAll("JPN-KOR", 6, UINT64_MAX, true),
+            (std::vector<uint64_t>{UINT64_MAX, UINT64_MAX - 1}));
+}
+
+// Runs of one stream that share a range are corruption: DATA_LOSS in both
+// directions, not positions twice or out of order.
+TEST_F(StreamRunReaderTest, RunsThatOverlapAreDataLoss) {
+  Write("JPN-KOR", {10, 20, 30}, {30});
+  Write("JPN-KOR", {15, 25}, {25});  // keyed at 15, inside the run at 10
+  for (bool backward : {false, true}) {
+    StreamRunReader r(*db_, db_->DefaultColumnFamily(), "JPN-KOR", 1, 100,
+                      backward);
+    absl::Status failed;
+    for (int i = 0; i < 10 && failed.ok(); ++i) {
+      absl::StatusOr<std::optional<uint64_t>> p = r.Peek();
+      if (!p.ok()) {
+        failed = p.status();
+      } else {
+        ASSERT_TRUE(p->has_value()) << "ended without noticing";
+        r.Next();
+      }
+    }
+    EXPECT_EQ(failed.code(), absl::StatusCode::kDataLoss) << failed;
+    EXPECT_THAT(failed.message(), HasSubstr("overlap"));
+    // And it stays.
+    EXPECT_EQ(r.Peek().status().code(), absl::StatusCode::kDataLoss);
+  }
+}
+
 TEST_F(StreamRunReaderTest, AMalformedRunIsDataLoss) {
   Write("JPN-KOR", {1, 2, 3}, {3});
   ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(),
@@ -221,6 +254,7 @@ TEST_F(StreamRunReaderTest, AMalformedRunIsDataLoss) {
   }
   absl::StatusOr<std::optional<uint64_t>> p = r.Peek();
   EXPECT_EQ(p.status().code(), absl::StatusCode::kDataLoss) << p.status();
+  EXPECT_EQ(r.Peek().status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

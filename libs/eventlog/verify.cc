@@ -190,7 +190,8 @@ class Walker {
   // Version 5: the revision the stream's runs give `pos`, or nullopt when
   // no run holds it. The entries come in position order, so each stream's
   // runs are read in order too, one at a time; a run's positions that the
-  // walk passes by without a match name no entry of the stream.
+  // walk passes by without a match name no entry of the stream. (Runs that
+  // overlap are CountRuns' to report; a malformed run is skipped.)
   absl::StatusOr<std::optional<uint64_t>> FindInRuns(const std::string& stream,
                                                      uint64_t pos) {
     RunCursor& c = cursors_[stream];
@@ -205,13 +206,13 @@ class Walker {
         return c.run.first_revision + c.next++;
       }
       if (c.done) return std::nullopt;
-      // The stream's next run.
-      const uint64_t from =
-          c.run.positions.empty() ? 0 : c.run.positions.front() + 1;
+      // The stream's next run: the first key after the current one's.
       if (!runs_it_) {
         runs_it_.reset(db_.NewIterator(rocksdb::ReadOptions(), log_db_.meta()));
       }
-      runs_it_->Seek(keys::StreamRunKey(stream, Position(from)));
+      std::string from = keys::StreamRunKey(stream, Position(c.key));
+      if (c.loaded) from.push_back('\0');
+      runs_it_->Seek(from);
       RETURN_IF_ERROR(
           FromRocks(runs_it_->status(), "reading the stream index"));
       std::optional<keys::StreamRunKeyParts> parts;
@@ -219,27 +220,19 @@ class Walker {
         parts = keys::DecodeStreamRunKey(
             {runs_it_->key().data(), runs_it_->key().size()});
       }
+      c.run.positions.clear();
+      c.next = 0;
       if (!parts || parts->stream != stream) {
         c.done = true;
-        c.run.positions.clear();
-        c.next = 0;
         return std::nullopt;
       }
-      const uint64_t last =
-          c.run.positions.empty() ? 0 : c.run.positions.back();
-      absl::Status decoded = DecodeStreamRun(
-          parts->first.value(),
-          {runs_it_->value().data(), runs_it_->value().size()}, &c.run);
-      c.next = 0;
-      if (!decoded.ok()) {
-        Problem(decoded.message());
-        c.done = true;
-        c.run.positions.clear();
-        return std::nullopt;
-      }
-      if (parts->first.value() <= last) {
-        Problem("stream index of ", stream, ": the run at ",
-                parts->first.value(), " overlaps the one before");
+      c.key = parts->first.value();
+      c.loaded = true;
+      if (!DecodeStreamRun(c.key,
+                           {runs_it_->value().data(), runs_it_->value().size()},
+                           &c.run)
+               .ok()) {
+        c.run.positions.clear();  // CountRuns reports it
       }
     }
   }
@@ -252,6 +245,8 @@ class Walker {
         db_.NewIterator(rocksdb::ReadOptions(), log_db_.meta()));
     uint64_t n = 0;
     StreamRun run;
+    std::string stream;  // of the run before, and its last position
+    uint64_t last = 0;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
          it->Next()) {
       std::optional<keys::StreamRunKeyParts> parts =
@@ -263,9 +258,15 @@ class Walker {
       absl::Status decoded = DecodeStreamRun(
           parts->first.value(), {it->value().data(), it->value().size()}, &run);
       if (!decoded.ok()) {
-        Problem(decoded.message());
+        Problem("stream index of ", parts->stream, ": ", decoded.message());
         continue;
       }
+      if (parts->stream == stream && parts->first.value() <= last) {
+        Problem("stream index of ", stream, ": the run at ",
+                parts->first.value(), " overlaps the one before");
+      }
+      stream.assign(parts->stream.data(), parts->stream.size());
+      last = run.positions.back();
       n += run.positions.size();
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "counting the stream index"));
@@ -348,9 +349,11 @@ class Walker {
   uint64_t streams_found_ = 0;
   bool runs_ = false;
   struct RunCursor {
-    StreamRun run;
-    size_t next = 0;    // run.positions[next] is the next to match
-    bool done = false;  // no run after `run`
+    StreamRun run;        // empty after a malformed one
+    uint64_t key = 0;     // the position in the run's key
+    bool loaded = false;  // a run was read (`key` is its)
+    size_t next = 0;      // run.positions[next] is the next to match
+    bool done = false;    // no run after it
   };
   absl::flat_hash_map<std::string, RunCursor> cursors_;
   std::unique_ptr<rocksdb::Iterator> runs_it_;
