@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -124,6 +125,85 @@ class ApplyPipeline {
   std::thread thread_;
 };
 
+// Subscribe on gRPC's callback API, read by a thread of ours that blocks in
+// Read(). A blocking read on the synchronous API waits inside gRPC's poller,
+// where it also picks up the network events of this process's server and
+// hands them over to the server's threads: for a live subscription that
+// sits idle, about one more wakeup and context switch per query answered
+// (docs/benchmarks.md, round 18). One message is read ahead at most, so
+// gRPC's flow control still holds the ingestion service back.
+class SubscribeReader final
+    : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  SubscribeReader(v1::IngestService::Stub& stub, grpc::ClientContext* ctx,
+                  v1::SubscribeRequest req)
+      : req_(std::move(req)) {
+    stub.async()->Subscribe(ctx, &req_, this);
+    StartRead(&in_);
+    // Reads are started from Read(), outside the reactions: the hold keeps
+    // OnDone from running before the last of them (gRPC's rule).
+    AddHold();
+    StartCall();
+  }
+  ~SubscribeReader() override { Finish(); }
+
+  // The next message into `out`; false at the end of the stream. (gRPC may
+  // run a reaction inline from StartRead or RemoveHold: neither is called
+  // with mu_ held.)
+  bool Read(v1::SubscribeResponse* out) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return has_message_ || read_ended_; });
+      if (has_message_) {
+        out->Swap(&in_);
+        has_message_ = false;
+      } else {
+        lock.unlock();
+        ReleaseHold();
+        return false;
+      }
+    }
+    StartRead(&in_);
+    return true;
+  }
+
+  // Waits for the end of the call (after TryCancel, when the reader stops
+  // before the stream's end) and returns its status.
+  grpc::Status Finish() {
+    ReleaseHold();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+    return status_;
+  }
+
+  void OnReadDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    (ok ? has_message_ : read_ended_) = true;
+    cv_.notify_all();
+  }
+  void OnDone(const grpc::Status& s) override {
+    std::lock_guard lock(mu_);
+    status_ = s;
+    done_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void ReleaseHold() {
+    if (held_.exchange(false)) RemoveHold();
+  }
+
+  const v1::SubscribeRequest req_;
+  v1::SubscribeResponse in_;  // gRPC's while a read is started
+  std::atomic<bool> held_{true};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool has_message_ = false;
+  bool read_ended_ = false;
+  bool done_ = false;
+  grpc::Status status_;
+};
+
 }  // namespace
 
 Follower::Follower(std::shared_ptr<ReadModelStore> store,
@@ -202,7 +282,7 @@ void Follower::Run() {
     req.set_batch_size(options_.batch_size);
     req.set_heartbeat_ms(1000);
     req.set_stored_records(options_.stored_records);
-    auto reader = stub->Subscribe(&ctx, req);
+    auto reader = std::make_unique<SubscribeReader>(*stub, &ctx, req);
     bool first = true;
     std::string apply_error;
     v1::SubscribeResponse resp;
