@@ -126,18 +126,19 @@ class ApplyPipeline {
 };
 
 // Subscribe on gRPC's callback API, read by a thread of ours that blocks in
-// Read(). A blocking read on the synchronous API waits inside gRPC's poller,
-// where it also picks up the network events of this process's server and
-// hands them over to the server's threads: for a live subscription that
-// sits idle, about one more wakeup and context switch per query answered
-// (docs/benchmarks.md, round 18). One message is read ahead at most, so
-// gRPC's flow control still holds the ingestion service back.
+// Read() on a condition variable of its own. A blocking read on the
+// synchronous API waits inside gRPC's poller, which gRPC 1.51 shares across
+// the process: that thread took the server's network events too and handed
+// them over to the server's threads, about one more wakeup and context
+// switch per query answered (docs/benchmarks.md, round 18: not-modified
+// polls 1.8x with this reader). One message is read ahead at most, beside
+// HTTP/2's window, so flow control still holds the ingestion service back.
 class SubscribeReader final
     : public grpc::ClientReadReactor<v1::SubscribeResponse> {
  public:
   SubscribeReader(v1::IngestService::Stub& stub, grpc::ClientContext* ctx,
                   v1::SubscribeRequest req)
-      : req_(std::move(req)) {
+      : ctx_(ctx), req_(std::move(req)) {
     stub.async()->Subscribe(ctx, &req_, this);
     StartRead(&in_);
     // Reads are started from Read(), outside the reactions: the hold keeps
@@ -145,7 +146,17 @@ class SubscribeReader final
     AddHold();
     StartCall();
   }
-  ~SubscribeReader() override { Finish(); }
+  // Ends a call still running (the reader left without Finish: an
+  // exception) rather than wait for the stream's end.
+  ~SubscribeReader() override {
+    bool done;
+    {
+      std::lock_guard lock(mu_);
+      done = done_;
+    }
+    if (!done) ctx_->TryCancel();
+    Finish();
+  }
 
   // The next message into `out`; false at the end of the stream. (gRPC may
   // run a reaction inline from StartRead or RemoveHold: neither is called
@@ -193,6 +204,7 @@ class SubscribeReader final
     if (held_.exchange(false)) RemoveHold();
   }
 
+  grpc::ClientContext* const ctx_;
   const v1::SubscribeRequest req_;
   v1::SubscribeResponse in_;  // gRPC's while a read is started
   std::atomic<bool> held_{true};
