@@ -1,6 +1,7 @@
 // Follows the ingestion service's log over gRPC (Subscribe, from the store's
-// checkpoint) and applies every batch to a ReadModelStore. Reconnects with
-// exponential backoff (with jitter) when the ingestion service is away.
+// checkpoint, read on the callback API) and applies every batch to a
+// ReadModelStore. Reconnects with exponential backoff (with jitter) when the
+// ingestion service is away.
 //
 //   Follower f(store, {.ingest_address = "127.0.0.1:7601"});
 //   f.Start();
