@@ -49,6 +49,33 @@ std::vector<std::pair<std::string, std::string>> Dump(
   return out;
 }
 
+// The stream runs of the default family (format version 5), decoded, by
+// stream in key order. Fails the test on a malformed run or on any 's' key
+// (version 5 has none).
+std::map<std::string, std::vector<StreamRun>> Runs(LogDb& d) {
+  std::map<std::string, std::vector<StreamRun>> out;
+  for (const auto& [k, v] : Dump(d.db(), d.meta())) {
+    EXPECT_NE(k[0], keys::kStreamTag);
+    if (k[0] != keys::kStreamRunTag) continue;
+    std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
+    EXPECT_TRUE(key.has_value());
+    if (!key) continue;
+    StreamRun run;
+    EXPECT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
+    out[std::string(key->stream)].push_back(std::move(run));
+  }
+  return out;
+}
+
+// The positions the runs hold, all streams together.
+uint64_t PositionsInRuns(LogDb& d) {
+  uint64_t n = 0;
+  for (const auto& [stream, runs] : Runs(d)) {
+    for (const StreamRun& run : runs) n += run.positions.size();
+  }
+  return n;
+}
+
 class LogDbTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -116,6 +143,34 @@ class LogDbTest : public ::testing::Test {
       }
       ASSERT_TRUE(wb.Delete(d.meta(), k).ok());
     }
+  }
+
+  // The layout of version 4: an 's' key per entry, the mark at `mark`; with
+  // `keep_runs`, the runs too (a migration to 5 cut off after its
+  // ingestion).
+  void DowngradeToVersion4(uint64_t mark, bool keep_runs = false) {
+    std::unique_ptr<LogDb> db = OpenDb();
+    ASSERT_NE(db, nullptr);
+    LogDb& d = *db;
+    rocksdb::WriteBatch wb;
+    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
+    for (const auto& [k, v] : Dump(d.db(), d.meta())) {
+      // As RunsToStreamKeys found them (the batch deletes them first).
+      if (keep_runs && k[0] == keys::kStreamRunTag) {
+        ASSERT_TRUE(wb.Put(d.meta(), k, v).ok());
+      }
+    }
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "4").ok());
+    std::string value;
+    keys::PutBigEndian64(&value, mark);
+    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey(keys::kIdsThrough), value).ok());
+    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
+    size_t stream_keys = 0;
+    for (const auto& [k, v] : Dump(d.db(), d.meta())) {
+      stream_keys += k[0] == keys::kStreamTag;
+    }
+    EXPECT_EQ(stream_keys, 302u);
+    ASSERT_TRUE(d.Close().ok());
   }
 
   // Moves every key back into the default column family and drops the
@@ -187,19 +242,11 @@ class LogDbTest : public ::testing::Test {
     auto db = OpenLogDb(MakeLogDbOptions(1u << 20, nullptr), path(),
                         LogDbMode::kReadOnly);
     ASSERT_TRUE(db.ok()) << db.status();
-    uint64_t in_runs = 0;
     for (const auto& [k, v] : Dump((*db)->db(), (*db)->meta())) {
       EXPECT_NE(k[0], keys::kEntryTag);
       EXPECT_NE(k[0], keys::kIdTag);
-      EXPECT_NE(k[0], keys::kStreamTag);
-      if (k[0] != keys::kStreamRunTag) continue;
-      std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
-      ASSERT_TRUE(key.has_value());
-      StreamRun run;
-      ASSERT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
-      in_runs += run.positions.size();
     }
-    EXPECT_EQ(in_runs, 303u);
+    EXPECT_EQ(PositionsInRuns(**db), 303u);
     EXPECT_EQ(Dump((*db)->db(), (*db)->entries()).size(), 303u);
     EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 303u);
   }
@@ -238,22 +285,14 @@ TEST_F(LogDbTest, ANewLogHasItsColumnFamiliesAndVersion5) {
   // one run for each of the four streams.
   EXPECT_EQ(Dump((*db)->db(), (*db)->ids()).size(), 302u);
   EXPECT_EQ(IdsThrough(**db), 302u);
-  std::map<std::string, StreamRun> runs;
-  for (const auto& [k, v] : Dump((*db)->db(), (*db)->meta())) {
-    EXPECT_NE(k[0], keys::kStreamTag);
-    if (k[0] != keys::kStreamRunTag) continue;
-    std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
-    ASSERT_TRUE(key.has_value());
-    StreamRun& run = runs[std::string(key->stream)];
-    ASSERT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
-  }
+  std::map<std::string, std::vector<StreamRun>> runs = Runs(**db);
   ASSERT_EQ(runs.size(), 4u);
   // JPN-KOR: the events i % 6 == 0 of the first batch, at positions 1, 7, ...
-  ASSERT_EQ(runs["JPN-KOR"].positions.size(), 50u);
-  EXPECT_EQ(runs["JPN-KOR"].first_revision, 0u);
-  for (size_t k = 0; k < 50; ++k) {
-    EXPECT_EQ(runs["JPN-KOR"].positions[k], 1 + 6 * k);
-  }
+  ASSERT_EQ(runs["JPN-KOR"].size(), 1u);
+  const StreamRun& run = runs["JPN-KOR"][0];
+  ASSERT_EQ(run.positions.size(), 50u);
+  EXPECT_EQ(run.first_revision, 0u);
+  for (size_t k = 0; k < 50; ++k) EXPECT_EQ(run.positions[k], 1 + 6 * k);
 }
 
 // Version 2 wrote every 'i' key with its entry and had no mark: the
@@ -329,25 +368,7 @@ TEST_F(LogDbTest, MigratesAVersion3Log) {
 // them; the entries past the mark are indexed in memory again.
 TEST_F(LogDbTest, MigratesAVersion4Log) {
   WriteHistory();
-  auto downgrade = [&](uint64_t mark) {
-    std::unique_ptr<LogDb> db = OpenDb();
-    ASSERT_NE(db, nullptr);
-    LogDb& d = *db;
-    rocksdb::WriteBatch wb;
-    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
-    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "4").ok());
-    std::string value;
-    keys::PutBigEndian64(&value, mark);
-    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey(keys::kIdsThrough), value).ok());
-    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
-    size_t stream_keys = 0;
-    for (const auto& [k, v] : Dump(d.db(), d.meta())) {
-      stream_keys += k[0] == keys::kStreamTag;
-    }
-    EXPECT_EQ(stream_keys, 302u);
-    ASSERT_TRUE(d.Close().ok());
-  };
-  ASSERT_NO_FATAL_FAILURE(downgrade(/*mark=*/100));
+  ASSERT_NO_FATAL_FAILURE(DowngradeToVersion4(/*mark=*/100));
   auto report = VerifyRocksEventLog(path());  // version 4 as it is
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problems[0];
@@ -376,18 +397,10 @@ TEST_F(LogDbTest, MigratesAVersion4Log) {
     std::unique_ptr<LogDb> db = OpenDb();
     ASSERT_NE(db, nullptr);
     // The runs hold the entries up to the mark only.
-    uint64_t in_runs = 0;
-    for (const auto& [k, v] : Dump(db->db(), db->meta())) {
-      EXPECT_NE(k[0], keys::kStreamTag);
-      if (k[0] != keys::kStreamRunTag) continue;
-      std::optional<keys::StreamRunKeyParts> key = keys::DecodeStreamRunKey(k);
-      ASSERT_TRUE(key.has_value());
-      StreamRun run;
-      ASSERT_TRUE(DecodeStreamRun(key->first.value(), v, &run).ok());
-      EXPECT_LE(run.positions.back(), 100u);
-      in_runs += run.positions.size();
+    for (const auto& [stream, runs] : Runs(*db)) {
+      for (const StreamRun& run : runs) EXPECT_LE(run.positions.back(), 100u);
     }
-    EXPECT_EQ(in_runs, 100u);
+    EXPECT_EQ(PositionsInRuns(*db), 100u);
     ASSERT_TRUE(db->Close().ok());
   }
   report = VerifyRocksEventLog(path());
@@ -400,22 +413,8 @@ TEST_F(LogDbTest, MigratesAVersion4Log) {
 // leaves version 4 with both: the next open writes the same runs again.
 TEST_F(LogDbTest, ResumesAnInterruptedMigrationFromVersion4) {
   WriteHistory();
-  {
-    std::unique_ptr<LogDb> db = OpenDb();
-    ASSERT_NE(db, nullptr);
-    LogDb& d = *db;
-    rocksdb::WriteBatch wb;
-    ASSERT_NO_FATAL_FAILURE(RunsToStreamKeys(d, wb));
-    for (const auto& [k, v] : Dump(d.db(), d.meta())) {
-      // As RunsToStreamKeys found them (the batch deletes them first).
-      if (k[0] == keys::kStreamRunTag) {
-        ASSERT_TRUE(wb.Put(d.meta(), k, v).ok());
-      }
-    }
-    ASSERT_TRUE(wb.Put(d.meta(), keys::MetaKey("format_version"), "4").ok());
-    ASSERT_TRUE(d.db().Write(rocksdb::WriteOptions(), &wb).ok());
-    ASSERT_TRUE(d.Close().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      DowngradeToVersion4(/*mark=*/302, /*keep_runs=*/true));
   ExpectMigrated();
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -358,20 +359,36 @@ ReplayOutcome ReplayAll(const ServiceHandle& ingest,
   return o;
 }
 
-void RunReplay(BenchContext& c) {
-  const uint64_t head = IngestHead(c.ingest);
+namespace {
+
+// A replay's row: `what` read (the whole log, or one stream) in the time
+// the outcome took, with the service's costs.
+Result ReplayRow(BenchContext& c, const char* scenario,
+                 const std::function<ReplayOutcome()>& replay,
+                 const std::function<std::string(uint64_t events)>& what) {
   CostMeter meter(c);
-  ReplayOutcome o = ReplayAll(c.ingest);
-  Result r{.scenario = "3 replay of the whole log (Read)", .system = "detente",
-           .durability = "-"};
+  ReplayOutcome o = replay();
+  Result r{.scenario = scenario, .system = "detente", .durability = "-"};
   r.rate = static_cast<double>(o.events) / o.seconds;
   r.SetLatencies(o.gaps);
   meter.Finish(r);
-  r.note = absl::StrCat(o.events, " of ", head,
-                        " events; latency = gap between messages");
+  r.note = absl::StrCat(what(o.events), "; latency = gap between messages");
   if (!o.status.ok()) {
     absl::StrAppend(&r.note, "; ERROR ", o.status.error_message());
   }
+  return r;
+}
+
+}  // namespace
+
+void RunReplay(BenchContext& c) {
+  const uint64_t head = IngestHead(c.ingest);
+  Result r = ReplayRow(
+      c, "3 replay of the whole log (Read)",
+      [&] { return ReplayAll(c.ingest); },
+      [&](uint64_t events) {
+        return absl::StrCat(events, " of ", head, " events");
+      });
   if (const Result* f = c.report->Find("0e raw forward scan")) {
     r.floor_ratio = r.rate / f->rate;
     r.floor_name = "raw scan";
@@ -382,20 +399,12 @@ void RunReplay(BenchContext& c) {
   // 3b: the busiest pair's stream whole, through the stream index.
   const auto& [a, b] = c.gen->pair(0);
   const std::string stream = absl::StrCat(std::min(a, b), "-", std::max(a, b));
-  CostMeter stream_meter(c);
-  o = ReplayAll(c.ingest, stream);
-  Result s{.scenario = "3b replay of one stream (Read, stream filter)",
-           .system = "detente",
-           .durability = "-"};
-  s.rate = static_cast<double>(o.events) / o.seconds;
-  s.SetLatencies(o.gaps);
-  stream_meter.Finish(s);
-  s.note = absl::StrCat(o.events, " events of ", stream,
-                        "; latency = gap between messages");
-  if (!o.status.ok()) {
-    absl::StrAppend(&s.note, "; ERROR ", o.status.error_message());
-  }
-  c.report->Add(s);
+  c.report->Add(ReplayRow(
+      c, "3b replay of one stream (Read, stream filter)",
+      [&] { return ReplayAll(c.ingest, stream); },
+      [&](uint64_t events) {
+        return absl::StrCat(events, " events of ", stream);
+      }));
 }
 
 }  // namespace detente::bench
