@@ -15,6 +15,28 @@ std::optional<uint64_t> GetBigEndian64(absl::string_view in) {
   return v;
 }
 
+namespace {
+
+// tag len(1) stream be64(p): the 's' and 'r' keys.
+void SetTaggedStreamKey(std::string* out, char tag, absl::string_view stream,
+                        Position p) {
+  out->assign(1, tag);
+  out->push_back(static_cast<char>(stream.size()));
+  out->append(stream.data(), stream.size());
+  PutBigEndian64(out, p.value());
+}
+
+std::optional<StreamRunKeyParts> DecodeTaggedStreamKey(char tag,
+                                                       absl::string_view key) {
+  if (key.size() < 10 || key[0] != tag) return std::nullopt;
+  const size_t len = static_cast<uint8_t>(key[1]);
+  if (key.size() != 2 + len + 8) return std::nullopt;
+  return StreamRunKeyParts{key.substr(2, len),
+                           Position(*GetBigEndian64(key.substr(2 + len)))};
+}
+
+}  // namespace
+
 std::string MetaKey(absl::string_view name) {
   std::string k(1, kMetaTag);
   k.append(name.data(), name.size());
@@ -52,10 +74,7 @@ std::string StreamPrefix(absl::string_view stream) {
 }
 
 void SetStreamKey(std::string* out, absl::string_view stream, Position p) {
-  out->assign(1, kStreamTag);
-  out->push_back(static_cast<char>(stream.size()));
-  out->append(stream.data(), stream.size());
-  PutBigEndian64(out, p.value());
+  SetTaggedStreamKey(out, kStreamTag, stream, p);
 }
 
 std::string StreamKey(absl::string_view stream, Position p) {
@@ -65,18 +84,15 @@ std::string StreamKey(absl::string_view stream, Position p) {
 }
 
 std::optional<Position> DecodeStreamKeyPosition(absl::string_view key) {
-  if (key.size() < 10 || key[0] != kStreamTag) return std::nullopt;
-  size_t len = static_cast<uint8_t>(key[1]);
-  if (key.size() != 2 + len + 8) return std::nullopt;
-  return Position(*GetBigEndian64(key.substr(2 + len)));
+  std::optional<StreamRunKeyParts> parts =
+      DecodeTaggedStreamKey(kStreamTag, key);
+  if (!parts) return std::nullopt;
+  return parts->first;
 }
 
 void SetStreamRunKey(std::string* out, absl::string_view stream,
                      Position first) {
-  out->assign(1, kStreamRunTag);
-  out->push_back(static_cast<char>(stream.size()));
-  out->append(stream.data(), stream.size());
-  PutBigEndian64(out, first.value());
+  SetTaggedStreamKey(out, kStreamRunTag, stream, first);
 }
 
 std::string StreamRunKey(absl::string_view stream, Position first) {
@@ -86,11 +102,7 @@ std::string StreamRunKey(absl::string_view stream, Position first) {
 }
 
 std::optional<StreamRunKeyParts> DecodeStreamRunKey(absl::string_view key) {
-  if (key.size() < 10 || key[0] != kStreamRunTag) return std::nullopt;
-  const size_t len = static_cast<uint8_t>(key[1]);
-  if (key.size() != 2 + len + 8) return std::nullopt;
-  return StreamRunKeyParts{key.substr(2, len),
-                           Position(*GetBigEndian64(key.substr(2 + len)))};
+  return DecodeTaggedStreamKey(kStreamRunTag, key);
 }
 
 std::string StreamHeadKey(absl::string_view stream) {

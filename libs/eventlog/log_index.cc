@@ -27,12 +27,6 @@ namespace {
 // directory (table_ingest.h).
 constexpr absl::string_view kIngestPrefix = "id-index-";
 
-uint64_t LoadBigEndian64(const uint8_t* bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | bytes[i];
-  return v;
-}
-
 }  // namespace
 
 absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db) {
@@ -283,8 +277,10 @@ absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,
   std::vector<IdRow> ids;
   ids.reserve(frozen_.size());
   for (const auto& [id, slot] : frozen_) {
-    const uint8_t* bytes = id.bytes().data();
-    ids.push_back({LoadBigEndian64(bytes), LoadBigEndian64(bytes + 8), slot});
+    const absl::string_view bytes(
+        reinterpret_cast<const char*>(id.bytes().data()), id.bytes().size());
+    ids.push_back({*keys::GetBigEndian64(bytes),
+                   *keys::GetBigEndian64(bytes.substr(8)), slot});
   }
   std::sort(ids.begin(), ids.end(), [](const IdRow& a, const IdRow& b) {
     return a.high != b.high ? a.high < b.high : a.low < b.low;
