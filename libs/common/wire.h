@@ -89,6 +89,35 @@ inline void PutDouble(std::string* out, uint32_t field, double d) {
   out->append(buf, 8);
 }
 
+// Reads one varint at `p` (not past `end`) into `v` and moves `p` past it.
+// False when it is cut off or longer than 10 bytes.
+inline bool ReadVarint(const uint8_t*& p, const uint8_t* end, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (p == end) return false;
+    const uint8_t b = *p++;
+    result |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;  // more than 10 bytes
+}
+
+// Calls f(value) for each varint of a packed repeated field's bytes; stops
+// and returns false at a malformed varint or when f returns false.
+template <typename F>
+bool ForEachPackedVarint(absl::string_view packed, F f) {
+  const auto* p = reinterpret_cast<const uint8_t*>(packed.data());
+  const auto* end = p + packed.size();
+  while (p != end) {
+    uint64_t v;
+    if (!ReadVarint(p, end, &v) || !f(v)) return false;
+  }
+  return true;
+}
+
 // Reads the fields of one message in order. Next() returns false at the end
 // or on malformed input (then ok() is false).
 class Reader {
@@ -152,19 +181,7 @@ class Reader {
     p_ = end_;
     return false;
   }
-  bool ReadVarint(uint64_t* v) {
-    uint64_t result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p_ == end_) return false;
-      const uint8_t b = *p_++;
-      result |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) {
-        *v = result;
-        return true;
-      }
-    }
-    return false;  // more than 10 bytes
-  }
+  bool ReadVarint(uint64_t* v) { return wire::ReadVarint(p_, end_, v); }
 
   const uint8_t* p_;
   const uint8_t* end_;

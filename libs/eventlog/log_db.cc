@@ -147,6 +147,9 @@ absl::Status MigrateFromVersion4(LogDb& db) {
       "1..{} into runs",
       mark);
   constexpr absl::string_view kFilePrefix = "format-5-";
+  // The range of version 4's 's' keys.
+  const std::string begin(1, keys::kStreamTag);
+  const std::string end(1, keys::kStreamTag + 1);
   RemoveTableFilesLeftOver(db.db(), kFilePrefix);
   uint64_t packed = 0, dropped = 0, malformed = 0, runs = 0;
   const std::vector<TableWrites> tables = {
@@ -156,9 +159,7 @@ absl::Status MigrateFromVersion4(LogDb& db) {
            ++runs;
            return FromRocks(file.Put(key, value), "writing the stream runs");
          };
-         const std::string lower(1, keys::kStreamTag);
-         const std::string upper(1, keys::kStreamTag + 1);
-         rocksdb::Slice upper_slice(upper);
+         rocksdb::Slice upper_slice(end);
          rocksdb::ReadOptions ro;
          ro.iterate_upper_bound = &upper_slice;
          std::unique_ptr<rocksdb::Iterator> it(
@@ -175,7 +176,7 @@ absl::Status MigrateFromVersion4(LogDb& db) {
            positions.clear();
            return absl::OkStatus();
          };
-         for (it->Seek(lower); it->Valid(); it->Next()) {
+         for (it->Seek(begin); it->Valid(); it->Next()) {
            const absl::string_view key(it->key().data(), it->key().size());
            std::optional<Position> p = keys::DecodeStreamKeyPosition(key);
            std::optional<uint64_t> revision = keys::GetBigEndian64(
@@ -207,9 +208,7 @@ absl::Status MigrateFromVersion4(LogDb& db) {
       IngestTables(db.db(), absl::StrCat(kFilePrefix, "runs"), tables));
   rocksdb::WriteBatch wb;
   RETURN_IF_ERROR(
-      FromRocks(wb.DeleteRange(db.meta(), std::string(1, keys::kStreamTag),
-                               std::string(1, keys::kStreamTag + 1)),
-                "migrating"));
+      FromRocks(wb.DeleteRange(db.meta(), begin, end), "migrating"));
   RETURN_IF_ERROR(FromRocks(wb.Put(db.meta(), keys::MetaKey("format_version"),
                                    std::to_string(keys::kFormatVersion)),
                             "migrating"));
@@ -230,8 +229,6 @@ absl::Status MigrateFromVersion4(LogDb& db) {
   // Drop the 's' keys and their tombstone now rather than in the
   // compactions to come. The migration is done: a failure here is not the
   // open's.
-  const std::string begin(1, keys::kStreamTag);
-  const std::string end(1, keys::kStreamTag + 1);
   const rocksdb::Slice begin_slice(begin), end_slice(end);
   rocksdb::Status compacted = db.db().CompactRange(
       rocksdb::CompactRangeOptions(), db.meta(), &begin_slice, &end_slice);

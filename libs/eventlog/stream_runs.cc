@@ -27,22 +27,12 @@ absl::Status Malformed(uint64_t first) {
 // The varints of a packed field, each appended to `positions` as a gap
 // after its last.
 bool ReadGaps(absl::string_view packed, std::vector<uint64_t>& positions) {
-  const auto* p = reinterpret_cast<const uint8_t*>(packed.data());
-  const auto* end = p + packed.size();
-  while (p != end) {
-    uint64_t gap = 0;
-    int shift = 0;
-    for (;; shift += 7) {
-      if (p == end || shift >= 64) return false;
-      const uint8_t b = *p++;
-      gap |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
+  return wire::ForEachPackedVarint(packed, [&](uint64_t gap) {
     const uint64_t last = positions.back();
     if (gap == 0 || gap > UINT64_MAX - last) return false;
     positions.push_back(last + gap);
-  }
-  return true;
+    return true;
+  });
 }
 
 }  // namespace
