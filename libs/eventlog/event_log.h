@@ -131,6 +131,7 @@ struct LogInfo {
   uint32_t format_version = 0;
   // The local storage's memory (zero where the log has none).
   StorageMemory memory;
+  StorageCompactions compactions;
 };
 
 // What EventLog::Backup wrote.

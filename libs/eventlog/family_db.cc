@@ -38,6 +38,25 @@ StorageMemory FamilyDb::Memory() const {
   return m;
 }
 
+StorageCompactions FamilyDb::Compactions() const {
+  auto one = [&](const std::string& property) {
+    uint64_t v = 0;
+    return db_->GetIntProperty(property, &v) ? v : 0;
+  };
+  StorageCompactions c;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(
+            h, rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v)) {
+      c.pending_bytes += v;
+    }
+  }
+  // Database-wide counts.
+  c.running = one(rocksdb::DB::Properties::kNumRunningCompactions) +
+              one(rocksdb::DB::Properties::kNumRunningFlushes);
+  return c;
+}
+
 bool FamilyDb::Has(absl::string_view name) const {
   for (rocksdb::ColumnFamilyHandle* h : handles_) {
     if (h->GetName() == name) return true;

@@ -43,6 +43,7 @@ class FamilyDb {
   // RocksDB's own estimates, summed over the column families (which share
   // one block cache).
   StorageMemory Memory() const;
+  StorageCompactions Compactions() const;
 
   // Releases the column families and closes the database (idempotent). The
   // first error, if any.

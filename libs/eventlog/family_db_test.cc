@@ -72,6 +72,43 @@ TEST_F(FamilyDbTest, ANewDatabaseGetsEveryFamilyAndKeepsWhatIsWritten) {
       (*db)->db().Get(rocksdb::ReadOptions(), "k", &value).IsNotFound());
 }
 
+TEST_F(FamilyDbTest, CompactionsLeftAreCountedUntilTheyRun) {
+  // Compactions wait for an explicit one: level 0 is past its trigger of two
+  // files once three memtables are flushed, and stays so.
+  FamilyDbOpen o = Options({"default", "a"});
+  for (rocksdb::ColumnFamilyDescriptor& f : o.families) {
+    f.options.disable_auto_compactions = true;
+    f.options.level0_file_num_compaction_trigger = 2;
+  }
+  auto db = OpenFamilyDb(o);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_TRUE((*db)->Compactions().settled());
+  rocksdb::DB& rdb = (*db)->db();
+  for (int file = 0; file < 3; ++file) {
+    for (int i = 0; i < 100; ++i) {
+      const std::string key = "k" + std::to_string(file * 1000 + i);
+      ASSERT_TRUE(
+          rdb.Put(rocksdb::WriteOptions(), (*db)->Find("a"), key, key).ok());
+    }
+    ASSERT_TRUE(rdb.Flush(rocksdb::FlushOptions(), (*db)->Find("a")).ok());
+  }
+  std::string files;
+  ASSERT_TRUE(rdb.GetProperty(
+      (*db)->Find("a"),
+      rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"),
+      &files));
+  ASSERT_EQ(files, "3");
+  const StorageCompactions pending = (*db)->Compactions();
+  EXPECT_GT(pending.pending_bytes, 0u);
+  EXPECT_EQ(pending.running, 0u);
+  EXPECT_FALSE(pending.settled());
+
+  ASSERT_TRUE(rdb.CompactRange(rocksdb::CompactRangeOptions(), (*db)->Find("a"),
+                               nullptr, nullptr)
+                  .ok());
+  EXPECT_TRUE((*db)->Compactions().settled());
+}
+
 TEST_F(FamilyDbTest, AMissingFamilyIsTheDefaultOneUnlessAdded) {
   ASSERT_TRUE(OpenFamilyDb(Options({"default"})).ok());
   {

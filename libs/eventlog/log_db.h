@@ -49,6 +49,7 @@ class LogDb {
   rocksdb::ColumnFamilyHandle* ids() const { return ids_; }
 
   StorageMemory Memory() const { return db_->Memory(); }
+  StorageCompactions Compactions() const { return db_->Compactions(); }
 
   // Releases the column families and closes the database (idempotent).
   rocksdb::Status Close() { return db_->Close(); }

@@ -177,7 +177,10 @@ class RocksEventLog final : public EventLog {
     info.format_version = keys::kFormatVersion;
     {
       std::shared_lock db_lock(db_mu_);
-      if (db_) info.memory = db_->Memory();
+      if (db_) {
+        info.memory = db_->Memory();
+        info.compactions = db_->Compactions();
+      }
     }
     info.memory.id_index = index_.memory_bytes();
     info.disk_bytes = DirectoryBytes(options_.path);

@@ -1,5 +1,6 @@
 // How much memory a RocksDB database of the project holds, by kind (for
-// metrics and docs/operations.md, "Memory"). No RocksDB in this header.
+// metrics and docs/operations.md, "Memory"), and the compactions it has
+// still to do. No RocksDB in this header.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,19 @@ struct StorageMemory {
   // The event log's latest ids, held in memory until they are written as
   // one file (eventlog/log_index.h); 0 elsewhere.
   uint64_t id_index = 0;
+};
+
+// The background work a database has left before it settles: until then its
+// reads merge more files and its compactions take CPU from them (the read
+// models right after a catch-up, docs/benchmarks.md).
+struct StorageCompactions {
+  // RocksDB's estimate of the bytes that compactions must rewrite to bring
+  // every level within its target size, summed over the column families.
+  uint64_t pending_bytes = 0;
+  // Compactions (automatic or asked for) and memtable flushes running now.
+  uint64_t running = 0;
+
+  bool settled() const { return pending_bytes == 0 && running == 0; }
 };
 
 }  // namespace detente

@@ -135,6 +135,7 @@ class StoreDb {
   }
   void Close() { db_->Close().PermitUncheckedError(); }
   StorageMemory Memory() const { return db_->Memory(); }
+  StorageCompactions Compactions() const { return db_->Compactions(); }
 
  private:
   std::unique_ptr<FamilyDb> db_;
@@ -765,8 +766,8 @@ class RocksReadModelStore final : public ReadModelStore,
 
   void CaughtUp() override {
     if (!StorageHealth().ok()) return;
-    if (compactions_ == Compactions::kCatchUp) {
-      SetCompactions(Compactions::kDraining);
+    if (compactions_ == CompactionMode::kCatchUp) {
+      SetCompactions(CompactionMode::kDraining);
     }
   }
 
@@ -832,6 +833,14 @@ class RocksReadModelStore final : public ReadModelStore,
       if (!reopening_) db = db_;
     }
     return db ? db->Memory() : StorageMemory();
+  }
+  StorageCompactions Compactions() const override {
+    std::shared_ptr<const StoreDb> db;
+    {
+      std::lock_guard lock(db_mu_);
+      if (!reopening_) db = db_;
+    }
+    return db ? db->Compactions() : StorageCompactions();
   }
   AppliedEntries Applied() const override {
     return {applied_through_memtables_.load(), applied_as_tables_.load()};
@@ -939,33 +948,33 @@ class RocksReadModelStore final : public ReadModelStore,
   // back only once level 0 is below RocksDB's slowdown threshold again
   // (kLive), so that the first live batches do not stall on the files the
   // catch-up left (ingestion itself is never stalled).
-  enum class Compactions { kLive, kCatchUp, kDraining };
+  enum class CompactionMode { kLive, kCatchUp, kDraining };
   static constexpr int kCatchUpLevel0Files = 32;
   static constexpr int kLiveAfterBatches = 8;
   // Apply's thread only, before each batch.
   void SetCompactionsFor(bool tables) {
     if (tables) {
       memtable_batches_in_a_row_ = 0;
-      if (compactions_ != Compactions::kCatchUp) {
-        SetCompactions(Compactions::kCatchUp);
+      if (compactions_ != CompactionMode::kCatchUp) {
+        SetCompactions(CompactionMode::kCatchUp);
       }
       return;
     }
-    if (compactions_ == Compactions::kCatchUp &&
+    if (compactions_ == CompactionMode::kCatchUp &&
         ++memtable_batches_in_a_row_ >= kLiveAfterBatches) {
-      SetCompactions(Compactions::kDraining);
+      SetCompactions(CompactionMode::kDraining);
     }
-    if (compactions_ == Compactions::kDraining &&
+    if (compactions_ == CompactionMode::kDraining &&
         Level0Files() <
             uint64_t(default_family_options_.level0_slowdown_writes_trigger)) {
-      SetCompactions(Compactions::kLive);
+      SetCompactions(CompactionMode::kLive);
     }
   }
-  void SetCompactions(Compactions to) {
+  void SetCompactions(CompactionMode to) {
     compactions_ = to;
     const rocksdb::ColumnFamilyOptions& live = default_family_options_;
-    const bool live_trigger = to != Compactions::kCatchUp;
-    const bool live_stalls = to == Compactions::kLive;
+    const bool live_trigger = to != CompactionMode::kCatchUp;
+    const bool live_stalls = to == CompactionMode::kLive;
     const int files = live_trigger ? live.level0_file_num_compaction_trigger
                                    : kCatchUpLevel0Files;
     const int slowdown = live_stalls ? live.level0_slowdown_writes_trigger
@@ -1063,7 +1072,7 @@ class RocksReadModelStore final : public ReadModelStore,
   const size_t ingest_min_entries_;
   // The default family's options as opened (Apply's thread only reads).
   const rocksdb::ColumnFamilyOptions default_family_options_;
-  Compactions compactions_ = Compactions::kLive;  // Apply's thread only
+  CompactionMode compactions_ = CompactionMode::kLive;  // Apply's thread only
   int memtable_batches_in_a_row_ = 0;             // Apply's thread only
   std::atomic<uint64_t> applied_through_memtables_{0};
   std::atomic<uint64_t> applied_as_tables_{0};
@@ -1324,7 +1333,7 @@ absl::Status RocksReadModelStore::Reopen() {
   cv_.notify_all();
   if (!result.ok()) return result;
   // Opened with RocksDB's own compaction settings.
-  compactions_ = Compactions::kLive;
+  compactions_ = CompactionMode::kLive;
   memtable_batches_in_a_row_ = 0;
   spdlog::info(
       "read models: reopened {} after a storage failure (checkpoint "

@@ -27,7 +27,20 @@ struct StorageGauges::Impl {
                  .Name("detente_storage_disk_bytes")
                  .Help("Bytes of the storage's files on disk")
                  .Register(registry)
-                 .Add({})) {}
+                 .Add({})),
+        pending_compaction(
+            prometheus::BuildGauge()
+                .Name("detente_storage_pending_compaction_bytes")
+                .Help("RocksDB's estimate of the bytes compactions must "
+                      "rewrite before the storage settles")
+                .Register(registry)
+                .Add({})),
+        running_compactions(
+            prometheus::BuildGauge()
+                .Name("detente_storage_running_compactions")
+                .Help("RocksDB compactions and memtable flushes running now")
+                .Register(registry)
+                .Add({})) {}
 
   prometheus::Family<prometheus::Gauge>& memory;
   prometheus::Gauge& memtables;
@@ -36,19 +49,24 @@ struct StorageGauges::Impl {
   prometheus::Gauge& id_index;
   prometheus::Gauge& capacity;
   prometheus::Gauge& disk;
+  prometheus::Gauge& pending_compaction;
+  prometheus::Gauge& running_compactions;
 };
 
 StorageGauges::StorageGauges(prometheus::Registry& registry)
     : impl_(std::make_unique<Impl>(registry)) {}
 StorageGauges::~StorageGauges() = default;
 
-void StorageGauges::Set(const StorageMemory& m, uint64_t disk_bytes) {
+void StorageGauges::Set(const StorageMemory& m, const StorageCompactions& c,
+                        uint64_t disk_bytes) {
   impl_->memtables.Set(static_cast<double>(m.memtables));
   impl_->table_readers.Set(static_cast<double>(m.table_readers));
   impl_->block_cache.Set(static_cast<double>(m.block_cache_usage));
   impl_->id_index.Set(static_cast<double>(m.id_index));
   impl_->capacity.Set(static_cast<double>(m.block_cache_capacity));
   impl_->disk.Set(static_cast<double>(disk_bytes));
+  impl_->pending_compaction.Set(static_cast<double>(c.pending_bytes));
+  impl_->running_compactions.Set(static_cast<double>(c.running));
 }
 
 }  // namespace detente

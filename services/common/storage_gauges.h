@@ -1,6 +1,6 @@
-// Prometheus gauges of a service's RocksDB storage: its memory by kind and
-// its size on disk (docs/operations.md lists them). prometheus-cpp stays
-// out of this header.
+// Prometheus gauges of a service's RocksDB storage: its memory by kind, its
+// compactions left and its size on disk (docs/operations.md lists them).
+// prometheus-cpp stays out of this header.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,8 @@ class StorageGauges {
   explicit StorageGauges(prometheus::Registry& registry);
   ~StorageGauges();
 
-  void Set(const StorageMemory& memory, uint64_t disk_bytes);
+  void Set(const StorageMemory& memory, const StorageCompactions& compactions,
+           uint64_t disk_bytes);
 
  private:
   struct Impl;

@@ -128,7 +128,7 @@ int RunIngestServer(const IngestServerOptions& o) {
                     storage.ok() ? "the log can write" : storage.ToString());
       if (tick % 4 == 0) {
         if (absl::StatusOr<LogInfo> info = (*log)->Info(); info.ok()) {
-          storage_gauges.Set(info->memory, info->disk_bytes);
+          storage_gauges.Set(info->memory, info->compactions, info->disk_bytes);
         }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(250));

@@ -85,8 +85,9 @@ void QueryMetrics::CountHttp(int status) {
 }
 
 void QueryMetrics::SetStorage(const StorageMemory& memory,
+                              const StorageCompactions& compactions,
                               uint64_t disk_bytes) {
-  impl_->storage.Set(memory, disk_bytes);
+  impl_->storage.Set(memory, compactions, disk_bytes);
 }
 
 void QueryMetrics::SetApplied(uint64_t through_memtables, uint64_t as_tables) {

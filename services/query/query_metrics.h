@@ -27,7 +27,8 @@ class QueryMetrics {
   void CountHttp(int status);
   void SetProjection(uint64_t position, uint64_t ingest_head, bool serving);
   // The current store's RocksDB memory, and the bytes of every store on disk.
-  void SetStorage(const StorageMemory& memory, uint64_t disk_bytes);
+  void SetStorage(const StorageMemory& memory,
+                  const StorageCompactions& compactions, uint64_t disk_bytes);
   // Entries the current store applied through its memtables and as table
   // files (ReadModelStore::Applied).
   void SetApplied(uint64_t through_memtables, uint64_t as_tables);

@@ -118,7 +118,8 @@ int RunQueryServer(const QueryServerOptions& o) {
     for (int tick = 0; !stopping; ++tick) {
       if (tick % 8 == 0) {
         const std::shared_ptr<ReadModelStore> store = (*projections)->store();
-        metrics.SetStorage(store->Memory(), DirectoryBytes(o.data_dir));
+        metrics.SetStorage(store->Memory(), store->Compactions(),
+                           DirectoryBytes(o.data_dir));
         const ReadModelStore::AppliedEntries applied = store->Applied();
         metrics.SetApplied(applied.memtables, applied.tables);
       }

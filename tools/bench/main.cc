@@ -288,6 +288,7 @@ int Main(int argc, char** argv) {
   if (f.scenarios.count(5)) {
     RunTemperatureQueries(c);
     RunHttpPolls(c);
+    if (f.scenarios.count(4)) RunSettledQueries(c);
   }
   if (f.scenarios.count(6)) RunMixed(c);
 

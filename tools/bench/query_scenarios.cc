@@ -49,6 +49,64 @@ bool WaitCaughtUp(const ServiceHandle& q, uint64_t head, double seconds) {
   return false;
 }
 
+// "host:port" split; port 0 when there is none.
+std::pair<std::string, int> SplitHostPort(const std::string& address) {
+  std::string host;
+  int port = 0;
+  if (const size_t colon = address.rfind(':'); colon != std::string::npos) {
+    host = address.substr(0, colon);
+    if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) port = 0;
+  }
+  return {host, port};
+}
+
+// A sample's value in Prometheus text; -1 when absent.
+double MetricValue(const std::string& text, const std::string& name) {
+  const std::string start = "\n" + name + " ";
+  const size_t at = text.find(start);
+  double v = -1;
+  if (at == std::string::npos ||
+      !absl::SimpleAtod(text.substr(at + start.size(), text.find('\n', at + 1) -
+                                                           at - start.size()),
+                        &v)) {
+    return -1;
+  }
+  return v;
+}
+
+// Waits until the query service's read models have settled: its storage
+// gauges read no compaction bytes pending and none running for 3 s in a row
+// (they refresh every 2 s). The seconds it took; -1 on timeout, or when
+// /metrics does not answer.
+double WaitStorageSettled(const ServiceHandle& q, double timeout_seconds) {
+  auto [host, port] = SplitHostPort(q.http_address);
+  if (port == 0) return -1;
+  httplib::Client http(host, port);
+  const auto start = Clock::now();
+  bool quiet = false;
+  Clock::time_point quiet_since;
+  while (Seconds(Clock::now() - start) < timeout_seconds) {
+    auto r = http.Get("/metrics");
+    if (!r || r->status != 200) return -1;
+    const double pending =
+        MetricValue(r->body, "detente_storage_pending_compaction_bytes");
+    const double running =
+        MetricValue(r->body, "detente_storage_running_compactions");
+    if (pending < 0 || running < 0) return -1;
+    if (pending == 0 && running == 0) {
+      if (!quiet) quiet_since = Clock::now();
+      quiet = true;
+      if (Seconds(Clock::now() - quiet_since) >= 3) {
+        return Seconds(quiet_since - start);
+      }
+    } else {
+      quiet = false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return -1;
+}
+
 // A live subscriber counting events and their delivery lag (now minus the
 // commit time the log recorded).
 class LiveSubscriber final
@@ -235,9 +293,35 @@ void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query) {
   c.report->Add(r);
 }
 
-void RunTemperatureQueries(BenchContext& c) {
+namespace {
+
+struct SeriesVariant {
+  const char* name;
+  v1::Resolution res;
+  bool poll;
+  bool columns;       // SERIES_LAYOUT_COLUMNS
+  const char* floor;  // its row of the gRPC floor (grpc_floor.h)
+};
+
+constexpr SeriesVariant kMonthly{"5a temperature, 10 years monthly",
+                                 v1::RESOLUTION_MONTH, false, false,
+                                 "0g gRPC floor: series, 120 points"};
+constexpr SeriesVariant kDaily{"5b temperature, 10 years daily",
+                               v1::RESOLUTION_DAY, false, false,
+                               "0g gRPC floor: series, 3652 points"};
+constexpr SeriesVariant kDailyColumns{
+    "5b temperature, 10 years daily, columns", v1::RESOLUTION_DAY, false, true,
+    "0g gRPC floor: series as columns, 3652 points"};
+constexpr SeriesVariant kNotModified{"5c poll answered not_modified",
+                                     v1::RESOLUTION_MONTH, true, false,
+                                     "0g gRPC floor: series, not_modified"};
+
+// Each variant in a closed loop for c.config.seconds; `suffix` ends the
+// rows' names.
+void RunSeriesVariants(BenchContext& c,
+                       std::initializer_list<SeriesVariant> variants,
+                       const std::string& suffix) {
   auto stub = v1::QueryService::NewStub(c.query.channel);
-  WaitCaughtUp(c.query, IngestHead(c.ingest), 600);
   auto issue = [&](grpc::ClientContext* ctx, const v1::GetTemperatureRequest* q,
                    v1::GetTemperatureResponse* r,
                    std::function<void(grpc::Status)> done) {
@@ -245,25 +329,10 @@ void RunTemperatureQueries(BenchContext& c) {
   };
   std::atomic<uint64_t> draw{0};
   std::atomic<uint64_t> points{0}, not_modified{0};
-  struct Variant {
-    const char* name;
-    v1::Resolution res;
-    bool poll;
-    bool columns;       // SERIES_LAYOUT_COLUMNS
-    const char* floor;  // its row of the gRPC floor (grpc_floor.h)
-  };
   const int k = c.config.query_concurrency;
   // Positions of each poll slot's pair, fetched before the clock starts.
   std::vector<uint64_t> positions(k);
-  for (const Variant& v :
-       {Variant{"5a temperature, 10 years monthly", v1::RESOLUTION_MONTH, false,
-                false, "0g gRPC floor: series, 120 points"},
-        Variant{"5b temperature, 10 years daily", v1::RESOLUTION_DAY, false,
-                false, "0g gRPC floor: series, 3652 points"},
-        Variant{"5b temperature, 10 years daily, columns", v1::RESOLUTION_DAY,
-                false, true, "0g gRPC floor: series as columns, 3652 points"},
-        Variant{"5c poll answered not_modified", v1::RESOLUTION_MONTH, true,
-                false, "0g gRPC floor: series, not_modified"}}) {
+  for (const SeriesVariant& v : variants) {
     if (v.poll) {
       for (int i = 0; i < k; ++i) {
         grpc::ClientContext ctx;
@@ -293,7 +362,9 @@ void RunTemperatureQueries(BenchContext& c) {
           not_modified += r.not_modified();
         });
     LoopStats s = loop.Run(k, c.config.seconds);
-    Result r{.scenario = v.name, .system = "detente", .durability = "-",
+    Result r{.scenario = v.name + suffix,
+             .system = "detente",
+             .durability = "-",
              .unit = "req/s"};
     r.rate = static_cast<double>(s.calls) / s.seconds;
     r.SetLatencies(s.latencies);
@@ -312,19 +383,35 @@ void RunTemperatureQueries(BenchContext& c) {
   }
 }
 
+}  // namespace
+
+void RunTemperatureQueries(BenchContext& c) {
+  WaitCaughtUp(c.query, IngestHead(c.ingest), 600);
+  RunSeriesVariants(c, {kMonthly, kDaily, kDailyColumns, kNotModified}, "");
+}
+
+void RunSettledQueries(BenchContext& c) {
+  const double waited = WaitStorageSettled(c.query, 600);
+  Result w{.scenario = "5e read models settled (compactions done)",
+           .system = "detente",
+           .durability = "-",
+           .unit = "s"};
+  w.rate = waited;
+  w.note = waited < 0 ? "DID NOT SETTLE within 600 s (or no /metrics)"
+                      : absl::StrFormat(
+                            "%.1f s waited, after the rows above, until no "
+                            "compaction was pending or running",
+                            waited);
+  c.report->Add(w);
+  if (waited < 0) return;
+  RunSeriesVariants(c, {kMonthly, kDaily}, ", settled");
+}
+
 // 5d: what the dashboards do (web/): GET a pair's monthly series with the
 // ETag of their last answer, answered 304 while the pair is unchanged.
 // `query_concurrency` threads, each with its own keep-alive connection.
 void RunHttpPolls(BenchContext& c) {
-  std::string host;
-  int port = 0;
-  if (const size_t colon = c.query.http_address.rfind(':');
-      colon != std::string::npos) {
-    host = c.query.http_address.substr(0, colon);
-    if (!absl::SimpleAtoi(c.query.http_address.substr(colon + 1), &port)) {
-      port = 0;
-    }
-  }
+  const auto [host, port] = SplitHostPort(c.query.http_address);
   if (port == 0) {
     std::fprintf(stderr, "scenario 5d: no HTTP address (--query-http)\n");
     return;

@@ -108,6 +108,10 @@ void RunReplay(BenchContext& c);            // 3
 void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query);
 void RunTemperatureQueries(BenchContext& c);  // 5
 void RunHttpPolls(BenchContext& c);           // 5d
+// 5e: waits until the query service's compactions are done (its storage
+// gauges), then 5a and 5b again: a catch-up leaves compactions behind, which
+// the rows right after it share the CPU with.
+void RunSettledQueries(BenchContext& c);
 void RunMixed(BenchContext& c);             // 6
 
 // Samples the services' CPU time and resets their peak RSS; Finish fills
