@@ -283,7 +283,7 @@ void RunBulkLoad(BenchContext& c) {
   c.report->Add(r);
 }
 
-void RunUnaryAppends(BenchContext& c) {
+void RunUnaryAppends(BenchContext& c, const std::string& suffix) {
   WirePool(*c.gen);
   const IngestStubList stubs = IngestStubs(c);
   for (int concurrency : {1, c.config.concurrent_appenders}) {
@@ -297,9 +297,10 @@ void RunUnaryAppends(BenchContext& c) {
           FillBatch(c, c.next_index.fetch_add(1), 1, &q);
         });
     LoopStats s = loop.Run(concurrency, c.config.seconds);
-    Result r{.scenario = absl::StrCat(
-                 "2", concurrency == 1 ? "a" : "b", " unary Append x1, ",
-                 concurrency, concurrency == 1 ? " client" : " clients"),
+    Result r{.scenario = absl::StrCat("2", concurrency == 1 ? "a" : "b",
+                                      " unary Append x1, ", concurrency,
+                                      concurrency == 1 ? " client" : " clients",
+                                      suffix),
              .system = c.system,
              .durability = c.durability};
     r.rate = static_cast<double>(s.calls - s.errors) / s.seconds;
@@ -340,6 +341,13 @@ void RunUnaryAppends(BenchContext& c) {
     }
     c.report->Add(r);
   }
+}
+
+void RunSettledAppends(BenchContext& c) {
+  const double waited = WaitStorageSettled(c.ingest, 600);
+  c.report->Add(SettledRow("2c ingestion service settled (compactions done)",
+                           c.system, waited));
+  if (waited >= 0) RunUnaryAppends(c, ", settled");
 }
 
 ReplayOutcome ReplayAll(const ServiceHandle& ingest,

@@ -207,10 +207,12 @@ int Main(int argc, char** argv) {
   ChildProcess ingest_proc, query_proc;
   if (f.ingest_addrs.empty()) {
     c.ingest.address = FreeLoopbackAddress();
+    c.ingest.http_address = FreeLoopbackAddress();
     ingest_proc = ChildProcess::Start(
         f.ingest_bin,
         {"--listen", c.ingest.address, "--data-dir", f.work_dir + "/ingest",
-         "--durability", f.durability, "--log-level", "warn"},
+         "--durability", f.durability, "--metrics-listen",
+         c.ingest.http_address, "--log-level", "warn"},
         f.work_dir + "/ingest.log");
     c.ingest.pid = ingest_proc.pid();
     // As for the query service below: a channel made before the service
@@ -276,7 +278,13 @@ int Main(int argc, char** argv) {
   // are new events, not duplicates of the ones already there.
   c.next_index = IngestHead(c.ingest);
   if (f.scenarios.count(1)) RunBulkLoad(c);
-  if (f.scenarios.count(2)) RunUnaryAppends(c);
+  if (f.scenarios.count(2)) {
+    RunUnaryAppends(c);
+    // Not against services started elsewhere: their /metrics is unknown.
+    if (f.scenarios.count(1) && !c.ingest.http_address.empty()) {
+      RunSettledAppends(c);
+    }
+  }
   if (f.scenarios.count(3)) RunReplay(c);
   const bool need_query = f.scenarios.count(4) || f.scenarios.count(5) ||
                           f.scenarios.count(6);

@@ -44,7 +44,9 @@ struct ServiceHandle {
   std::string address;
   pid_t pid = -1;  // -1: CPU and RSS not measured
   std::shared_ptr<grpc::Channel> channel;
-  std::string http_address;  // the query service's HTTP; empty: none
+  // The query service's HTTP, or the ingestion service's /metrics (when the
+  // bench started it); empty: none.
+  std::string http_address;
 };
 
 // A process measured beside the services in cluster rows (a NATS server).
@@ -101,13 +103,31 @@ ReplayOutcome ReplayAll(const ServiceHandle& ingest,
                         const std::string& stream = "");
 
 void RunBulkLoad(BenchContext& c);          // 1
-void RunUnaryAppends(BenchContext& c);      // 2
+// `suffix` ends the rows' names.
+void RunUnaryAppends(BenchContext& c, const std::string& suffix = "");  // 2
+// 2c: waits until the ingestion service's compactions are done (its storage
+// gauges), then 2a and 2b again: a bulk load leaves compactions behind, which
+// the rows right after it share the CPU and the disk with.
+void RunSettledAppends(BenchContext& c);
 void RunReplay(BenchContext& c);            // 3
 // 4: `start_query` starts detente-query on an empty data dir (filling
 // c.query) and returns false when it cannot.
 void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query);
 void RunTemperatureQueries(BenchContext& c);  // 5
 void RunHttpPolls(BenchContext& c);           // 5d
+
+// "host:port" split; port 0 when there is none.
+std::pair<std::string, int> SplitHostPort(const std::string& address);
+// A sample's value in Prometheus text; -1 when absent.
+double MetricValue(const std::string& text, const std::string& name);
+// Waits until a service's storage has settled: the storage gauges on
+// s.http_address's /metrics read no compaction bytes pending and none
+// running for 3 s in a row (they refresh every 1-2 s). The seconds it took;
+// -1 on timeout, or when /metrics does not answer.
+double WaitStorageSettled(const ServiceHandle& s, double timeout_seconds);
+// The row of such a wait (`waited` < 0: it did not settle).
+Result SettledRow(const std::string& scenario, const std::string& system,
+                  double waited);
 // 5e: waits until the query service's compactions are done (its storage
 // gauges), then 5a and 5b again: a catch-up leaves compactions behind, which
 // the rows right after it share the CPU with.
