@@ -3,9 +3,13 @@
 // only) changes nothing: Apply fails with UNAVAILABLE, the store and
 // its checkpoint are as before, no file is left behind, and the same batch
 // applies once the fault clears, to the same store as one that never failed.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <rocksdb/env.h>
 
+#include <atomic>
+#include <cerrno>
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -87,5 +91,70 @@ TEST(TableIngestTest, AFailedTableBatchChangesNothingAndAppliesLater) {
     }
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DETENTE_SANITIZED 1
+#endif
+
+// Thread creation refused on demand, as at a limit on threads (EAGAIN):
+// std::thread then throws std::system_error. Through pthread_create below.
+std::atomic<bool> refuse_threads{false};
+std::atomic<int> threads_refused{0};
+
+// The files of a batch are written on threads of their own; when no thread
+// can be had, on the applying thread, one after the other, and the batch is
+// the same.
+TEST(TableIngestTest, WithoutThreadsTheFilesAreWrittenInTurn) {
+#ifdef DETENTE_SANITIZED
+  GTEST_SKIP() << "the sanitizers intercept pthread_create themselves";
+#endif
+  const uint64_t seed = std::random_device()();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  testing::History h = testing::RandomHistory(rng, 1600, 10);
+  const std::vector<RecordedEntry> first(h.all.begin(), h.all.begin() + 800);
+  const std::vector<RecordedEntry> second(h.all.begin() + 800, h.all.end());
+  // Opened before threads are refused: RocksDB starts its background
+  // threads as the databases open.
+  const std::string path = testing::TempPath("table-ingest-nothreads");
+  auto store = ReadModelStore::Open({.path = path, .ingest_min_entries = 500});
+  ASSERT_TRUE(store.ok()) << store.status();
+  const std::string ref_path = testing::TempPath("table-ingest-nothreads-ref");
+  auto ref = ReadModelStore::Open({.path = ref_path});
+  ASSERT_TRUE(ref.ok()) << ref.status();
+
+  ASSERT_TRUE((*store)->Apply(first, Position(800)).ok());
+  refuse_threads = true;
+  const absl::Status s = (*store)->Apply(second, Position(1600));
+  refuse_threads = false;
+  ASSERT_TRUE(s.ok()) << s;
+  // One file per column family, the first on the applying thread anyway.
+  EXPECT_GE(threads_refused.load(), 2);
+  EXPECT_EQ((*store)->Applied().tables, 1600u);
+  EXPECT_EQ(FilesBeingIngested(path), 0);
+
+  ASSERT_TRUE((*ref)->Apply(h.all, Position(h.all.size())).ok());
+  EXPECT_EQ((*store)->DumpForTest(), (*ref)->DumpForTest());
+  store->reset();
+  ref->reset();
+  fs::remove_all(path);
+  fs::remove_all(ref_path);
+}
+
 }  // namespace
 }  // namespace detente
+
+#ifndef DETENTE_SANITIZED
+// Interposes the C library's: the test binary's definition comes first.
+extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
+                              void* (*start)(void*), void* arg) noexcept {
+  using Real =
+      int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  static const Real real =
+      reinterpret_cast<Real>(dlsym(RTLD_NEXT, "pthread_create"));
+  if (detente::refuse_threads.load()) {
+    detente::threads_refused.fetch_add(1);
+    return EAGAIN;
+  }
+  return real(thread, attr, start, arg);
+}
+#endif
