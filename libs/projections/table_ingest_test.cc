@@ -91,8 +91,13 @@ TEST(TableIngestTest, AFailedTableBatchChangesNothingAndAppliesLater) {
     }
 }
 
+// GCC says so with macros, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DETENTE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define DETENTE_SANITIZED 1
+#endif
 #endif
 
 // Thread creation refused on demand, as at a limit on threads (EAGAIN):
