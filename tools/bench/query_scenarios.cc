@@ -411,7 +411,11 @@ void RunSettledQueries(BenchContext& c) {
 // ETag of their last answer, answered 304 while the pair is unchanged.
 // `query_concurrency` threads, each with its own keep-alive connection.
 void RunHttpPolls(BenchContext& c) {
-  const auto [host, port] = SplitHostPort(c.query.http_address);
+  // Not a structured binding: the threads below capture them (clang 14).
+  const std::pair<std::string, int> address =
+      SplitHostPort(c.query.http_address);
+  const std::string& host = address.first;
+  const int port = address.second;
   if (port == 0) {
     std::fprintf(stderr, "scenario 5d: no HTTP address (--query-http)\n");
     return;
