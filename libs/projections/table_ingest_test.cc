@@ -30,6 +30,22 @@ int FilesBeingIngested(const std::string& dir) {
   return n;
 }
 
+// The store holds what one that applied the whole history at once holds;
+// then both are closed and removed.
+void ExpectAsAppliedAtOnceThenRemove(std::unique_ptr<ReadModelStore>& store,
+                                     const std::string& path,
+                                     const testing::History& h) {
+  const std::string ref_path = testing::TempPath("table-ingest-ref");
+  auto ref = ReadModelStore::Open({.path = ref_path});
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  ASSERT_TRUE((*ref)->Apply(h.all, Position(h.all.size())).ok());
+  EXPECT_EQ(store->DumpForTest(), (*ref)->DumpForTest());
+  store.reset();
+  ref->reset();
+  fs::remove_all(path);
+  fs::remove_all(ref_path);
+}
+
 TEST(TableIngestTest, AFailedTableBatchChangesNothingAndAppliesLater) {
   const uint64_t seed = std::random_device()();
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -79,15 +95,7 @@ TEST(TableIngestTest, AFailedTableBatchChangesNothingAndAppliesLater) {
       EXPECT_EQ((*store)->Applied().tables, 800u + 700u + 800u);
       EXPECT_EQ((*store)->Applied().memtables, 100u);
 
-      const std::string ref_path = testing::TempPath("table-ingest-ref");
-      auto ref = ReadModelStore::Open({.path = ref_path});
-      ASSERT_TRUE(ref.ok());
-      ASSERT_TRUE((*ref)->Apply(h.all, Position(h.all.size())).ok());
-      EXPECT_EQ((*store)->DumpForTest(), (*ref)->DumpForTest());
-      store->reset();
-      ref->reset();
-      fs::remove_all(path);
-      fs::remove_all(ref_path);
+      ExpectAsAppliedAtOnceThenRemove(*store, path, h);
     }
 }
 
@@ -119,13 +127,10 @@ TEST(TableIngestTest, WithoutThreadsTheFilesAreWrittenInTurn) {
   const std::vector<RecordedEntry> first(h.all.begin(), h.all.begin() + 800);
   const std::vector<RecordedEntry> second(h.all.begin() + 800, h.all.end());
   // Opened before threads are refused: RocksDB starts its background
-  // threads as the databases open.
+  // threads as a database opens.
   const std::string path = testing::TempPath("table-ingest-nothreads");
   auto store = ReadModelStore::Open({.path = path, .ingest_min_entries = 500});
   ASSERT_TRUE(store.ok()) << store.status();
-  const std::string ref_path = testing::TempPath("table-ingest-nothreads-ref");
-  auto ref = ReadModelStore::Open({.path = ref_path});
-  ASSERT_TRUE(ref.ok()) << ref.status();
 
   ASSERT_TRUE((*store)->Apply(first, Position(800)).ok());
   refuse_threads = true;
@@ -137,12 +142,7 @@ TEST(TableIngestTest, WithoutThreadsTheFilesAreWrittenInTurn) {
   EXPECT_EQ((*store)->Applied().tables, 1600u);
   EXPECT_EQ(FilesBeingIngested(path), 0);
 
-  ASSERT_TRUE((*ref)->Apply(h.all, Position(h.all.size())).ok());
-  EXPECT_EQ((*store)->DumpForTest(), (*ref)->DumpForTest());
-  store->reset();
-  ref->reset();
-  fs::remove_all(path);
-  fs::remove_all(ref_path);
+  ExpectAsAppliedAtOnceThenRemove(*store, path, h);
 }
 
 }  // namespace
