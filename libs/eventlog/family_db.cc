@@ -20,40 +20,37 @@ rocksdb::ColumnFamilyHandle* FamilyDb::Find(absl::string_view name) const {
   return db_->DefaultColumnFamily();
 }
 
+namespace {
+
+// An integer property summed over the column families.
+uint64_t Summed(rocksdb::DB& db, const std::string& property) {
+  uint64_t v = 0;
+  return db.GetAggregatedIntProperty(property, &v) ? v : 0;
+}
+// A property of the database as a whole (or of the families' shared cache).
+uint64_t Whole(rocksdb::DB& db, const std::string& property) {
+  uint64_t v = 0;
+  return db.GetIntProperty(property, &v) ? v : 0;
+}
+
+}  // namespace
+
 StorageMemory FamilyDb::Memory() const {
+  using P = rocksdb::DB::Properties;
   StorageMemory m;
-  auto sum = [&](const std::string& property) {
-    uint64_t v = 0;
-    return db_->GetAggregatedIntProperty(property, &v) ? v : 0;
-  };
-  auto one = [&](const std::string& property) {
-    uint64_t v = 0;
-    return db_->GetIntProperty(property, &v) ? v : 0;
-  };
-  m.memtables = sum(rocksdb::DB::Properties::kSizeAllMemTables);
-  m.table_readers = sum(rocksdb::DB::Properties::kEstimateTableReadersMem);
-  // The families share one cache: its figures once.
-  m.block_cache_usage = one(rocksdb::DB::Properties::kBlockCacheUsage);
-  m.block_cache_capacity = one(rocksdb::DB::Properties::kBlockCacheCapacity);
+  m.memtables = Summed(*db_, P::kSizeAllMemTables);
+  m.table_readers = Summed(*db_, P::kEstimateTableReadersMem);
+  m.block_cache_usage = Whole(*db_, P::kBlockCacheUsage);
+  m.block_cache_capacity = Whole(*db_, P::kBlockCacheCapacity);
   return m;
 }
 
 StorageCompactions FamilyDb::Compactions() const {
-  auto one = [&](const std::string& property) {
-    uint64_t v = 0;
-    return db_->GetIntProperty(property, &v) ? v : 0;
-  };
+  using P = rocksdb::DB::Properties;
   StorageCompactions c;
-  for (rocksdb::ColumnFamilyHandle* h : handles_) {
-    uint64_t v = 0;
-    if (db_->GetIntProperty(
-            h, rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v)) {
-      c.pending_bytes += v;
-    }
-  }
-  // Database-wide counts.
-  c.running = one(rocksdb::DB::Properties::kNumRunningCompactions) +
-              one(rocksdb::DB::Properties::kNumRunningFlushes);
+  c.pending_bytes = Summed(*db_, P::kEstimatePendingCompactionBytes);
+  c.running = Whole(*db_, P::kNumRunningCompactions) +
+              Whole(*db_, P::kNumRunningFlushes);
   return c;
 }
 

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <span>
+#include <system_error>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -1028,7 +1029,7 @@ class RocksReadModelStore final : public ReadModelStore,
   void CompactDayTotals() {
     if (compacting_.exchange(true)) return;
     if (compactor_.joinable()) compactor_.join();
-    compactor_ = std::thread([this, db = db_] {
+    auto compact = [this, db = db_] {
       rocksdb::CompactRangeOptions o;
       o.exclusive_manual_compaction = false;
       const rocksdb::Slice begin("a"), end("b");
@@ -1037,7 +1038,15 @@ class RocksReadModelStore final : public ReadModelStore,
         spdlog::warn("read models: compacting day totals: {}", s.ToString());
       }
       compacting_ = false;
-    });
+    };
+    try {
+      compactor_ = std::thread(std::move(compact));
+    } catch (const std::system_error& e) {
+      // No thread to be had (a limit): RocksDB's own compactions get there
+      // later; this one waits for the next doubling.
+      spdlog::warn("read models: not compacting day totals now: {}", e.what());
+      compacting_ = false;
+    }
   }
 
   // Ends a running CompactDayTotals() and waits for its thread.

@@ -344,10 +344,10 @@ void RunUnaryAppends(BenchContext& c, const std::string& suffix) {
 }
 
 void RunSettledAppends(BenchContext& c) {
-  const double waited = WaitStorageSettled(c.ingest, 600);
+  const SettleWait wait = WaitStorageSettled(c.ingest, 600);
   c.report->Add(SettledRow("2c ingestion service settled (compactions done)",
-                           c.system, waited));
-  if (waited >= 0) RunUnaryAppends(c, ", settled");
+                           c.system, wait));
+  if (wait.outcome == SettleWait::kSettled) RunUnaryAppends(c, ", settled");
 }
 
 ReplayOutcome ReplayAll(const ServiceHandle& ingest,

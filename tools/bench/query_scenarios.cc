@@ -1,11 +1,11 @@
 // Scenarios 4-6: query-service catch-up, temperature queries, mixed run.
+#include <httplib.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <httplib.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +15,7 @@
 #include "tools/bench/closed_loop.h"
 #include "tools/bench/proc_stats.h"
 #include "tools/bench/scenarios.h"
+#include "tools/bench/service_process.h"
 
 namespace detente::bench {
 namespace {
@@ -200,73 +201,6 @@ class Pollers {
 
 }  // namespace
 
-// "host:port" split; port 0 when there is none.
-std::pair<std::string, int> SplitHostPort(const std::string& address) {
-  std::string host;
-  int port = 0;
-  if (const size_t colon = address.rfind(':'); colon != std::string::npos) {
-    host = address.substr(0, colon);
-    if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) port = 0;
-  }
-  return {host, port};
-}
-
-// A sample's value in Prometheus text; -1 when absent.
-double MetricValue(const std::string& text, const std::string& name) {
-  const std::string start = "\n" + name + " ";
-  const size_t at = text.find(start);
-  double v = -1;
-  if (at == std::string::npos ||
-      !absl::SimpleAtod(text.substr(at + start.size(), text.find('\n', at + 1) -
-                                                           at - start.size()),
-                        &v)) {
-    return -1;
-  }
-  return v;
-}
-
-double WaitStorageSettled(const ServiceHandle& q, double timeout_seconds) {
-  auto [host, port] = SplitHostPort(q.http_address);
-  if (port == 0) return -1;
-  httplib::Client http(host, port);
-  const auto start = Clock::now();
-  bool quiet = false;
-  Clock::time_point quiet_since;
-  while (Seconds(Clock::now() - start) < timeout_seconds) {
-    auto r = http.Get("/metrics");
-    if (!r || r->status != 200) return -1;
-    const double pending =
-        MetricValue(r->body, "detente_storage_pending_compaction_bytes");
-    const double running =
-        MetricValue(r->body, "detente_storage_running_compactions");
-    if (pending < 0 || running < 0) return -1;
-    if (pending == 0 && running == 0) {
-      if (!quiet) quiet_since = Clock::now();
-      quiet = true;
-      if (Seconds(Clock::now() - quiet_since) >= 3) {
-        return Seconds(quiet_since - start);
-      }
-    } else {
-      quiet = false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  return -1;
-}
-
-Result SettledRow(const std::string& scenario, const std::string& system,
-                  double waited) {
-  Result r{
-      .scenario = scenario, .system = system, .durability = "-", .unit = "s"};
-  r.rate = waited;
-  r.note = waited < 0 ? "DID NOT SETTLE within 600 s (or no /metrics)"
-                      : absl::StrFormat(
-                            "%.1f s waited, after the rows above, until no "
-                            "compaction was pending or running",
-                            waited);
-  return r;
-}
-
 void FillSeries(const BenchContext& c, uint64_t draw, v1::Resolution res,
                 v1::GetTemperatureRequest& q) {
   auto [a, b] = c.gen->PairFor(draw);
@@ -400,10 +334,10 @@ void RunTemperatureQueries(BenchContext& c) {
 }
 
 void RunSettledQueries(BenchContext& c) {
-  const double waited = WaitStorageSettled(c.query, 600);
-  c.report->Add(SettledRow("5e read models settled (compactions done)",
-                           "detente", waited));
-  if (waited < 0) return;
+  const SettleWait wait = WaitStorageSettled(c.query, 600);
+  c.report->Add(
+      SettledRow("5e read models settled (compactions done)", "detente", wait));
+  if (wait.outcome != SettleWait::kSettled) return;
   RunSeriesVariants(c, {kMonthly, kDaily}, ", settled");
 }
 

@@ -32,13 +32,19 @@ std::string FreeLoopbackAddress() {
   return "127.0.0.1:" + std::to_string(port);
 }
 
-bool WaitForListener(const std::string& address, double seconds) {
-  const size_t colon = address.rfind(':');
+std::pair<std::string, int> SplitHostPort(const std::string& address) {
+  std::string host;
   int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
-    return false;
+  if (const size_t colon = address.rfind(':'); colon != std::string::npos) {
+    host = address.substr(0, colon);
+    if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) port = 0;
   }
+  return {host, port};
+}
+
+bool WaitForListener(const std::string& address, double seconds) {
+  const int port = SplitHostPort(address).second;
+  if (port == 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -9,12 +9,16 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace detente::bench {
 
 // A loopback port that was free a moment ago ("127.0.0.1:PORT").
 std::string FreeLoopbackAddress();
+
+// "host:port" split; port 0 when there is none, or it is not a number.
+std::pair<std::string, int> SplitHostPort(const std::string& address);
 
 // Waits until something accepts TCP connections at `address`
 // ("127.0.0.1:PORT"); false after `seconds`.
