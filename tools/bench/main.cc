@@ -49,9 +49,11 @@ struct Flags {
   bool events_set = false;
 };
 
-[[noreturn]] void Usage(const char* msg) {
+// The flags, after `msg`: to stderr with exit status 2 after a bad flag,
+// to stdout with 0 for --help.
+[[noreturn]] void Usage(const char* msg, bool help = false) {
   std::fprintf(
-      stderr,
+      help ? stdout : stderr,
       "%s\nusage: detente-bench [--smoke] [--events N] [--seconds S]\n"
       "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,7]\n"
       "  [--load-streams N] [--load-window N] [--query-concurrency N]\n"
@@ -61,7 +63,14 @@ struct Flags {
       "  [--nats-pid PID[,PID...]]\n"
       "  [--query ADDR --query-pid PID [--query-http HOST:PORT]]\n",
       msg);
-  std::exit(2);
+  if (help) {
+    std::printf(
+        "\nScenarios: 0 floors (fsync, raw RocksDB, gRPC), 1 bulk load,\n"
+        "2 unary appends, 3 replay, 4 query-service catch-up, 5 temperature\n"
+        "queries and polls, 6 mixed run, 7 the gRPC floor alone.\n"
+        "docs/benchmarks.md has the commands and every round's results.\n");
+  }
+  std::exit(help ? 0 : 2);
 }
 
 Flags Parse(int argc, char** argv) {
@@ -69,6 +78,9 @@ Flags Parse(int argc, char** argv) {
   BenchConfig& c = f.config;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      Usage("detente-bench: Detente's benchmark suite (issue 6)", true);
+    }
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) Usage(("missing value for " + a).c_str());
       return argv[++i];
