@@ -828,19 +828,11 @@ class RocksReadModelStore final : public ReadModelStore,
 
   // Nothing while a reopen is under way (the metrics thread does not wait).
   StorageMemory Memory() const override {
-    std::shared_ptr<const StoreDb> db;
-    {
-      std::lock_guard lock(db_mu_);
-      if (!reopening_) db = db_;
-    }
+    std::shared_ptr<const StoreDb> db = DbUnlessReopening();
     return db ? db->Memory() : StorageMemory();
   }
   StorageCompactions Compactions() const override {
-    std::shared_ptr<const StoreDb> db;
-    {
-      std::lock_guard lock(db_mu_);
-      if (!reopening_) db = db_;
-    }
+    std::shared_ptr<const StoreDb> db = DbUnlessReopening();
     return db ? db->Compactions() : StorageCompactions();
   }
   AppliedEntries Applied() const override {
@@ -1001,6 +993,11 @@ class RocksReadModelStore final : public ReadModelStore,
       return n;
     }
     return 0;
+  }
+
+  std::shared_ptr<const StoreDb> DbUnlessReopening() const {
+    std::lock_guard lock(db_mu_);
+    return reopening_ ? nullptr : db_;
   }
 
   // Commits a sorted batch through the memtables (and the write-ahead log).
