@@ -344,10 +344,11 @@ void RunUnaryAppends(BenchContext& c, const std::string& suffix) {
 }
 
 void RunSettledAppends(BenchContext& c) {
-  const SettleWait wait = WaitStorageSettled(c.ingest, 600);
-  c.report->Add(SettledRow("2c ingestion service settled (compactions done)",
-                           c.system, wait));
-  if (wait.outcome == SettleWait::kSettled) RunUnaryAppends(c, ", settled");
+  if (WaitStorageSettled(c, c.ingest,
+                         "2c ingestion service settled (compactions done)",
+                         c.system)) {
+    RunUnaryAppends(c, ", settled");
+  }
 }
 
 ReplayOutcome ReplayAll(const ServiceHandle& ingest,

@@ -116,19 +116,15 @@ void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query);
 void RunTemperatureQueries(BenchContext& c);  // 5
 void RunHttpPolls(BenchContext& c);           // 5d
 
-// Waits until a service's storage has settled: the storage gauges on
-// s.http_address's /metrics read no compaction bytes pending and none
-// running for 3 s in a row (they refresh every 1-2 s). settle.cc.
-struct SettleWait {
-  enum Outcome { kSettled, kTimedOut, kNoGauges } outcome = kNoGauges;
-  double seconds = 0;  // waited until the quiet 3 s began, or in all
-  double timeout = 0;
-};
-SettleWait WaitStorageSettled(const ServiceHandle& s, double timeout_seconds);
-// The row of such a wait; "DID NOT SETTLE" (an error of the run) only on a
-// timeout: a service without the gauges (an older binary) is noted.
-Result SettledRow(const std::string& scenario, const std::string& system,
-                  const SettleWait& wait);
+// Waits up to 600 s until a service's storage has settled: the storage
+// gauges on s.http_address's /metrics read no compaction bytes pending and
+// none running for 3 s in a row (they refresh every 1-2 s). Adds the row
+// `scenario` (of `system`) with the seconds waited, and returns whether it
+// settled. Only
+// a timeout is an error of the run ("DID NOT SETTLE"): a service without the
+// gauges (an older binary) is noted. settle.cc.
+bool WaitStorageSettled(BenchContext& c, const ServiceHandle& s,
+                        const std::string& scenario, const std::string& system);
 // 5e: waits until the query service's compactions are done (its storage
 // gauges), then 5a and 5b again: a catch-up leaves compactions behind, which
 // the rows right after it share the CPU with.

@@ -33,9 +33,13 @@ double MetricValue(const std::string& text, const std::string& name) {
   return v;
 }
 
-}  // namespace
+struct SettleWait {
+  enum Outcome { kSettled, kTimedOut, kNoGauges } outcome = kNoGauges;
+  double seconds = 0;  // waited until the quiet 3 s began, or in all
+  double timeout = 0;
+};
 
-SettleWait WaitStorageSettled(const ServiceHandle& s, double timeout_seconds) {
+SettleWait Wait(const ServiceHandle& s, double timeout_seconds) {
   SettleWait w{.timeout = timeout_seconds};
   const std::pair<std::string, int> address = SplitHostPort(s.http_address);
   if (address.second == 0) return w;
@@ -76,8 +80,12 @@ SettleWait WaitStorageSettled(const ServiceHandle& s, double timeout_seconds) {
   return w;
 }
 
-Result SettledRow(const std::string& scenario, const std::string& system,
-                  const SettleWait& wait) {
+}  // namespace
+
+bool WaitStorageSettled(BenchContext& c, const ServiceHandle& s,
+                        const std::string& scenario,
+                        const std::string& system) {
+  const SettleWait wait = Wait(s, 600);
   Result r{
       .scenario = scenario, .system = system, .durability = "-", .unit = "s"};
   r.rate = wait.seconds;
@@ -97,7 +105,8 @@ Result SettledRow(const std::string& scenario, const std::string& system,
           "rows are skipped";
       break;
   }
-  return r;
+  c.report->Add(r);
+  return wait.outcome == SettleWait::kSettled;
 }
 
 }  // namespace detente::bench
