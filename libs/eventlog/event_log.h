@@ -170,11 +170,23 @@ class EventLog {
 
   // Append without waiting: `done` is called once, with what Append would
   // return, when the batch is durable or has failed. It runs on a thread of
-  // the log's (or the caller's, for errors found at once), one callback at a
-  // time in commit order, so it must be quick and must not block; it is how
-  // non-blocking servers append.
+  // the log's (or the caller's, for errors found at once), one callback of
+  // AppendAsync at a time in commit order, so it must be quick and must not
+  // block; it is how non-blocking servers append.
   using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
   virtual void AppendAsync(AppendBatch batch, AppendCallback done) = 0;
+
+  // AppendAsync for a caller whose thread may wait for one write: when the
+  // log has no commit under way and none queued, the batch is committed on
+  // the calling thread, which blocks for the write and its fsync, and
+  // `done` runs there before this returns. Otherwise it is queued as by
+  // AppendAsync. A lone append then saves two thread handoffs (to the
+  // committer and back); under load it joins a group commit as before.
+  // Callbacks of this call may run beside those of AppendAsync, so callers
+  // that need their answers in commit order (a stream's) use AppendAsync.
+  virtual void AppendHere(AppendBatch batch, AppendCallback done) {
+    AppendAsync(std::move(batch), std::move(done));
+  }
 
   // Reads one page in position order (see ReadRequest).
   virtual absl::StatusOr<ReadResult> Read(const ReadRequest& request) = 0;

@@ -113,28 +113,18 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<AppendResult> Append(AppendBatch batch) override {
     std::promise<absl::StatusOr<AppendResult>> promise;
     std::future<absl::StatusOr<AppendResult>> done = promise.get_future();
-    AppendAsync(std::move(batch), [&promise](absl::StatusOr<AppendResult> r) {
+    AppendHere(std::move(batch), [&promise](absl::StatusOr<AppendResult> r) {
       promise.set_value(std::move(r));
     });
     return done.get();
   }
 
   void AppendAsync(AppendBatch batch, AppendCallback done) override {
-    absl::StatusOr<std::unique_ptr<Pending>> prepared =
-        Prepare(std::move(batch), std::move(done));
-    if (!prepared.ok()) return;  // answered already
-    std::unique_ptr<Pending> pending = *std::move(prepared);
-    {
-      std::lock_guard lock(queue_mu_);
-      if (!closing_) {
-        queue_.push_back(std::move(pending));
-      }
-    }
-    if (pending) {  // not queued: the log is closing
-      pending->done(absl::CancelledError("the event log is closing"));
-      return;
-    }
-    queue_cv_.notify_one();
+    Submit(std::move(batch), std::move(done), /*here=*/false);
+  }
+
+  void AppendHere(AppendBatch batch, AppendCallback done) override {
+    Submit(std::move(batch), std::move(done), /*here=*/true);
   }
 
   absl::StatusOr<ReadResult> Read(const ReadRequest& request) override;
@@ -242,6 +232,9 @@ class RocksEventLog final : public EventLog {
   }
 
  private:
+  using Completion =
+      std::vector<std::pair<AppendCallback, absl::StatusOr<AppendResult>>>;
+
   struct Pending {
     AppendBatch batch;
     AppendCallback done;
@@ -261,8 +254,11 @@ class RocksEventLog final : public EventLog {
   // About the size of the batch's records once committed.
   static size_t EstimatedBytes(const Pending& p);
 
+  // AppendAsync, or with `here` AppendHere.
+  void Submit(AppendBatch batch, AppendCallback done, bool here);
   void CommitLoop();
-  void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
+  // The answers are returned, for the caller to deliver.
+  Completion CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
   // Cluster mode: CommitGroup through the replicator.
   void CommitReplicated(std::vector<std::unique_ptr<Pending>>& group);
   // Stages every entry of the group; `results` gets one per batch.
@@ -329,9 +325,17 @@ class RocksEventLog final : public EventLog {
   std::deque<std::unique_ptr<Pending>> queue_;  // guarded by queue_mu_
   bool closed_ = false;         // guarded by queue_mu_
   bool received_ = false;       // guarded by queue_mu_: groups to apply
+  // A commit (or a reopen) is under way, on the committer thread or on the
+  // thread of an AppendHere: the other waits. Guarded by queue_mu_, which
+  // also hands the committer's state (stream_counts_, applied_sequence_)
+  // from one to the other.
+  bool committing_ = false;
+  // Batches per commit, a moving average over the last ten or so (one
+  // committed by AppendHere counts as one). Guarded by queue_mu_.
+  double recent_group_ = 1;
   std::atomic<bool> closing_{false};
 
-  // Owned by the committer thread.
+  // Owned by the thread that commits (committing_).
   absl::flat_hash_map<std::string, uint64_t> stream_counts_;
   uint64_t applied_sequence_ = 0;  // cluster mode
   // Set after a failed write: the database is reopened (replaying what the
@@ -376,8 +380,6 @@ class RocksEventLog final : public EventLog {
   // Answers to appends are delivered by a thread of their own: a callback
   // (a gRPC Finish or StartWrite) may do real work inline, such as sending
   // the response, which on the committer thread delayed the next commit.
-  using Completion =
-      std::vector<std::pair<AppendCallback, absl::StatusOr<AppendResult>>>;
   void Notify(Completion c);
   void NotifyLoop();
   std::mutex notify_mu_;
@@ -452,6 +454,52 @@ void RocksEventLog::IndexLoop() {
   }
 }
 
+void RocksEventLog::Submit(AppendBatch batch, AppendCallback done, bool here) {
+  absl::StatusOr<std::unique_ptr<Pending>> prepared =
+      Prepare(std::move(batch), std::move(done));
+  if (!prepared.ok()) return;  // answered already
+  std::unique_ptr<Pending> pending = *std::move(prepared);
+  bool commit_here = false;
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!closing_) {
+      // Not in cluster mode, whose commits wait for the replicated log,
+      // nor while the storage is broken: the committer reopens it.
+      // Nor when recent commits were groups: appends come in crowds then,
+      // and one committed alone here would make the crowd behind it wait
+      // for its fsync and then for the committer to wake.
+      commit_here = here && !committing_ && queue_.empty() && !received_ &&
+                    recent_group_ < 1.25 && !broken_ && !options_.replicator;
+      if (commit_here) {
+        recent_group_ = 0.9 * recent_group_ + 0.1;
+        committing_ = true;
+      } else {
+        queue_.push_back(std::move(pending));
+      }
+    }
+  }
+  if (!commit_here) {
+    if (pending) {  // not queued: the log is closing
+      pending->done(absl::CancelledError("the event log is closing"));
+      return;
+    }
+    queue_cv_.notify_one();
+    return;
+  }
+  std::vector<std::unique_ptr<Pending>> group;
+  group.push_back(std::move(pending));
+  Completion c = CommitGroup(group);
+  bool wake;
+  {
+    std::lock_guard lock(queue_mu_);
+    committing_ = false;
+    wake = !queue_.empty() || received_ || closing_;
+  }
+  // What came in meanwhile waits for the committer.
+  if (wake) queue_cv_.notify_one();
+  for (auto& [callback, result] : c) callback(std::move(result));
+}
+
 void RocksEventLog::CommitLoop() {
   Replicator* const replicator = options_.replicator.get();
   // Cluster mode: a group travels as one message of the replicated log.
@@ -463,7 +511,9 @@ void RocksEventLog::CommitLoop() {
     bool received = false;
     {
       std::unique_lock lock(queue_mu_);
-      auto ready = [&] { return !queue_.empty() || closing_ || received_; };
+      auto ready = [&] {
+        return !committing_ && (!queue_.empty() || closing_ || received_);
+      };
       // While the storage is broken, it is reopened every storage_retry
       // even when no append comes: the log recovers (and StorageHealth()
       // says so) once the fault clears, not only at the next append. In
@@ -478,14 +528,18 @@ void RocksEventLog::CommitLoop() {
             return ready() || (broken_ && retry > absl::ZeroDuration());
           });
         } else if (!queue_cv_.wait_for(lock, absl::ToChronoNanoseconds(retry),
-                                       ready)) {
+                                       ready) &&
+                   !committing_) {
+          committing_ = true;
           lock.unlock();
           Recover().IgnoreError();  // the next append gets its error
           lock.lock();
+          committing_ = false;
         }
       }
       if (queue_.empty() && !received_) return;  // closing, all done
       received = std::exchange(received_, false);
+      committing_ = true;
       size_t entries = 0;
       size_t bytes = 0;
       while (!queue_.empty()) {
@@ -504,6 +558,9 @@ void RocksEventLog::CommitLoop() {
           group.push_back(std::move(queue_.front()));
         }
         queue_.pop_front();
+      }
+      if (!group.empty()) {
+        recent_group_ = 0.9 * recent_group_ + 0.1 * group.size();
       }
     }
     if (!too_large.empty()) {
@@ -534,8 +591,10 @@ void RocksEventLog::CommitLoop() {
       }
       if (!group.empty()) CommitReplicated(group);
     } else if (!group.empty()) {
-      CommitGroup(group);
+      Notify(CommitGroup(group));
     }
+    std::lock_guard lock(queue_mu_);
+    committing_ = false;
   }
 }
 
@@ -612,15 +671,15 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   return absl::OkStatus();
 }
 
-void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
+RocksEventLog::Completion RocksEventLog::CommitGroup(
+    std::vector<std::unique_ptr<Pending>>& group) {
   std::vector<absl::StatusOr<AppendResult>> results;
   if (broken_) {
     absl::Status s = Recover();
     if (!s.ok()) {
       Completion c;
       for (auto& p : group) c.emplace_back(std::move(p->done), s);
-      Notify(std::move(c));
-      return;
+      return c;
     }
   }
   std::shared_lock db_lock(db_mu_);
@@ -643,7 +702,7 @@ void RocksEventLog::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
     if (results[i].ok()) results[i]->head = Head();
     c.emplace_back(std::move(group[i]->done), std::move(results[i]));
   }
-  Notify(std::move(c));
+  return c;
 }
 
 // Cluster mode. Staging is the embedded log's; what changes is that the

@@ -73,8 +73,9 @@ struct RocksEventLogOptions {
   // After a storage failure, how often the log reopens its storage while no
   // append comes (appends always try first). Zero: only at appends.
   absl::Duration storage_retry = absl::Seconds(1);
-  // Called on the committer thread after each successful group write; must
-  // be quick. Optional.
+  // Called after each successful group write, on the thread that wrote it
+  // (the committer, or the caller of an AppendHere that committed at once),
+  // one call at a time; must be quick. Optional.
   std::function<void(const CommitStats&)> on_commit;
   // Cluster mode (eventlog/replication.h): this log is a node's local copy
   // of a replicated log, which every commit goes through first. nullptr:

@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -409,18 +412,30 @@ TEST_F(RocksEventLogTest, SparseFiltersStillMakeProgress) {
   EXPECT_EQ(page->next, Position(21));
 }
 
+// Half the threads append through Append (AppendHere: committed on the
+// caller's thread when the log is idle), half through AppendAsync (always
+// the committer's): either way one writer at a time, no gap, no repeat.
 TEST_F(RocksEventLogTest, ConcurrentAppendersAreGroupCommittedWithoutGaps) {
   constexpr int kThreads = 8, kBatches = 40, kPerBatch = 5;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
       for (int b = 0; b < kBatches; ++b) {
         std::vector<Entry> batch;
         for (int i = 0; i < kPerBatch; ++i) {
           batch.push_back(MakeEvent("KOR", "JPN"));
         }
-        auto r = log_->Append({batch, {}});
+        absl::StatusOr<AppendResult> r;
+        if (t % 2 == 0) {
+          r = log_->Append({batch, {}});
+        } else {
+          std::promise<absl::StatusOr<AppendResult>> answer;
+          log_->AppendAsync({batch, {}}, [&](absl::StatusOr<AppendResult> a) {
+            answer.set_value(std::move(a));
+          });
+          r = answer.get_future().get();
+        }
         if (!r.ok() || r->last.value() - r->first.value() != kPerBatch - 1) {
           ++failures;
         }
@@ -443,6 +458,76 @@ TEST_F(RocksEventLogTest, ConcurrentAppendersAreGroupCommittedWithoutGaps) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problems[0];
   EXPECT_EQ(report->entries, all.size());
+}
+
+TEST_F(RocksEventLogTest, AnAppendHereOnAnIdleLogIsAnsweredOnTheCallersThread) {
+  MustAppend({MakeEvent("KOR", "JPN")});
+  std::thread::id answered_on;
+  absl::StatusOr<AppendResult> answer;
+  log_->AppendHere({{MakeEvent("JPN", "KOR")}, {}},
+                   [&](absl::StatusOr<AppendResult> r) {
+                     answered_on = std::this_thread::get_id();
+                     answer = std::move(r);
+                   });
+  // Answered before AppendHere returned, and durable by then.
+  EXPECT_EQ(answered_on, std::this_thread::get_id());
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->first, Position(2));
+  EXPECT_EQ(log_->Head(), Position(2));
+  Open();
+  EXPECT_EQ(ReadAll().size(), 2u);
+}
+
+// While the committer writes a group, an AppendHere waits in the queue like
+// any append (it does not write beside the committer) and is answered in
+// commit order, after that group.
+TEST_F(RocksEventLogTest, AnAppendHereDuringACommitJoinsTheQueue) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool writing = false, release = false;
+  log_.reset();
+  auto log = OpenRocksEventLog(
+      {.path = dir_.string(), .on_commit = [&](const CommitStats&) {
+         std::unique_lock lock(mu);
+         if (release) return;
+         writing = true;
+         cv.notify_all();
+         cv.wait(lock, [&] { return release; });
+       }});
+  ASSERT_TRUE(log.ok()) << log.status();
+  log_ = std::move(*log);
+
+  std::promise<absl::StatusOr<AppendResult>> first;
+  log_->AppendAsync(
+      {{MakeEvent("KOR", "JPN")}, {}},
+      [&](absl::StatusOr<AppendResult> r) { first.set_value(std::move(r)); });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return writing; });  // the committer is in its write
+  }
+  std::promise<absl::StatusOr<AppendResult>> second;
+  std::thread::id second_on;
+  log_->AppendHere({{MakeEvent("JPN", "KOR")}, {}},
+                   [&](absl::StatusOr<AppendResult> r) {
+                     second_on = std::this_thread::get_id();
+                     second.set_value(std::move(r));
+                   });
+  // Returned without an answer: it is queued behind the write under way.
+  std::future<absl::StatusOr<AppendResult>> second_answer = second.get_future();
+  EXPECT_EQ(second_answer.wait_for(std::chrono::milliseconds(50)),
+            std::future_status::timeout);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  absl::StatusOr<AppendResult> a = first.get_future().get();
+  absl::StatusOr<AppendResult> b = second_answer.get();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->first, Position(1));
+  EXPECT_EQ(b->first, Position(2));
+  EXPECT_NE(second_on, std::this_thread::get_id());
 }
 
 TEST_F(RocksEventLogTest, AppendsAfterCloseAreCancelled) {

@@ -241,8 +241,11 @@ grpc::ServerUnaryReactor* IngestService::Append(
     reactor->Finish(ToGrpcStatus(batch.status()));
     return reactor;
   }
-  log_.AppendAsync(std::move(*batch), [this, reactor, response, entries, start](
-                                          absl::StatusOr<AppendResult> r) {
+  // On this gRPC thread when the log is idle (one write and fsync), so that
+  // a lone append's answer leaves without a handoff to the log's threads and
+  // back; under load it joins the committer's next group.
+  log_.AppendHere(std::move(*batch), [this, reactor, response, entries,
+                                      start](absl::StatusOr<AppendResult> r) {
     Record(r, entries, start);
     if (!r.ok()) {
       reactor->Finish(ToGrpcStatus(r.status()));

@@ -4,9 +4,13 @@
 //
 // Append and AppendStream use gRPC's callback API on raw bytes: requests are
 // parsed with the lenient mirror messages (lenient.proto) so that invalid
-// UTF-8 is reported by validation like any other rule, and the log's
-// AppendAsync completes them from its committer thread, so no thread waits
-// for an fsync and concurrent appends share one group commit. Read and
+// UTF-8 is reported by validation like any other rule. AppendStream's
+// batches go through the log's AppendAsync, answered from its threads in
+// commit order, and concurrent appends share one group commit. A unary
+// Append goes through AppendHere: when the log is idle and appends come
+// one at a time, gRPC's thread commits it itself (one write and fsync) and
+// answers without two thread handoffs; under load it joins the group
+// commit like any other. Read and
 // Subscribe use the synchronous API: a handler thread blocks on a slow
 // reader's flow control, which is exactly the back-pressure they need.
 #pragma once
