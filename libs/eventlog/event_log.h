@@ -177,13 +177,16 @@ class EventLog {
   virtual void AppendAsync(AppendBatch batch, AppendCallback done) = 0;
 
   // AppendAsync for a caller whose thread may wait for one write: when the
-  // log has no commit under way and none queued, the batch is committed on
-  // the calling thread, which blocks for the write and its fsync, and
-  // `done` runs there before this returns. Otherwise it is queued as by
+  // log is idle (no commit under way, none queued) and appends have been
+  // coming one at a time (recent commits were single batches), the batch is
+  // committed on the calling thread, which blocks for the write and its
+  // fsync, and `done` runs there before this returns. Otherwise (and while
+  // the storage is broken, and in cluster mode) it is queued as by
   // AppendAsync. A lone append then saves two thread handoffs (to the
   // committer and back); under load it joins a group commit as before.
   // Callbacks of this call may run beside those of AppendAsync, so callers
   // that need their answers in commit order (a stream's) use AppendAsync.
+  // Close() does not wait for a callback running on its caller's thread.
   virtual void AppendHere(AppendBatch batch, AppendCallback done) {
     AppendAsync(std::move(batch), std::move(done));
   }

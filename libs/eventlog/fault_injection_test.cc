@@ -48,6 +48,33 @@ class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
   std::unique_ptr<EventLog> log_;
 };
 
+// A lone append on an idle log is committed on its caller's thread
+// (AppendHere). When that write fails and no other append follows, the log
+// still reopens its storage by itself once the fault clears.
+TEST_P(FaultInjectionTest,
+       AFailedWriteOnTheCallersThreadIsRepairedWithoutAppends) {
+  ASSERT_TRUE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
+  fs_->fault = GetParam();
+  std::thread::id answered_on;
+  absl::StatusOr<AppendResult> failed;
+  log_->AppendHere({{MakeEvent("JPN", "KOR")}, {}},
+                   [&](absl::StatusOr<AppendResult> r) {
+                     answered_on = std::this_thread::get_id();
+                     failed = std::move(r);
+                   });
+  ASSERT_EQ(answered_on, std::this_thread::get_id());  // committed here
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
+      << failed.status();
+  EXPECT_EQ(log_->StorageHealth().code(), absl::StatusCode::kUnavailable);
+
+  fs_->fault = Fault::kNone;
+  for (int i = 0; i < 100 && !log_->StorageHealth().ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(log_->StorageHealth().ok()) << log_->StorageHealth();
+  EXPECT_TRUE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
+}
+
 TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
   Entry before = MakeEvent("KOR", "JPN");
   ASSERT_TRUE(log_->Append({{before}, {}}).ok());

@@ -28,7 +28,7 @@
 //   index.RaiseStreamCounts(counts);              // counts read from 'h'
 //   ASSIGN_OR_RETURN(auto v, index.Get(db, id));   // memory, then the family
 //   index.StreamPositions(stream, lo, hi, ...);   // memory; then the family
-//   index.Add(the_written_group);                 // committer, after a write
+//   index.Add(the_written_group);                 // the writer, after a write
 //   if (index.waiting() >= chunk)
 //     RETURN_IF_ERROR(index.Ingest(db, mu, broken));
 //

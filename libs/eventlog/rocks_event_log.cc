@@ -13,9 +13,11 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/disk_usage.h"
@@ -239,7 +241,7 @@ class RocksEventLog final : public EventLog {
     AppendBatch batch;
     AppendCallback done;
     // Per entry, computed before the batch is queued (on the caller's
-    // thread, so that the single committer thread does less): the record
+    // thread, so that the one writer does less): the record
     // without what the commit assigns, and the stream (empty for
     // retractions: theirs is their subject's).
     std::vector<std::string> bodies;
@@ -257,8 +259,11 @@ class RocksEventLog final : public EventLog {
   // AppendAsync, or with `here` AppendHere.
   void Submit(AppendBatch batch, AppendCallback done, bool here);
   void CommitLoop();
-  // The answers are returned, for the caller to deliver.
-  Completion CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
+  // The answers are returned, for the caller to deliver. While the storage
+  // is broken it is reopened first; without `may_recover` nothing is done
+  // then and nullopt returned.
+  std::optional<Completion> CommitGroup(
+      std::vector<std::unique_ptr<Pending>>& group, bool may_recover);
   // Cluster mode: CommitGroup through the replicator.
   void CommitReplicated(std::vector<std::unique_ptr<Pending>>& group);
   // Stages every entry of the group; `results` gets one per batch.
@@ -377,9 +382,11 @@ class RocksEventLog final : public EventLog {
   // after db_mu_.
   std::mutex write_mu_;
 
-  // Answers to appends are delivered by a thread of their own: a callback
-  // (a gRPC Finish or StartWrite) may do real work inline, such as sending
-  // the response, which on the committer thread delayed the next commit.
+  // The committer's answers are delivered by a thread of their own: a
+  // callback (a gRPC Finish or StartWrite) may do real work inline, such as
+  // sending the response, which on the committer thread delayed the next
+  // commit. (An AppendHere committed on its caller's thread is answered
+  // there.)
   void Notify(Completion c);
   void NotifyLoop();
   std::mutex notify_mu_;
@@ -488,16 +495,30 @@ void RocksEventLog::Submit(AppendBatch batch, AppendCallback done, bool here) {
   }
   std::vector<std::unique_ptr<Pending>> group;
   group.push_back(std::move(pending));
-  Completion c = CommitGroup(group);
-  bool wake;
+  std::optional<Completion> c;
   {
-    std::lock_guard lock(queue_mu_);
-    committing_ = false;
-    wake = !queue_.empty() || received_ || closing_;
+    // However the commit ends: the committer is woken for what came in
+    // meanwhile, and for a storage that broke, which it reopens every
+    // storage_retry even if no append comes.
+    absl::Cleanup done_committing = [this] {
+      bool wake;
+      {
+        std::lock_guard lock(queue_mu_);
+        committing_ = false;
+        wake = !queue_.empty() || received_ || closing_ || broken_;
+      }
+      if (wake) queue_cv_.notify_one();
+    };
+    c = CommitGroup(group, /*may_recover=*/false);
+    if (!c) {
+      // The storage broke since the check above: the committer reopens it
+      // (not this thread, a server's), then commits the batch first.
+      std::lock_guard lock(queue_mu_);
+      queue_.push_front(std::move(group.front()));
+    }
   }
-  // What came in meanwhile waits for the committer.
-  if (wake) queue_cv_.notify_one();
-  for (auto& [callback, result] : c) callback(std::move(result));
+  if (!c) return;
+  for (auto& [callback, result] : *c) callback(std::move(result));
 }
 
 void RocksEventLog::CommitLoop() {
@@ -591,7 +612,7 @@ void RocksEventLog::CommitLoop() {
       }
       if (!group.empty()) CommitReplicated(group);
     } else if (!group.empty()) {
-      Notify(CommitGroup(group));
+      Notify(*CommitGroup(group, /*may_recover=*/true));
     }
     std::lock_guard lock(queue_mu_);
     committing_ = false;
@@ -671,10 +692,11 @@ absl::Status RocksEventLog::WriteGroup(GroupWrites& writes,
   return absl::OkStatus();
 }
 
-RocksEventLog::Completion RocksEventLog::CommitGroup(
-    std::vector<std::unique_ptr<Pending>>& group) {
+std::optional<RocksEventLog::Completion> RocksEventLog::CommitGroup(
+    std::vector<std::unique_ptr<Pending>>& group, bool may_recover) {
   std::vector<absl::StatusOr<AppendResult>> results;
   if (broken_) {
+    if (!may_recover) return std::nullopt;
     absl::Status s = Recover();
     if (!s.ok()) {
       Completion c;

@@ -6,7 +6,8 @@
 // durability, one fsync of the write-ahead log, adds their ids, stream
 // positions and revisions to the log's index (log_index.h: in memory,
 // written in sorted chunks by a thread of its own), and only then publishes
-// the new head.
+// the new head. An AppendHere that finds the log idle does the same on its
+// caller's thread; one writer at a time either way.
 // Readers therefore never see position N+1 before N.
 #pragma once
 

@@ -417,6 +417,22 @@ TEST_F(RocksEventLogTest, SparseFiltersStillMakeProgress) {
 // the committer's): either way one writer at a time, no gap, no repeat.
 TEST_F(RocksEventLogTest, ConcurrentAppendersAreGroupCommittedWithoutGaps) {
   constexpr int kThreads = 8, kBatches = 40, kPerBatch = 5;
+  // Commits under way at once (on_commit runs inside each, on the thread
+  // that writes): never more than one.
+  std::atomic<int> writing{0}, most_writing{0}, commits{0};
+  log_.reset();
+  auto opened = OpenRocksEventLog(
+      {.path = dir_.string(), .on_commit = [&](const CommitStats&) {
+         const int now = ++writing;
+         int most = most_writing.load();
+         while (now > most && !most_writing.compare_exchange_weak(most, now)) {
+         }
+         std::this_thread::yield();
+         ++commits;
+         --writing;
+       }});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  log_ = std::move(*opened);
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
@@ -444,6 +460,8 @@ TEST_F(RocksEventLogTest, ConcurrentAppendersAreGroupCommittedWithoutGaps) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(most_writing.load(), 1);
+  EXPECT_GE(commits.load(), 1);
   std::vector<RecordedEntry> all = ReadAll();
   ASSERT_EQ(all.size(), size_t{kThreads * kBatches * kPerBatch});
   std::set<Uuid> ids;
@@ -469,7 +487,7 @@ TEST_F(RocksEventLogTest, AnAppendHereOnAnIdleLogIsAnsweredOnTheCallersThread) {
                      answered_on = std::this_thread::get_id();
                      answer = std::move(r);
                    });
-  // Answered before AppendHere returned, and durable by then.
+  // Answered on this thread before AppendHere returned, and stored.
   EXPECT_EQ(answered_on, std::this_thread::get_id());
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_EQ(answer->first, Position(2));
@@ -492,7 +510,8 @@ TEST_F(RocksEventLogTest, AnAppendHereDuringACommitJoinsTheQueue) {
          if (release) return;
          writing = true;
          cv.notify_all();
-         cv.wait(lock, [&] { return release; });
+         // Bounded, so that a regression fails the test rather than hangs.
+         cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
        }});
   ASSERT_TRUE(log.ok()) << log.status();
   log_ = std::move(*log);
@@ -512,9 +531,10 @@ TEST_F(RocksEventLogTest, AnAppendHereDuringACommitJoinsTheQueue) {
                      second_on = std::this_thread::get_id();
                      second.set_value(std::move(r));
                    });
-  // Returned without an answer: it is queued behind the write under way.
+  // Returned without an answer: it is queued behind the write under way
+  // (which cannot end before `release`).
   std::future<absl::StatusOr<AppendResult>> second_answer = second.get_future();
-  EXPECT_EQ(second_answer.wait_for(std::chrono::milliseconds(50)),
+  EXPECT_EQ(second_answer.wait_for(std::chrono::seconds(0)),
             std::future_status::timeout);
   {
     std::lock_guard lock(mu);

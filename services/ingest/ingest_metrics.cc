@@ -5,6 +5,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <mutex>
+
 #include "absl/strings/ascii.h"
 
 namespace detente {
@@ -82,6 +84,8 @@ struct IngestMetrics::Impl {
   prometheus::Histogram& publish;
   prometheus::Counter& lost_races;
   prometheus::Gauge& head;
+  std::mutex head_mu;
+  uint64_t max_head = 0;  // guarded by head_mu
   prometheus::Gauge& subscribers;
 };
 
@@ -118,7 +122,14 @@ void IngestMetrics::RecordReplication(absl::Duration publish,
   impl_->lost_races.Increment(double(lost_races));
 }
 
-void IngestMetrics::SetHead(uint64_t head) { impl_->head.Set(double(head)); }
+void IngestMetrics::SetHead(uint64_t head) {
+  // Appends are answered on several threads (the log's, and gRPC's for a
+  // lone append): an older head that comes last must not set it back.
+  std::lock_guard lock(impl_->head_mu);
+  if (head < impl_->max_head) return;
+  impl_->max_head = head;
+  impl_->head.Set(double(head));
+}
 void IngestMetrics::SubscriberStarted() { impl_->subscribers.Increment(); }
 void IngestMetrics::SubscriberEnded() { impl_->subscribers.Decrement(); }
 
