@@ -19,8 +19,10 @@
 namespace detente {
 namespace {
 
+using ::detente::testing::AppendHereOnce;
 using ::detente::testing::Fault;
 using ::detente::testing::FaultyFs;
+using ::detente::testing::HereAnswer;
 using ::detente::testing::MakeEvent;
 
 class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
@@ -55,16 +57,10 @@ TEST_P(FaultInjectionTest,
        AFailedWriteOnTheCallersThreadIsRepairedWithoutAppends) {
   ASSERT_TRUE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
   fs_->fault = GetParam();
-  std::thread::id answered_on;
-  absl::StatusOr<AppendResult> failed;
-  log_->AppendHere({{MakeEvent("JPN", "KOR")}, {}},
-                   [&](absl::StatusOr<AppendResult> r) {
-                     answered_on = std::this_thread::get_id();
-                     failed = std::move(r);
-                   });
-  ASSERT_EQ(answered_on, std::this_thread::get_id());  // committed here
-  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
-      << failed.status();
+  HereAnswer failed = AppendHereOnce(*log_, {{MakeEvent("JPN", "KOR")}, {}});
+  ASSERT_EQ(failed.thread, std::this_thread::get_id());  // committed here
+  EXPECT_EQ(failed.result.status().code(), absl::StatusCode::kUnavailable)
+      << failed.result.status();
   EXPECT_EQ(log_->StorageHealth().code(), absl::StatusCode::kUnavailable);
 
   fs_->fault = Fault::kNone;

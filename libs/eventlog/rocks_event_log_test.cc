@@ -480,17 +480,12 @@ TEST_F(RocksEventLogTest, ConcurrentAppendersAreGroupCommittedWithoutGaps) {
 
 TEST_F(RocksEventLogTest, AnAppendHereOnAnIdleLogIsAnsweredOnTheCallersThread) {
   MustAppend({MakeEvent("KOR", "JPN")});
-  std::thread::id answered_on;
-  absl::StatusOr<AppendResult> answer;
-  log_->AppendHere({{MakeEvent("JPN", "KOR")}, {}},
-                   [&](absl::StatusOr<AppendResult> r) {
-                     answered_on = std::this_thread::get_id();
-                     answer = std::move(r);
-                   });
+  testing::HereAnswer answer =
+      testing::AppendHereOnce(*log_, {{MakeEvent("JPN", "KOR")}, {}});
   // Answered on this thread before AppendHere returned, and stored.
-  EXPECT_EQ(answered_on, std::this_thread::get_id());
-  ASSERT_TRUE(answer.ok()) << answer.status();
-  EXPECT_EQ(answer->first, Position(2));
+  EXPECT_EQ(answer.thread, std::this_thread::get_id());
+  ASSERT_TRUE(answer.result.ok()) << answer.result.status();
+  EXPECT_EQ(answer.result->first, Position(2));
   EXPECT_EQ(log_->Head(), Position(2));
   Open();
   EXPECT_EQ(ReadAll().size(), 2u);

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "domain/entry.h"
@@ -42,6 +45,28 @@ inline Entry MakeRetraction(const Uuid& subject) {
 }
 
 // Every entry `req` selects, page after page.
+// What an AppendHere answered, and on which thread: a default id when it
+// was not answered before AppendHere returned (it was queued).
+struct HereAnswer {
+  std::thread::id thread;
+  absl::StatusOr<AppendResult> result;
+};
+inline HereAnswer AppendHereOnce(EventLog& log, AppendBatch batch) {
+  // Shared: a queued batch is answered later, on the log's thread.
+  struct Shared {
+    std::mutex mu;
+    HereAnswer answer;
+  };
+  auto shared = std::make_shared<Shared>();
+  log.AppendHere(std::move(batch), [shared](absl::StatusOr<AppendResult> r) {
+    std::lock_guard lock(shared->mu);
+    shared->answer = {std::this_thread::get_id(), std::move(r)};
+  });
+  std::lock_guard lock(shared->mu);
+  if (shared->answer.thread != std::this_thread::get_id()) return HereAnswer();
+  return shared->answer;
+}
+
 inline std::vector<RecordedEntry> ReadAllEntries(EventLog& log,
                                                  ReadRequest req = {}) {
   std::vector<RecordedEntry> all;
