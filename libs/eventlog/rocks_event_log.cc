@@ -478,7 +478,6 @@ void RocksEventLog::Submit(AppendBatch batch, AppendCallback done, bool here) {
       commit_here = here && !committing_ && queue_.empty() && !received_ &&
                     recent_group_ < 1.25 && !broken_ && !options_.replicator;
       if (commit_here) {
-        recent_group_ = 0.9 * recent_group_ + 0.1;
         committing_ = true;
       } else {
         queue_.push_back(std::move(pending));
@@ -500,11 +499,13 @@ void RocksEventLog::Submit(AppendBatch batch, AppendCallback done, bool here) {
     // However the commit ends: the committer is woken for what came in
     // meanwhile, and for a storage that broke, which it reopens every
     // storage_retry even if no append comes.
-    absl::Cleanup done_committing = [this] {
+    absl::Cleanup done_committing = [this, &c] {
       bool wake;
       {
         std::lock_guard lock(queue_mu_);
         committing_ = false;
+        // A batch handed back is counted by the committer's group.
+        if (c) recent_group_ = 0.9 * recent_group_ + 0.1;
         wake = !queue_.empty() || received_ || closing_ || broken_;
       }
       if (wake) queue_cv_.notify_one();

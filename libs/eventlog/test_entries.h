@@ -44,7 +44,6 @@ inline Entry MakeRetraction(const Uuid& subject) {
   return e;
 }
 
-// Every entry `req` selects, page after page.
 // What an AppendHere answered, and on which thread: a default id when it
 // was not answered before AppendHere returned (it was queued).
 struct HereAnswer {
@@ -67,6 +66,7 @@ inline HereAnswer AppendHereOnce(EventLog& log, AppendBatch batch) {
   return shared->answer;
 }
 
+// Every entry `req` selects, page after page.
 inline std::vector<RecordedEntry> ReadAllEntries(EventLog& log,
                                                  ReadRequest req = {}) {
   std::vector<RecordedEntry> all;
