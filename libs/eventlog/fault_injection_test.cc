@@ -42,6 +42,15 @@ class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
     env_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // Clears the fault, then gives the log up to 5 s to reopen its storage by
+  // itself (no append): its StorageHealth() then.
+  absl::Status ClearFaultAndWaitForHealth() {
+    fs_->fault = Fault::kNone;
+    for (int i = 0; i < 100 && !log_->StorageHealth().ok(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return log_->StorageHealth();
+  }
   // How often a broken log reopens its storage by itself.
   absl::Duration retry_ = absl::Milliseconds(50);
   std::filesystem::path dir_;
@@ -63,11 +72,8 @@ TEST_P(FaultInjectionTest,
       << failed.result.status();
   EXPECT_EQ(log_->StorageHealth().code(), absl::StatusCode::kUnavailable);
 
-  fs_->fault = Fault::kNone;
-  for (int i = 0; i < 100 && !log_->StorageHealth().ok(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_TRUE(log_->StorageHealth().ok()) << log_->StorageHealth();
+  const absl::Status health = ClearFaultAndWaitForHealth();
+  EXPECT_TRUE(health.ok()) << health;
   EXPECT_TRUE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
 }
 
@@ -94,11 +100,8 @@ TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
   EXPECT_EQ(log_->StorageHealth().code(), absl::StatusCode::kUnavailable);
 
   // The fault clears: the log reopens its storage by itself, with no append.
-  fs_->fault = Fault::kNone;
-  for (int i = 0; i < 100 && !log_->StorageHealth().ok(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(log_->StorageHealth().ok()) << log_->StorageHealth();
+  const absl::Status health = ClearFaultAndWaitForHealth();
+  ASSERT_TRUE(health.ok()) << health;
   absl::StatusOr<AppendResult> resumed;
   for (int attempt = 0; attempt < 50; ++attempt) {
     resumed = log_->Append({{lost}, {}});
