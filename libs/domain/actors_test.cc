@@ -95,6 +95,7 @@ TEST(ActorsTest, TableIsSortedAndNamesAreUnique) {
     }
     EXPECT_EQ(all[i].code.size(), 3u);
     EXPECT_EQ(FindActorByCode(all[i].code), &all[i]);
+    EXPECT_EQ(ResolveActor(all[i].code), &all[i]);  // no alias shadows it
     // Every table name finds its own actor (no alias shadows a name).
     EXPECT_EQ(FindActorByName(all[i].name), &all[i]) << all[i].name;
   }

@@ -1,8 +1,6 @@
 #include "domain/cameo.h"
 
-#include <algorithm>
-#include <iterator>
-
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 
 namespace detente {
@@ -15,11 +13,15 @@ constexpr CameoCode kCameoCodes[] = {
 }  // namespace
 
 const CameoCode* FindCameoCode(absl::string_view code) {
-  const CameoCode* it = std::lower_bound(
-      std::begin(kCameoCodes), std::end(kCameoCodes), code,
-      [](const CameoCode& c, absl::string_view k) { return c.code < k; });
-  if (it == std::end(kCameoCodes) || it->code != code) return nullptr;
-  return it;
+  // A hash lookup: every appended event looks its code up at least twice
+  // (validation, its Goldstein weight); see actors.cc.
+  static const auto* const index = [] {
+    auto* m = new absl::flat_hash_map<absl::string_view, const CameoCode*>();
+    for (const CameoCode& c : kCameoCodes) m->emplace(c.code, &c);
+    return m;
+  }();
+  auto it = index->find(code);
+  return it == index->end() ? nullptr : it->second;
 }
 
 std::span<const CameoCode> AllCameoCodes() { return kCameoCodes; }
