@@ -1,5 +1,7 @@
 // CostMeter (scenarios.h): CPU seconds and peak RSS of the processes under
 // test during one scenario, from /proc (proc_stats.h).
+#include <chrono>
+
 #include "tools/bench/proc_stats.h"
 #include "tools/bench/scenarios.h"
 
@@ -37,6 +39,7 @@ CostMeter::CostMeter(const BenchContext& c) : c_(c) {
     side_cpu_.push_back(Begin(p.pid));
   query_cpu_ = Begin(c.query.pid);
   self_cpu_ = SelfCpuSeconds();
+  start_ = std::chrono::steady_clock::now();
 }
 
 void CostMeter::Finish(Result& r) const {
@@ -72,6 +75,9 @@ void CostMeter::Finish(Result& r) const {
     r.query_peak_mib = p.peak_mib;
   }
   r.client_cpu_s = SelfCpuSeconds() - self_cpu_;
+  r.cpu_wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
 }
 
 }  // namespace detente::bench

@@ -81,7 +81,9 @@ bool Report::WriteTsv(const std::string& path) const {
     f << r.scenario << '\t' << r.system << '\t' << r.durability << '\t'
       << absl::StrFormat("%.0f", r.rate) << '\t' << r.unit << '\t'
       << absl::StrFormat("%.0f\t%.0f\t%.0f", r.p50_us, r.p99_us, r.p999_us)
-      << '\n';
+      << '\t' << Num(r.ingest_cpu_s, "%.3f") << '\t'
+      << Num(r.query_cpu_s, "%.3f") << '\t' << Num(r.client_cpu_s, "%.3f")
+      << '\t' << Num(r.cpu_wall_s, "%.3f") << '\n';
   }
   return static_cast<bool>(f);
 }

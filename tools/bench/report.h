@@ -20,6 +20,9 @@ struct Result {
   // negative when not measured.
   double ingest_cpu_s = -1, query_cpu_s = -1, client_cpu_s = -1;
   double ingest_peak_mib = -1, query_peak_mib = -1;
+  // Wall seconds over which the CPU columns were measured; negative when
+  // not measured.
+  double cpu_wall_s = -1;
   // Cluster rows: each process's CPU seconds and peak RSS (MiB); the ingest
   // columns above are then sums over the ingest nodes. Empty for one node.
   struct Process {
@@ -46,7 +49,10 @@ class Report {
   // Finds a result by scenario name prefix; nullptr when absent.
   const Result* Find(const std::string& scenario_prefix) const;
   void PrintTable() const;
-  // Tab-separated, one result per line, for tools/peers/run_peers.sh.
+  // Tab-separated, one result per line, for tools/peers/run_peers.sh:
+  // scenario, system, durability, rate, unit, p50, p99, p99.9 (us), then
+  // the CPU seconds of ingest, query and the bench client and the wall
+  // seconds they were measured over ("-" when not measured).
   bool WriteTsv(const std::string& path) const;
   const std::vector<Result>& results() const { return results_; }
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -145,6 +146,7 @@ class CostMeter {
   // CPU seconds at the start, one per ingest node and side process.
   std::vector<double> ingest_cpu_, side_cpu_;
   double query_cpu_ = 0, self_cpu_ = 0;
+  std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace detente::bench

@@ -98,7 +98,7 @@ measured() {
   echo "## $sys / $wl: $*" >> "$LOG"
   if ! python3 "$HERE/measure.py" "$WORK/m" "$spid" -- "$@" >> "$LOG" 2>&1; then
     echo "FAILED: $sys / $wl:" >&2; tail -5 "$LOG" >&2
-    printf '%s\t%s\t%s\tFAILED\t-\t-\t-\t-\t-\n' "$sys" "$dur" "$wl" >> "$RESULTS"
+    printf '%s\t%s\t%s\tFAILED\t-\t-\t-\t-\t-\t-\n' "$sys" "$dur" "$wl" >> "$RESULTS"
     note "FAILED: $sys / $wl (client exit code non-zero; see the log with KEEP=1)"
     return 0
   fi
@@ -112,7 +112,10 @@ measured() {
   if [ "$ccount" != "-" ] && [ "$ccount" != "$n" ]; then
     note "NOTE: $sys / $wl: the client reports $ccount events, $n were asked for"
   fi
-  printf '%s\t%s\t%s\t%s\tevents/s\t%s\t%s\t%s\t%s\n' "$sys" "$dur" "$wl" "$rate" "$timed" "$ccpu" "$scpu" "$wall" >> "$RESULTS"
+  local per_event  # server CPU per event, microseconds
+  per_event=-
+  [ "$scpu" != "-" ] && per_event=$(python3 -c "print('%.1f' % ($scpu * 1e6 / $n))")
+  printf '%s\t%s\t%s\t%s\tevents/s\t%s\t%s\t%s\t%s\t%s\n' "$sys" "$dur" "$wl" "$rate" "$timed" "$ccpu" "$scpu" "$wall" "$per_event" >> "$RESULTS"
   printf '  %-18s %-44s %9s ev/s (%s)  client %5ss cpu, server %5ss cpu, wall %6ss\n' \
     "$sys" "$wl" "$rate" "$timed" "$ccpu" "$scpu" "$wall" >&2
 }
@@ -140,7 +143,7 @@ echo "# $EVENTS events, $EVBYTES bytes each on average (JSON line); $(nproc) CPU
 fsync_probe() {  # label
   local p50 p99
   read -r p50 p99 < <(python3 "$HERE/fsync_probe.py" "$WORK" 200)
-  printf 'disk (this script)\t-\tfsync probe %s: p50 %s us, p99 %s us\t%s\tsyncs/s\tp50\t-\t-\t-\n' \
+  printf 'disk (this script)\t-\tfsync probe %s: p50 %s us, p99 %s us\t%s\tsyncs/s\tp50\t-\t-\t-\t-\n' \
     "$1" "$p50" "$p99" "$(( 1000000 / (p50 > 0 ? p50 : 1) ))" >> "$DRESULTS"
   echo "# fsync probe $1 (4 KiB pwrite + fdatasync x200): p50 $p50 us, p99 $p99 us" >&2
 }
@@ -254,13 +257,23 @@ fi
 if [ -n "$DTSV" ] && [ "$DTSV" != none ]; then
   if [ -f "$DTSV" ]; then
     # detente-bench's TSV (tools/bench/report.cc): scenario, system,
-    # durability ("fsync" / "no fsync" / "-"), rate, unit, p50, p99, p99.9 us.
+    # durability ("fsync" / "no fsync" / "-"), rate, unit, p50, p99, p99.9
+    # us, then CPU seconds of ingest, query and the bench client and the
+    # wall seconds they cover ("-" when not measured; absent from a TSV of
+    # a build before round 21). Server CPU per event = ingest (+ query) CPU
+    # over rate x wall seconds.
     awk -F'\t' '$1 ~ /^(0 |0a|0b|0c|0d|0e|1 |2a|2b|3 )/ {
         sys = ($2 == "detente") ? "Detente" : ($2 == "raw rocksdb" ? "raw RocksDB 7.8" : "disk (detente-bench)");
         d = ($3 == "fsync") ? "fsync before ack" : ($3 == "no fsync" ? "NOT durable: no fsync" : "-");
         wl = $1; timed = "client";
         if ($2 == "disk") { d = "-"; wl = wl ", p50 " $6 " us"; timed = "p50" }
-        printf "%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\n", sys, d, wl, $4, $5, timed }' \
+        cli = "-"; srv = "-"; wall = "-"; per = "-"
+        if ($12 != "" && $12 != "-" && $9 != "-") {
+          srv = $9 + ($10 == "-" ? 0 : $10); cli = $11; wall = $12
+          if ($4 > 0 && wall > 0) per = sprintf("%.1f", srv * 1e6 / ($4 * wall))
+          srv = sprintf("%.2f", srv); cli = sprintf("%.2f", cli); wall = sprintf("%.3f", wall)
+        }
+        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sys, d, wl, $4, $5, timed, cli, srv, wall, per }' \
       "$DTSV" >> "$DRESULTS"
     note "Detente rows: from $DTSV (detente-bench's own run: other time, other load, its own event count)."
   else
@@ -269,9 +282,9 @@ if [ -n "$DTSV" ] && [ "$DTSV" != none ]; then
 fi
 
 echo
-F='%-20s %-43s %-52s %9s %-8s %-6s %7s %7s %7s\n'
-printf "$F" system durability workload rate unit timed "cli cpu" "srv cpu" "wall s"
-cat "$DRESULTS" "$RESULTS" | awk -F'\t' -v f="$F" '{ printf f, $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
+F='%-20s %-43s %-52s %9s %-8s %-6s %7s %7s %7s %9s\n'
+printf "$F" system durability workload rate unit timed "cli cpu" "srv cpu" "wall s" "srv us/ev"
+cat "$DRESULTS" "$RESULTS" | awk -F'\t' -v f="$F" '{ printf f, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'
 cat <<EOF
 
 timed: "client" = the rate the client measured itself (redis-benchmark rps,
@@ -279,7 +292,9 @@ pgbench tps without connection time, nats_bench / redis_scan / detente-bench
 timed loops); "wall" = events / wall seconds of the client process (psql).
 cli cpu / srv cpu: CPU seconds (user+sys) of the client process and of the
 server (all threads; PostgreSQL: postmaster and backends) during the workload;
-wall s: the client process's wall time. A client whose CPU seconds come near
+wall s: the client process's wall time (Detente: the scenario's, as
+detente-bench measured it); srv us/ev: the server's CPU microseconds per
+event, the figure to compare on 2 cores where client and server share them. A client whose CPU seconds come near
 its wall seconds is saturated (one thread does the work in every client here
 but pgbench -j 2 and libnats, which reads on a thread of its own).
 Machine: $(nproc) CPUs, shared with whatever else runs: on 2 CPUs client and
