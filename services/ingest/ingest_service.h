@@ -10,7 +10,10 @@
 // Append goes through AppendHere: when the log is idle and appends come
 // one at a time, gRPC's thread commits it itself (one write and fsync) and
 // answers without two thread handoffs; under load it joins the group
-// commit like any other. Read and
+// commit like any other. That blocks a callback thread on the disk, which
+// gRPC's advice is not to do; it is bounded: one commit runs at a time, so
+// at most one of gRPC 1.51's callback threads (at least two) waits, and a
+// stalled disk stalls every append, inline or queued. Read and
 // Subscribe use the synchronous API: a handler thread blocks on a slow
 // reader's flow control, which is exactly the back-pressure they need.
 #pragma once
