@@ -104,9 +104,9 @@ std::string NameKey(absl::string_view name) {
 }
 
 // Canonical codes, and each alias under its own code. A hash lookup: every
-// appended event resolves two actors (a binary search over the table was
-// ~3% of the ingestion service's CPU in a bulk load, round 21 of
-// docs/benchmarks.md).
+// appended event resolves two actors (binary searches over this table and
+// the CAMEO codes' were ~6% of the ingestion service's CPU in a bulk load,
+// round 21 of docs/benchmarks.md).
 using CodeIndex = absl::flat_hash_map<absl::string_view, const Actor*>;
 
 const Actor* Find(const CodeIndex& index, absl::string_view code) {

@@ -34,6 +34,7 @@ TEST(ActorsTest, FindByCode) {
 TEST(ActorsTest, ResolveAliases) {
   EXPECT_EQ(ResolveActor("KOR")->code, "KOR");
   EXPECT_EQ(ResolveActor("ROU")->code, "ROM");
+  EXPECT_EQ(ResolveActor(""), nullptr);
   EXPECT_EQ(ResolveActor("TLS")->code, "TMP");
   EXPECT_EQ(ResolveActor("IMN")->code, "IMY");
   EXPECT_EQ(ResolveActor("MNE")->code, "MTN");

@@ -14,8 +14,10 @@
 // gRPC's advice is not to do; it is bounded: one commit runs at a time, so
 // at most one of gRPC 1.51's callback threads (at least two) waits, and a
 // stalled disk stalls every append, inline or queued. Read and
-// Subscribe use the synchronous API: a handler thread blocks on a slow
-// reader's flow control, which is exactly the back-pressure they need.
+// Subscribe are callback reactors whose bodies run on a thread of their
+// own (ThreadedWriteReactor) and block on a slow reader's flow control,
+// which is exactly the back-pressure they need; they hold no callback
+// thread.
 #pragma once
 
 #include <atomic>
@@ -48,7 +50,8 @@ struct IngestServiceOptions {
   int max_open_streams = 4096;
 };
 
-// Append and AppendStream as raw callback methods, the rest synchronous.
+// Append, AppendStream, Read and Subscribe as raw callback methods, the
+// rest (GetEvent, GetInfo, Backup) synchronous.
 // Append, AppendStream, Read and Subscribe take and give raw bytes: appends
 // parse leniently (services/ingest/lenient.proto) to report bad input
 // field by field, reads write stored records straight to the wire.

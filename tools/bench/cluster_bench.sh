@@ -197,7 +197,9 @@ run_bench "$WORK/single.out" "${SINGLE_CMD[@]:1}" || { RC=1; echo "cluster_bench
 
 # --- side by side ---------------------------------------------------------
 # The TSVs (tools/bench/report.cc): scenario, system, durability, rate, unit,
-# p50, p99, p99.9 (µs). CPU from the printed rows: "cpu in/q/cl I/Q/C s"
+# p50, p99, p99.9 (µs), then CPU seconds (ingest summed over the nodes,
+# query, client) and their wall seconds, unused here. CPU from the printed
+# rows: "cpu in/q/cl I/Q/C s"
 # (I summed over the nodes in cluster rows) and, in cluster rows, each
 # process's "nats-N cpu/peak".
 echo

@@ -112,9 +112,9 @@ measured() {
   if [ "$ccount" != "-" ] && [ "$ccount" != "$n" ]; then
     note "NOTE: $sys / $wl: the client reports $ccount events, $n were asked for"
   fi
-  local per_event  # server CPU per event, microseconds
-  per_event=-
-  [ "$scpu" != "-" ] && per_event=$(python3 -c "print('%.1f' % ($scpu * 1e6 / $n))")
+  local per_event  # server CPU per event, microseconds ("-" when unknown)
+  per_event=$(awk -v c="$scpu" -v n="$n" \
+    'BEGIN { if (n > 0 && c != "-") printf "%.1f", c * 1e6 / n; else print "-" }')
   printf '%s\t%s\t%s\t%s\tevents/s\t%s\t%s\t%s\t%s\t%s\n' "$sys" "$dur" "$wl" "$rate" "$timed" "$ccpu" "$scpu" "$wall" "$per_event" >> "$RESULTS"
   printf '  %-18s %-44s %9s ev/s (%s)  client %5ss cpu, server %5ss cpu, wall %6ss\n' \
     "$sys" "$wl" "$rate" "$timed" "$ccpu" "$scpu" "$wall" >&2
@@ -294,8 +294,8 @@ cli cpu / srv cpu: CPU seconds (user+sys) of the client process and of the
 server (all threads; PostgreSQL: postmaster and backends) during the workload;
 wall s: the client process's wall time (Detente: the scenario's, as
 detente-bench measured it); srv us/ev: the server's CPU microseconds per
-event, the figure to compare on 2 cores where client and server share them. A client whose CPU seconds come near
-its wall seconds is saturated (one thread does the work in every client here
+event, the figure to compare on 2 cores where client and server share
+them. A client whose CPU seconds come near its wall seconds is saturated (one thread does the work in every client here
 but pgbench -j 2 and libnats, which reads on a thread of its own).
 Machine: $(nproc) CPUs, shared with whatever else runs: on 2 CPUs client and
 server compete for the CPU, so read srv cpu per event as well as the rate.
