@@ -338,6 +338,10 @@ class RocksEventLog final : public EventLog {
   // Batches per commit, a moving average over the last ten or so (one
   // committed by AppendHere counts as one). Guarded by queue_mu_.
   double recent_group_ = 1;
+  // Adds a commit of `batches` to recent_group_; queue_mu_ held.
+  void CountCommit(size_t batches) {
+    recent_group_ = 0.9 * recent_group_ + 0.1 * static_cast<double>(batches);
+  }
   std::atomic<bool> closing_{false};
 
   // Owned by the thread that commits (committing_).
@@ -505,7 +509,7 @@ void RocksEventLog::Submit(AppendBatch batch, AppendCallback done, bool here) {
         std::lock_guard lock(queue_mu_);
         committing_ = false;
         // A batch handed back is counted by the committer's group.
-        if (c) recent_group_ = 0.9 * recent_group_ + 0.1;
+        if (c) CountCommit(1);
         wake = !queue_.empty() || received_ || closing_ || broken_;
       }
       if (wake) queue_cv_.notify_one();
@@ -581,9 +585,7 @@ void RocksEventLog::CommitLoop() {
         }
         queue_.pop_front();
       }
-      if (!group.empty()) {
-        recent_group_ = 0.9 * recent_group_ + 0.1 * group.size();
-      }
+      if (!group.empty()) CountCommit(group.size());
     }
     if (!too_large.empty()) {
       Completion c;
