@@ -1130,8 +1130,19 @@ void RocksReadModelStore::AdvanceCachedDays(
     i = end;
     if (now == touched.end()) continue;
     day_scans_.Record(stream, before, now->second, run, [&] {
+      if (before.value() == 0) {
+        // A stream this batch begins has no days before it: its days are
+        // the batch's, cached as they are written rather than scanned by
+        // its first reader (so a catch-up from empty ends with every
+        // stream cached, as far as the cache holds them).
+        if (auto born =
+                AdvancedEntry(stream, DayCache::Items{}, run, now->second)) {
+          days_.Insert(stream, std::move(born));
+        }
+        return;
+      }
       std::shared_ptr<const DayCache::Items> cached =
-          before.value() == 0 ? nullptr : days_.Peek(stream, before);
+          days_.Peek(stream, before);
       if (cached == nullptr) return;
       if (auto next = AdvancedEntry(stream, *cached, run, now->second)) {
         days_.Advance(stream, before, std::move(next));
