@@ -1,17 +1,20 @@
 // Tests only: a RocksDB file system whose writable files fail on demand
 // (ENOSPC, write errors, fsync errors), for the storage-failure tests of the
-// log and of cluster mode's local copies.
+// log and of cluster mode's local copies; or are slow (each write and fsync
+// takes 100 ms more), to make a background job observably slow.
 #pragma once
 
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace detente::testing {
 
-enum class Fault { kNone, kNoSpace, kWriteError, kSyncError };
+enum class Fault { kNone, kNoSpace, kWriteError, kSyncError, kSlow };
 
 class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
@@ -27,15 +30,17 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
     if (fault_ == Fault::kWriteError) {
       return rocksdb::IOStatus::IOError("injected: write error");
     }
+    if (fault_ == Fault::kSlow) Slow();
     return FSWritableFileOwnerWrapper::Append(data, o, dbg);
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& o,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* dbg) override {
-    if (fault_ != Fault::kNone && fault_ != Fault::kSyncError) {
+    if (fault_ == Fault::kNoSpace || fault_ == Fault::kWriteError) {
       return Append(data, o, dbg);
     }
+    if (fault_ == Fault::kSlow) Slow();
     return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
@@ -43,6 +48,7 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
     if (fault_ == Fault::kSyncError) {
       return rocksdb::IOStatus::IOError("injected: fsync error");
     }
+    if (fault_ == Fault::kSlow) Slow();
     return FSWritableFileOwnerWrapper::Sync(o, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
@@ -51,6 +57,9 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
 
  private:
+  static void Slow() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   const std::atomic<Fault>& fault_;
 };
 

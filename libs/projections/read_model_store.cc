@@ -24,6 +24,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "eventlog/family_db.h"
 #include "eventlog/keys.h"
@@ -842,6 +844,11 @@ class RocksReadModelStore final : public ReadModelStore,
     return day_scan_count_.load();
   }
 
+  uint64_t Level0FilesForTest() const override {
+    std::shared_ptr<const StoreDb> db = CurrentDb();
+    return db ? Level0FilesOf(*db) : 0;
+  }
+
   std::vector<std::pair<std::string, std::string>> DumpForTest()
       const override {
     std::vector<std::pair<std::string, std::string>> out;
@@ -934,13 +941,18 @@ class RocksReadModelStore final : public ReadModelStore,
   // rewrote level 1 over and over: at 10M events, the compactions took a
   // third of the catch-up's CPU and stalled it. So they wait for
   // kCatchUpLevel0Files files meanwhile (docs/benchmarks.md, round 14).
-  // When the follower reaches the head (CaughtUp), or after
-  // kLiveAfterBatches batches in a row through the memtables (not on the
-  // first: a follower near the gathering threshold would flip back and
-  // forth), the compactions start again (kDraining); the write stalls come
+  // After kLiveAfterBatches batches in a row through the memtables (not on
+  // the first: a follower near the gathering threshold would flip back and
+  // forth), the compactions start again (kDraining), and Apply waits for
+  // them to merge the level-0 files the catch-up left before it writes on,
+  // as RocksDB's own advice for bulk loads has it: otherwise they ran right
+  // after the catch-up, beside the first queries (a core for ~5 s at 10M
+  // events; docs/benchmarks.md, round 22). The write stalls come
   // back only once level 0 is below RocksDB's slowdown threshold again
   // (kLive), so that the first live batches do not stall on the files the
-  // catch-up left (ingestion itself is never stalled).
+  // catch-up left (ingestion itself is never stalled). When the follower
+  // reaches the head first (CaughtUp), the compactions start again without
+  // a wait: what it applies then is already visible.
   enum class CompactionMode { kLive, kCatchUp, kDraining };
   static constexpr int kCatchUpLevel0Files = 32;
   static constexpr int kLiveAfterBatches = 8;
@@ -956,6 +968,7 @@ class RocksReadModelStore final : public ReadModelStore,
     if (compactions_ == CompactionMode::kCatchUp &&
         ++memtable_batches_in_a_row_ >= kLiveAfterBatches) {
       SetCompactions(CompactionMode::kDraining);
+      AwaitLevel0Merged();
     }
     if (compactions_ == CompactionMode::kDraining &&
         Level0Files() <
@@ -983,11 +996,40 @@ class RocksReadModelStore final : public ReadModelStore,
       spdlog::warn("read models: setting the compactions: {}", s.ToString());
     }
   }
-  uint64_t Level0Files() const {
+  // Waits, for kDrainWait at most, until level 0 is below the compaction
+  // trigger, unless a background error stops the compactions.
+  static constexpr absl::Duration kDrainWait = absl::Seconds(60);
+  void AwaitLevel0Merged() {
+    const uint64_t files = Level0Files();
+    const uint64_t trigger =
+        default_family_options_.level0_file_num_compaction_trigger;
+    if (files < trigger) return;
+    const uint64_t errors = BackgroundErrors();
+    const absl::Time start = absl::Now();
+    while (Level0Files() >= trigger && BackgroundErrors() == errors) {
+      if (absl::Now() - start > kDrainWait) {
+        spdlog::warn(
+            "read models: applying on before the catch-up's "
+            "{} level-0 files are merged ({} so far)",
+            files, absl::FormatDuration(kDrainWait));
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    spdlog::info("read models: the catch-up's {} level-0 files merged in {}",
+                 files, absl::FormatDuration(absl::Now() - start));
+  }
+  uint64_t BackgroundErrors() const {
+    uint64_t n = 0;
+    db_->db().GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &n);
+    return n;
+  }
+  uint64_t Level0Files() const { return Level0FilesOf(*db_); }
+  static uint64_t Level0FilesOf(const StoreDb& db) {
     std::string files;
     uint64_t n = 0;
-    if (db_->db().GetProperty(
-            db_->db().DefaultColumnFamily(),
+    if (db.db().GetProperty(
+            db.db().DefaultColumnFamily(),
             rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &files) &&
         absl::SimpleAtoi(files, &n)) {
       return n;

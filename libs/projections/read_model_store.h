@@ -151,6 +151,9 @@ class ReadModelStore {
   // How many times a view read a stream's day totals from RocksDB (rather
   // than from the cache), for tests.
   virtual uint64_t DayScanCountForTest() const = 0;
+  // Table files at level 0 of the default family (versions, day totals),
+  // for tests.
+  virtual uint64_t Level0FilesForTest() const = 0;
 };
 
 }  // namespace detente

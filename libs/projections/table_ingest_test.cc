@@ -101,6 +101,55 @@ TEST(TableIngestTest, AFailedTableBatchChangesNothingAndAppliesLater) {
     }
 }
 
+// A catch-up's table batches each leave a level-0 file, which the store lets
+// pile up (32) while they come; once eight batches in a row went through the
+// memtables, the eighth waits for the compactions to merge them, so that
+// they are not merged beside the first queries after the catch-up. The
+// compaction is made slow (each write of a table file 100 ms), so that it
+// is still running when an Apply that did not wait returns.
+TEST(TableIngestTest, TheFilesOfACatchUpAreMergedBeforeItGoesOn) {
+  const uint64_t seed = std::random_device()();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  testing::History h = testing::RandomHistory(rng, 1280, 10);
+  const std::string path = testing::TempPath("table-ingest-drain");
+  auto file_system =
+      std::make_shared<testing::FaultyFs>(rocksdb::FileSystem::Default());
+  file_system->only_names_ending_with = ".sst";  // not the ingested ones
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  auto store = ReadModelStore::Open(
+      {.path = path, .ingest_min_entries = 100, .env = env.get()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  size_t at = 0;
+  for (int i = 0; i < 12; ++i, at += 100) {  // 12 table batches
+    ASSERT_TRUE((*store)
+                    ->Apply({h.all.begin() + at, h.all.begin() + at + 100},
+                            Position(at + 100))
+                    .ok());
+  }
+  EXPECT_EQ((*store)->Applied().tables, 1200u);
+  // The first files go to the levels below (RocksDB ingests a file as low
+  // as nothing overlaps it); the rest stay at level 0.
+  const uint64_t files = (*store)->Level0FilesForTest();
+  ASSERT_GE(files, 4u);
+  file_system->fault = testing::Fault::kSlow;
+  for (int i = 0; i < 7; ++i, at += 10) {  // through the memtables
+    ASSERT_TRUE((*store)
+                    ->Apply({h.all.begin() + at, h.all.begin() + at + 10},
+                            Position(at + 10))
+                    .ok());
+  }
+  EXPECT_EQ((*store)->Level0FilesForTest(), files) << "merged too early";
+  ASSERT_TRUE(
+      (*store)
+          ->Apply({h.all.begin() + at, h.all.end()}, Position(h.all.size()))
+          .ok());
+  EXPECT_LT((*store)->Level0FilesForTest(), 4u);
+  EXPECT_EQ((*store)->Applied().memtables, 80u);
+  file_system->fault = testing::Fault::kNone;
+  ExpectAsAppliedAtOnceThenRemove(*store, path, h);
+}
+
 // GCC says so with macros, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DETENTE_SANITIZED 1
