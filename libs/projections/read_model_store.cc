@@ -374,6 +374,20 @@ class StreamCache {
     return it != too_big_.end() && it->second == last_changed;
   }
 
+  // Inserts an entry no reader asked for (Apply's, of a stream a batch
+  // begins) as the least recently used, and only when it fits without
+  // dropping another: readers' entries are never crowded out by it.
+  void Adopt(const std::string& stream, std::shared_ptr<const Items> v) {
+    std::lock_guard lock(mu_);
+    if (map_.contains(stream) || bytes_ + v->bytes > max_bytes_ ||
+        v->bytes > max_bytes_ / 4) {
+      return;
+    }
+    bytes_ += v->bytes;
+    lru_.push_back(Entry{stream, std::move(v)});
+    map_.emplace(stream, std::prev(lru_.end()));
+  }
+
   void Insert(const std::string& stream, std::shared_ptr<const Items> v) {
     std::lock_guard lock(mu_);
     if (v->bytes > max_bytes_ / 4) {  // one stream may not crowd out all
@@ -767,6 +781,8 @@ class RocksReadModelStore final : public ReadModelStore,
   absl::Status Apply(const std::vector<RecordedEntry>& entries,
                      Position checkpoint) override;
 
+  void SetStopping(bool stopping) override { stopping_ = stopping; }
+
   void CaughtUp() override {
     if (!StorageHealth().ok()) return;
     if (compactions_ == CompactionMode::kCatchUp) {
@@ -967,8 +983,7 @@ class RocksReadModelStore final : public ReadModelStore,
     }
     if (compactions_ == CompactionMode::kCatchUp &&
         ++memtable_batches_in_a_row_ >= kLiveAfterBatches) {
-      SetCompactions(CompactionMode::kDraining);
-      AwaitLevel0Merged();
+      if (SetCompactions(CompactionMode::kDraining)) AwaitLevel0Merged();
     }
     if (compactions_ == CompactionMode::kDraining &&
         Level0Files() <
@@ -976,7 +991,8 @@ class RocksReadModelStore final : public ReadModelStore,
       SetCompactions(CompactionMode::kLive);
     }
   }
-  void SetCompactions(CompactionMode to) {
+  // False when RocksDB refused the options (logged).
+  bool SetCompactions(CompactionMode to) {
     compactions_ = to;
     const rocksdb::ColumnFamilyOptions& live = default_family_options_;
     const bool live_trigger = to != CompactionMode::kCatchUp;
@@ -995,9 +1011,12 @@ class RocksReadModelStore final : public ReadModelStore,
     if (!s.ok()) {
       spdlog::warn("read models: setting the compactions: {}", s.ToString());
     }
+    return s.ok();
   }
-  // Waits, for kDrainWait at most, until level 0 is below the compaction
-  // trigger, unless a background error stops the compactions.
+  // Waits until level 0 is below the compaction trigger. Ends sooner, with
+  // a warning, when no compaction is pending or running any more (they
+  // cannot bring it lower), when a background job fails, when the follower
+  // is stopping (SetStopping), or after kDrainWait.
   static constexpr absl::Duration kDrainWait = absl::Seconds(60);
   void AwaitLevel0Merged() {
     const uint64_t files = Level0Files();
@@ -1006,18 +1025,40 @@ class RocksReadModelStore final : public ReadModelStore,
     if (files < trigger) return;
     const uint64_t errors = BackgroundErrors();
     const absl::Time start = absl::Now();
-    while (Level0Files() >= trigger && BackgroundErrors() == errors) {
-      if (absl::Now() - start > kDrainWait) {
+    int idle_polls = 0;
+    const char* cut_short = nullptr;
+    while (Level0Files() >= trigger) {
+      if (stopping_) {
+        cut_short = "the follower is stopping";
+      } else if (BackgroundErrors() != errors) {
+        cut_short = "a background job of RocksDB failed";
+      } else if (absl::Now() - start > kDrainWait) {
+        cut_short = "it took too long";
+      } else if (Idle() && ++idle_polls >= 2) {
+        cut_short = "no compaction is pending or running";
+      }
+      if (cut_short != nullptr) {
         spdlog::warn(
-            "read models: applying on before the catch-up's "
-            "{} level-0 files are merged ({} so far)",
-            files, absl::FormatDuration(kDrainWait));
+            "read models: applying on with {} of the catch-up's {} "
+            "level-0 files left after {}: {}",
+            Level0Files(), files, absl::FormatDuration(absl::Now() - start),
+            cut_short);
         return;
       }
       absl::SleepFor(absl::Milliseconds(20));
     }
     spdlog::info("read models: the catch-up's {} level-0 files merged in {}",
                  files, absl::FormatDuration(absl::Now() - start));
+  }
+  // No compaction of the default family pending or running.
+  bool Idle() const {
+    uint64_t pending = 1, running = 1;
+    db_->db().GetIntProperty(db_->db().DefaultColumnFamily(),
+                             rocksdb::DB::Properties::kCompactionPending,
+                             &pending);
+    db_->db().GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions,
+                             &running);
+    return pending == 0 && running == 0;
   }
   uint64_t BackgroundErrors() const {
     uint64_t n = 0;
@@ -1127,6 +1168,7 @@ class RocksReadModelStore final : public ReadModelStore,
   uint64_t operands_ = 0;                  // Apply's thread only
   uint64_t next_compaction_;               // Apply's thread only
   std::atomic<bool> compacting_{false};
+  std::atomic<bool> stopping_{false};
   std::thread compactor_;                  // Apply's thread and destructor
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -1176,10 +1218,10 @@ void RocksReadModelStore::AdvanceCachedDays(
         // A stream this batch begins has no days before it: its days are
         // the batch's, cached as they are written rather than scanned by
         // its first reader (so a catch-up from empty ends with every
-        // stream cached, as far as the cache holds them).
+        // stream cached, as far as the cache has room for them).
         if (auto born =
                 AdvancedEntry(stream, DayCache::Items{}, run, now->second)) {
-          days_.Insert(stream, std::move(born));
+          days_.Adopt(stream, std::move(born));
         }
         return;
       }

@@ -116,9 +116,15 @@ class ReadModelStore {
 
   // Tells the store that the batches applied so far brought it up to the
   // head: it compacts what a catch-up written as table files piled up
-  // (ingest_min_entries). A few batches in a row through the memtables do
-  // the same. From Apply's thread.
+  // (ingest_min_entries). From Apply's thread. Eight batches in a row
+  // through the memtables after such a catch-up start the compactions too,
+  // and the eighth Apply waits until they have merged what it left (seconds
+  // at 10M events; docs/projections.md, "Catch-up as table files").
   virtual void CaughtUp() = 0;
+  // While set, Apply does not wait for those compactions, and a wait under
+  // way ends (the follower is stopping; it sets this before it joins its
+  // applying thread and clears it after). From any thread.
+  virtual void SetStopping(bool stopping) = 0;
 
   virtual Position checkpoint() const = 0;
   // OK, or the storage failure of the last Apply while the store has not

@@ -104,10 +104,11 @@ TEST(TableIngestTest, AFailedTableBatchChangesNothingAndAppliesLater) {
 // A catch-up's table batches each leave a level-0 file, which the store lets
 // pile up (32) while they come; once eight batches in a row went through the
 // memtables, the eighth waits for the compactions to merge them, so that
-// they are not merged beside the first queries after the catch-up. The
-// compaction is made slow (each write of a table file 100 ms), so that it
-// is still running when an Apply that did not wait returns.
-TEST(TableIngestTest, TheFilesOfACatchUpAreMergedBeforeItGoesOn) {
+// they are not merged beside the first queries after the catch-up; unless
+// the follower is stopping. The compaction is made slow (each write of a
+// table file 100 ms), so that it is still running when an Apply that did
+// not wait returns.
+void CatchUpThenEightMemtableBatches(bool stopping) {
   const uint64_t seed = std::random_device()();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
@@ -140,14 +141,28 @@ TEST(TableIngestTest, TheFilesOfACatchUpAreMergedBeforeItGoesOn) {
                     .ok());
   }
   EXPECT_EQ((*store)->Level0FilesForTest(), files) << "merged too early";
+  (*store)->SetStopping(stopping);
   ASSERT_TRUE(
       (*store)
           ->Apply({h.all.begin() + at, h.all.end()}, Position(h.all.size()))
           .ok());
-  EXPECT_LT((*store)->Level0FilesForTest(), 4u);
+  if (stopping) {
+    EXPECT_EQ((*store)->Level0FilesForTest(), files) << "waited";
+  } else {
+    EXPECT_LT((*store)->Level0FilesForTest(), 4u);
+  }
+  (*store)->SetStopping(false);
   EXPECT_EQ((*store)->Applied().memtables, 80u);
   file_system->fault = testing::Fault::kNone;
   ExpectAsAppliedAtOnceThenRemove(*store, path, h);
+}
+
+TEST(TableIngestTest, TheFilesOfACatchUpAreMergedBeforeItGoesOn) {
+  CatchUpThenEightMemtableBatches(/*stopping=*/false);
+}
+
+TEST(TableIngestTest, AStoppingFollowerDoesNotWaitForThem) {
+  CatchUpThenEightMemtableBatches(/*stopping=*/true);
 }
 
 // GCC says so with macros, clang with __has_feature.

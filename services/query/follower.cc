@@ -235,7 +235,10 @@ void Follower::Stop() {
     if (call_ != nullptr) call_->TryCancel();
   }
   stop_cv_.notify_all();
+  // An Apply waiting for the compactions of a catch-up ends its wait.
+  store_->SetStopping(true);
   if (thread_.joinable()) thread_.join();
+  store_->SetStopping(false);
 }
 
 FollowerStatus Follower::status() const {
