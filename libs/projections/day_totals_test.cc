@@ -182,67 +182,6 @@ TEST(DayTotalsTest, CachedDaysAdvancedOnApplyEqualTheStoredDays) {
   std::filesystem::remove_all(scanned_path);
 }
 
-// A stream that a batch begins has no days before it, so the store caches
-// its days as it writes them: after a catch-up from empty (batches through
-// the memtables and as table files), no stream's first read scans, and what
-// it reads equals, bit for bit, what a store without the cache reads. After
-// a reopen (the cache empty) the first read does scan.
-TEST(DayTotalsTest, StreamsBegunByABatchAreReadWithoutAScan) {
-  const uint64_t seed = std::random_device()();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937_64 rng(seed);
-  testing::History h = testing::RandomHistory(rng, 1200, 3);
-  const std::string path = testing::TempPath("day-born");
-  const std::string plain_path = testing::TempPath("day-born-plain");
-  auto store = ReadModelStore::Open({.path = path, .ingest_min_entries = 75});
-  auto plain = ReadModelStore::Open({.path = plain_path, .day_cache_bytes = 0});
-  ASSERT_TRUE(store.ok() && plain.ok());
-  for (size_t at = 0; at < h.all.size();) {
-    const size_t end = std::min(h.all.size(), at + 1 + rng() % 150);
-    std::vector<RecordedEntry> batch(h.all.begin() + at, h.all.begin() + end);
-    ASSERT_TRUE((*store)->Apply(batch, Position(end)).ok());
-    ASSERT_TRUE((*plain)->Apply(batch, Position(end)).ok());
-    at = end;
-  }
-  ASSERT_GT((*store)->Applied().tables, 0u);
-  ASSERT_GT((*store)->Applied().memtables, 0u);
-  const std::vector<std::string> streams = (*plain)->Streams();
-  ASSERT_GT(streams.size(), 3u);
-  uint64_t days_compared = 0;
-  std::unique_ptr<ReadView> a = (*store)->View();
-  std::unique_ptr<ReadView> b = (*plain)->View();
-  for (const std::string& stream : streams) {
-    const uint64_t scans = (*store)->DayScanCountForTest();
-    auto fast = a->Days(stream);
-    ASSERT_TRUE(fast.ok()) << fast.status();
-    EXPECT_EQ((*store)->DayScanCountForTest(), scans) << stream << " scanned";
-    auto slow = b->Days(stream);
-    ASSERT_TRUE(slow.ok()) << slow.status();
-    ASSERT_EQ((*fast)->size(), (*slow)->size()) << stream;
-    for (size_t i = 0; i < (*slow)->size(); ++i) {
-      ASSERT_EQ((**fast)[i].day, (**slow)[i].day) << stream;
-      ASSERT_EQ(EncodePairDayValue((**fast)[i]),
-                EncodePairDayValue((**slow)[i]))
-          << stream << " day " << (**slow)[i].day.value();
-      ++days_compared;
-    }
-  }
-  EXPECT_GT(days_compared, 500u);
-  a.reset();
-  b.reset();
-
-  store->reset();
-  store = ReadModelStore::Open({.path = path});
-  ASSERT_TRUE(store.ok());
-  const uint64_t scans = (*store)->DayScanCountForTest();
-  ASSERT_TRUE((*store)->View()->Days(streams.front()).ok());
-  EXPECT_EQ((*store)->DayScanCountForTest(), scans + 1);
-  store->reset();
-  plain->reset();
-  std::filesystem::remove_all(path);
-  std::filesystem::remove_all(plain_path);
-}
-
 // A view scans a pair's days while Apply changes the pair (the hook applies
 // a batch between the scan and the caching, as a busy writer does during a
 // slow scan): the view gets its snapshot's days, and the cache gets them
@@ -271,13 +210,6 @@ TEST(DayTotalsTest, AScanOutlivedByAChangeCachesTheChangedDays) {
     ASSERT_TRUE(s->Apply(first, Position(2)).ok());
   }
   ASSERT_TRUE((*plain)->Apply(second, Position(5)).ok());
-  // Reopened, so that the pair's days are not cached (a stream is cached
-  // from the batch that begins it) and its first read scans them.
-  store->reset();
-  store = ReadModelStore::Open({.path = path, .after_day_scan_for_test = [&] {
-                                  if (hook) hook();
-                                }});
-  ASSERT_TRUE(store.ok());
 
   bool applied = false;
   hook = [&] {

@@ -374,20 +374,6 @@ class StreamCache {
     return it != too_big_.end() && it->second == last_changed;
   }
 
-  // Inserts an entry no reader asked for (Apply's, of a stream a batch
-  // begins) as the least recently used, and only when it fits without
-  // dropping another: readers' entries are never crowded out by it.
-  void Adopt(const std::string& stream, std::shared_ptr<const Items> v) {
-    std::lock_guard lock(mu_);
-    if (map_.contains(stream) || bytes_ + v->bytes > max_bytes_ ||
-        v->bytes > max_bytes_ / 4) {
-      return;
-    }
-    bytes_ += v->bytes;
-    lru_.push_back(Entry{stream, std::move(v)});
-    map_.emplace(stream, std::prev(lru_.end()));
-  }
-
   void Insert(const std::string& stream, std::shared_ptr<const Items> v) {
     std::lock_guard lock(mu_);
     if (v->bytes > max_bytes_ / 4) {  // one stream may not crowd out all
@@ -1214,19 +1200,8 @@ void RocksReadModelStore::AdvanceCachedDays(
     i = end;
     if (now == touched.end()) continue;
     day_scans_.Record(stream, before, now->second, run, [&] {
-      if (before.value() == 0) {
-        // A stream this batch begins has no days before it: its days are
-        // the batch's, cached as they are written rather than scanned by
-        // its first reader (so a catch-up from empty ends with every
-        // stream cached, as far as the cache has room for them).
-        if (auto born =
-                AdvancedEntry(stream, DayCache::Items{}, run, now->second)) {
-          days_.Adopt(stream, std::move(born));
-        }
-        return;
-      }
       std::shared_ptr<const DayCache::Items> cached =
-          days_.Peek(stream, before);
+          before.value() == 0 ? nullptr : days_.Peek(stream, before);
       if (cached == nullptr) return;
       if (auto next = AdvancedEntry(stream, *cached, run, now->second)) {
         days_.Advance(stream, before, std::move(next));
