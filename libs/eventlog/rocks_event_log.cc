@@ -23,6 +23,7 @@
 #include "common/disk_usage.h"
 #include "common/field_violation.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "domain/actors.h"
 #include "domain/validation.h"
 #include "eventlog/checkpoint.h"
@@ -102,9 +103,18 @@ class RocksEventLog final : public EventLog {
         queue_cv_.notify_one();
       }));
     }
-    committer_ = std::thread([this] { CommitLoop(); });
-    notifier_ = std::thread([this] { NotifyLoop(); });
-    indexer_ = std::thread([this] { IndexLoop(); });
+    committer_ = std::thread([this] {
+      NameThisThread("log-commit");
+      CommitLoop();
+    });
+    notifier_ = std::thread([this] {
+      NameThisThread("log-notify");
+      NotifyLoop();
+    });
+    indexer_ = std::thread([this] {
+      NameThisThread("log-index");
+      IndexLoop();
+    });
     return absl::OkStatus();
   }
 

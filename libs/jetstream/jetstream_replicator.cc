@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
@@ -59,7 +60,10 @@ class JetStreamReplicator final : public Replicator {
       last_received_ = applied;
       subscribe_from_ = applied + 1;
     }
-    follower_ = std::thread([this] { FollowLoop(); });
+    follower_ = std::thread([this] {
+      NameThisThread("js-follow");
+      FollowLoop();
+    });
     return absl::OkStatus();
   }
 

@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "eventlog/family_db.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
@@ -1096,6 +1097,7 @@ class RocksReadModelStore final : public ReadModelStore,
     if (compacting_.exchange(true)) return;
     if (compactor_.joinable()) compactor_.join();
     auto compact = [this, db = db_] {
+      NameThisThread("rm-compact");
       rocksdb::CompactRangeOptions o;
       o.exclusive_manual_compaction = false;
       const rocksdb::Slice begin("a"), end("b");

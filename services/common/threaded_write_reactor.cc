@@ -1,10 +1,13 @@
 #include "services/common/threaded_write_reactor.h"
 
+#include "common/thread_name.h"
+
 namespace detente {
 
 ThreadedWriteReactor* ThreadedWriteReactor::Start(Body body) {
   auto* r = new ThreadedWriteReactor();
   r->thread_ = std::thread([r, body = std::move(body)] {
+    NameThisThread("stream-writer");
     grpc::Status status = body(*r);
     r->WaitWritten();
     // Nothing of *r is touched after Finish: OnDone may delete it.

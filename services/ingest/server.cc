@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_name.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/verify.h"
 #include "jetstream/jetstream_replicator.h"
@@ -121,6 +122,7 @@ int RunIngestServer(const IngestServerOptions& o) {
   std::atomic<bool> stopping{false};
   // The storage gauges follow once a second.
   std::thread health([&] {
+    NameThisThread("health");
     HealthPublisher publisher(*server, "detente.v1.IngestService");
     for (int tick = 0; !stopping; ++tick) {
       const absl::Status storage = (*log)->StorageHealth();
@@ -144,6 +146,7 @@ int RunIngestServer(const IngestServerOptions& o) {
                o.metrics_listen.empty() ? "" : ", metrics on " + o.metrics_listen);
 
   std::thread waiter([&] {
+    NameThisThread("signal-wait");
     WaitForShutdownSignal(signals);
     server->GetHealthCheckService()->Shutdown();
     service.StopStreams();

@@ -1,9 +1,16 @@
 #include "services/query/compute_pool.h"
 
+#include "common/thread_name.h"
+
 namespace detente {
 
 ComputePool::ComputePool(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      NameThisThread("query-compute");
+      Loop();
+    });
+  }
 }
 
 ComputePool::~ComputePool() {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "detente/v1/ingest.grpc.pb.h"
 #include "eventlog/record_codec.h"
 #include "services/common/event_mapping.h"
@@ -54,8 +55,10 @@ class ApplyPipeline {
   };
 
   ApplyPipeline(ReadModelStore& store, std::function<void()> on_caught_up)
-      : store_(store), on_caught_up_(std::move(on_caught_up)),
-        thread_([this] { Loop(); }) {}
+      : store_(store), on_caught_up_(std::move(on_caught_up)), thread_([this] {
+          NameThisThread("follower-apply");
+          Loop();
+        }) {}
   ~ApplyPipeline() { Close().IgnoreError(); }
 
   // Blocks while the queue is full. False once an apply has failed.
@@ -225,7 +228,10 @@ Follower::Follower(std::shared_ptr<ReadModelStore> store,
 Follower::~Follower() { Stop(); }
 
 void Follower::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("follower");
+    Run();
+  });
 }
 
 void Follower::Stop() {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/field_violation.h"
+#include "common/thread_name.h"
 #include "domain/date.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/grpc_status.h"
@@ -283,7 +284,10 @@ absl::Status HttpGateway::Start() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for HTTP on ", options_.listen));
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    NameThisThread("http-listen");
+    server_->listen_after_bind();
+  });
   spdlog::info("detente-query HTTP on {}:{}", hp.first, port_);
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace detente {
@@ -119,7 +120,10 @@ absl::StatusOr<Position> ProjectionManager::StartRebuild() {
   fo.on_caught_up = [this] {
     std::lock_guard lock(mu_);
     if (next_follower_ && !swapper_.joinable()) {
-      swapper_ = std::thread([this] { FinishRebuild(); });
+      swapper_ = std::thread([this] {
+        NameThisThread("rebuild-switch");
+        FinishRebuild();
+      });
     }
   };
   next_follower_ = std::make_unique<Follower>(next_store_, fo);

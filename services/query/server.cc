@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/disk_usage.h"
+#include "common/thread_name.h"
 #include "services/common/health_publisher.h"
 #include "services/common/process.h"
 #include "services/query/http_gateway.h"
@@ -114,6 +115,7 @@ int RunQueryServer(const QueryServerOptions& o) {
   std::atomic<bool> stopping{false};
   // The storage gauges follow every two seconds.
   std::thread health([&] {
+    NameThisThread("health");
     HealthPublisher publisher(*server, "detente.v1.QueryService");
     for (int tick = 0; !stopping; ++tick) {
       if (tick % 8 == 0) {
@@ -161,6 +163,7 @@ int RunQueryServer(const QueryServerOptions& o) {
   spdlog::info("detente-query listening on {} (data {}, following {})",
                o.listen, o.data_dir, o.ingest);
   std::thread waiter([&] {
+    NameThisThread("signal-wait");
     WaitForShutdownSignal(signals);
     server->GetHealthCheckService()->Shutdown();
     service.StopStreams();
