@@ -20,22 +20,23 @@ std::string ThisThreadsName() {
   return name;
 }
 
-TEST(ThreadNameTest, TheKernelShowsTheName) {
+// The name the kernel shows for a new thread that named itself `name`.
+std::string NameOfAThreadNamed(const std::string& name) {
   std::string seen;
   std::thread([&] {
-    NameThisThread("log-commit");
+    NameThisThread(name);
     seen = ThisThreadsName();
   }).join();
-  EXPECT_EQ(seen, "log-commit");
+  return seen;
+}
+
+TEST(ThreadNameTest, TheKernelShowsTheName) {
+  EXPECT_EQ(NameOfAThreadNamed("log-commit"), "log-commit");
 }
 
 TEST(ThreadNameTest, ALongNameIsCutTo15Bytes) {
-  std::string seen;
-  std::thread([&] {
-    NameThisThread("a-name-longer-than-fifteen-bytes");
-    seen = ThisThreadsName();
-  }).join();
-  EXPECT_EQ(seen, "a-name-longer-t");
+  EXPECT_EQ(NameOfAThreadNamed("a-name-longer-than-fifteen-bytes"),
+            "a-name-longer-t");
 }
 
 }  // namespace
