@@ -183,6 +183,9 @@ void FillBatch(const BenchContext& c, uint64_t first, int n,
     v1::Event* e = entries->Mutable(i);
     *e = pool[(first + i) % pool.size()];
     e->set_event_id(c.gen->EventId(first + i));
+    if (c.config.dates_across_log) {
+      e->set_occurred_on(c.gen->DateAcross(first + i, c.config.events));
+    }
   }
 }
 

@@ -36,6 +36,10 @@ struct BenchConfig {
   int poll_interval_ms = 1000;     // scenario 6
   int subscribers = 4;             // scenario 6
   int mixed_writers = 4;           // scenario 6 (batches of 10)
+  // Dates rise over the whole log (--dates log) instead of over each pool
+  // of 20,000 templates (--dates pool, the default of every round so far:
+  // ~20k pair-days at any size).
+  bool dates_across_log = false;
   std::string series_from = "2014-01-01";  // scenario 5: ten years
   std::string series_to = "2023-12-31";
 };

@@ -43,6 +43,10 @@ constexpr const char* kOutlets[] = {"Reuters", "Associated Press",
                                     "Yonhap News Agency", "Kyodo News",
                                     "Agence France-Presse", "BBC Monitoring"};
 
+// Days from 1970-01-01: 1965-01-01 and 2023-12-31.
+constexpr int32_t kFirstDay = -1826;
+constexpr int32_t kLastDay = 19722;
+
 }  // namespace
 
 uint64_t Mix(uint64_t x) {
@@ -83,6 +87,18 @@ SynthEvents::SynthEvents(SynthEventsOptions options) : options_(options) {
     code_total_ += weight;
     codes_.push_back({code, code_total_});
   }
+  for (int32_t day = kFirstDay; day <= kLastDay; ++day) {
+    const CivilDay cd = FromDayNumber(DayNumber(day));
+    dates_.push_back(
+        absl::StrFormat("%04d-%02d-%02d", cd.year, cd.month, cd.day));
+  }
+}
+
+const std::string& SynthEvents::DateAcross(uint64_t index,
+                                           uint64_t span) const {
+  span = std::max<uint64_t>(span, 1);
+  const uint64_t days = dates_.size();
+  return dates_[static_cast<size_t>((index % span) * days / span)];
 }
 
 size_t SynthEvents::SkewedPair(uint64_t h) const {
@@ -125,9 +141,9 @@ RawEntry SynthEvents::Make(uint64_t index) const {
       break;
     }
   }
-  // Days from 1965-01-01 (day -1826) to 2023-12-31 (day 19722), rising with
-  // the index, jittered by up to ~60 days.
-  const int64_t first = -1826, last = 19722;
+  // Days from 1965-01-01 to 2023-12-31, rising with the index, jittered by
+  // up to ~60 days.
+  const int64_t first = kFirstDay, last = kLastDay;
   const uint64_t span = std::max<uint64_t>(options_.date_span, 1);
   int64_t day = first + static_cast<int64_t>((index % span) * (last - first) /
                                               span);
