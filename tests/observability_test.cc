@@ -156,6 +156,21 @@ TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
   EXPECT_GT(MetricSample(ingest_text, kIdIndex), 0) << ingest_text;
   EXPECT_LT(MetricSample(ingest_text, kIdIndex), 1 << 20) << ingest_text;
   EXPECT_EQ(MetricSample(query_text, kIdIndex), 0) << query_text;
+  // The temperature read the pair's day totals, which the query service
+  // keeps decoded (--day-cache-mb): one day's, a few hundred bytes. The
+  // ingestion service has no such cache.
+  const std::string kDayCache =
+      "detente_storage_memory_bytes{kind=\"day_cache\"}";
+  const std::string query_url =
+      absl::StrCat("http://127.0.0.1:", query.http_port(), "/metrics");
+  std::string cache_text = query_text;
+  for (int i = 0; i < 50 && MetricSample(cache_text, kDayCache) <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cache_text = FetchMetrics(dir, query_url);
+  }
+  EXPECT_GT(MetricSample(cache_text, kDayCache), 0) << cache_text;
+  EXPECT_LT(MetricSample(cache_text, kDayCache), 4096) << cache_text;
+  EXPECT_EQ(MetricSample(ingest_text, kDayCache), 0) << ingest_text;
   EXPECT_EQ(
       MetricSample(ingest_text, "detente_storage_block_cache_capacity_bytes"),
       16 << 20)

@@ -20,6 +20,12 @@ struct StorageMemory {
   // The event log's latest ids, held in memory until they are written as
   // one file (eventlog/log_index.h); 0 elsewhere.
   uint64_t id_index = 0;
+  // The query service's read models: the day totals and the event versions
+  // of whole streams, decoded and kept in memory (--day-cache-mb bounds the
+  // first, 128 MiB the second), counted by what their vectors hold; 0
+  // elsewhere.
+  uint64_t day_cache = 0;
+  uint64_t version_cache = 0;
 };
 
 // The background work a database has left before it settles: until then its

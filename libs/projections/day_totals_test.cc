@@ -243,6 +243,49 @@ TEST(DayTotalsTest, AScanOutlivedByAChangeCachesTheChangedDays) {
   std::filesystem::remove_all(plain_path);
 }
 
+// The bound of --day-cache-mb is on memory: the cache counts what its
+// vectors hold (their capacity), which the storage gauge
+// detente_storage_memory_bytes{kind="day_cache"} shows. A scan filled by
+// push_back held up to twice what was counted (10M events with dates over
+// the whole log: the query service at 647 MiB against a 512 MiB target).
+TEST(DayTotalsTest, TheDayCacheCountsWhatItsVectorsHold) {
+  std::mt19937_64 rng(11);
+  // 10 pairs over 58 years: ~600 days per stream after the first half,
+  // ~1,100 at the end.
+  testing::History h = testing::RandomHistory(rng, 20000);
+  const std::string path = testing::TempPath("day-cache-bytes");
+  auto store = ReadModelStore::Open({.path = path});
+  ASSERT_TRUE(store.ok()) << store.status();
+  const size_t half = h.all.size() / 2;
+  auto check = [&](const std::string& when) {
+    std::unique_ptr<ReadView> view = (*store)->View();
+    uint64_t held = 0, days = 0;
+    std::vector<std::shared_ptr<const std::vector<PairDay>>> read;
+    for (const std::string& stream : (*store)->Streams()) {
+      auto d = view->Days(stream);
+      ASSERT_TRUE(d.ok()) << d.status();
+      held += (*d)->capacity() * sizeof(PairDay);
+      days += (*d)->size();
+      read.push_back(*d);
+    }
+    // Every stream cached (a few MiB against 192): the gauge counts each
+    // entry's vector and ~100 bytes beside it.
+    const uint64_t gauge = (*store)->Memory().day_cache;
+    EXPECT_GT(days, 5000u) << when;
+    EXPECT_GE(gauge, held) << when;
+    EXPECT_LE(gauge, held + read.size() * 1024) << when;
+  };
+  std::vector<RecordedEntry> first(h.all.begin(), h.all.begin() + half);
+  ASSERT_TRUE((*store)->Apply(first, Position(half)).ok());
+  check("after a scan");
+  // The cached entries advanced by the next batch (AdvanceDays).
+  std::vector<RecordedEntry> rest(h.all.begin() + half, h.all.end());
+  ASSERT_TRUE((*store)->Apply(rest, Position(h.all.size())).ok());
+  check("after an Apply advanced them");
+  store->reset();
+  std::filesystem::remove_all(path);
+}
+
 TEST(DayTotalsTest, ARetractedDayHasNoTotalsLeft) {
   const std::string path = testing::TempPath("day-totals-empty");
   auto store = ReadModelStore::Open({.path = path});

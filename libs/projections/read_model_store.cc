@@ -321,6 +321,12 @@ class StreamCache {
   };
   explicit StreamCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 
+  // The estimate of what the entries hold, which the bound applies to.
+  size_t bytes() const {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
+
   std::shared_ptr<const Items> Find(const std::string& stream,
                                     Position last_changed) const {
     std::lock_guard lock(mu_);
@@ -413,8 +419,12 @@ class StreamCache {
 using VersionCache = StreamCache<PairVersion>;
 using DayCache = StreamCache<PairDay>;
 
-size_t DayItemsBytes(const std::string& stream, size_t days) {
-  return sizeof(DayCache::Items) + stream.size() + 64 + days * sizeof(PairDay);
+// Counted by capacity: a vector filled by push_back holds up to twice its
+// size (1.44x on average), and the bound is on memory.
+size_t DayItemsBytes(const std::string& stream,
+                     const std::vector<PairDay>& days) {
+  return sizeof(DayCache::Items) + stream.size() + 64 +
+         days.capacity() * sizeof(PairDay);
 }
 
 // A stream's days (in day order, none empty) plus a batch's merge operands
@@ -454,7 +464,7 @@ std::shared_ptr<const DayCache::Items> AdvancedEntry(
     return nullptr;
   }
   next->last_changed = after;
-  next->bytes = DayItemsBytes(stream, next->items.size());
+  next->bytes = DayItemsBytes(stream, next->items);
   return next;
 }
 
@@ -586,14 +596,16 @@ class RocksReadView final : public ReadView {
       fresh->last_changed = *last_changed;
       RETURN_IF_ERROR(Scan(stream, DayNumber(kMinDay), DayNumber(kMaxDay),
                            [&](const PairVersion& v) {
-                             fresh->bytes += sizeof(PairVersion) + 16;
+                             fresh->bytes += 16;
                              for (const std::string& t : v.tags) {
                                fresh->bytes += sizeof(std::string) + t.size();
                              }
                              fresh->items.push_back(v);
                              return true;
                            }));
-      fresh->bytes += sizeof(VersionCache::Items) + stream.size() + 64;
+      fresh->items.shrink_to_fit();
+      fresh->bytes += sizeof(VersionCache::Items) + stream.size() + 64 +
+                      fresh->items.capacity() * sizeof(PairVersion);
       cached = fresh;
       cache.Insert(stream, std::move(fresh));
     }
@@ -624,7 +636,8 @@ class RocksReadView final : public ReadView {
     auto fresh = std::make_shared<DayCache::Items>();
     source_->CountDayScan();
     absl::Status scanned = ScanDays(stream, &fresh->items);
-    fresh->bytes = DayItemsBytes(stream, fresh->items.size());
+    fresh->items.shrink_to_fit();
+    fresh->bytes = DayItemsBytes(stream, fresh->items);
     fresh->last_changed = last_changed.value_or(Position());
     source_->AfterDayScanForTest();
     scans.End(stream, scan, [&](const std::vector<DayScans::Batch>& batches) {
@@ -834,7 +847,10 @@ class RocksReadModelStore final : public ReadModelStore,
   // Nothing while a reopen is under way (the metrics thread does not wait).
   StorageMemory Memory() const override {
     std::shared_ptr<const StoreDb> db = DbUnlessReopening();
-    return db ? db->Memory() : StorageMemory();
+    StorageMemory m = db ? db->Memory() : StorageMemory();
+    m.day_cache = days_.bytes();
+    m.version_cache = versions_.bytes();
+    return m;
   }
   StorageCompactions Compactions() const override {
     std::shared_ptr<const StoreDb> db = DbUnlessReopening();

@@ -12,12 +12,15 @@ struct StorageGauges::Impl {
                    .Help("Storage memory by kind: memtables, table_readers "
                          "(index and filter blocks outside the block cache), "
                          "block_cache (in use), id_index (the event log's "
-                         "latest ids, before they are written)")
+                         "latest ids, before they are written), day_cache and "
+                         "version_cache (the read models' decoded streams)")
                    .Register(registry)),
         memtables(memory.Add({{"kind", "memtables"}})),
         table_readers(memory.Add({{"kind", "table_readers"}})),
         block_cache(memory.Add({{"kind", "block_cache"}})),
         id_index(memory.Add({{"kind", "id_index"}})),
+        day_cache(memory.Add({{"kind", "day_cache"}})),
+        version_cache(memory.Add({{"kind", "version_cache"}})),
         capacity(prometheus::BuildGauge()
                      .Name("detente_storage_block_cache_capacity_bytes")
                      .Help("RocksDB block cache size (--block-cache-mb)")
@@ -47,6 +50,8 @@ struct StorageGauges::Impl {
   prometheus::Gauge& table_readers;
   prometheus::Gauge& block_cache;
   prometheus::Gauge& id_index;
+  prometheus::Gauge& day_cache;
+  prometheus::Gauge& version_cache;
   prometheus::Gauge& capacity;
   prometheus::Gauge& disk;
   prometheus::Gauge& pending_compaction;
@@ -63,6 +68,8 @@ void StorageGauges::Set(const StorageMemory& m, const StorageCompactions& c,
   impl_->table_readers.Set(static_cast<double>(m.table_readers));
   impl_->block_cache.Set(static_cast<double>(m.block_cache_usage));
   impl_->id_index.Set(static_cast<double>(m.id_index));
+  impl_->day_cache.Set(static_cast<double>(m.day_cache));
+  impl_->version_cache.Set(static_cast<double>(m.version_cache));
   impl_->capacity.Set(static_cast<double>(m.block_cache_capacity));
   impl_->disk.Set(static_cast<double>(disk_bytes));
   impl_->pending_compaction.Set(static_cast<double>(c.pending_bytes));
