@@ -309,6 +309,10 @@ int Main(int argc, char** argv) {
   const bool need_query = f.scenarios.count(4) || f.scenarios.count(5) ||
                           f.scenarios.count(6);
   if (f.scenarios.count(4)) {
+    // From empty also in a kept work dir (--keep --work-dir W, run again):
+    // the read models of an earlier run would make it a restart.
+    if (f.query_addr.empty())
+      std::filesystem::remove_all(f.work_dir + "/query");
     RunCatchUp(c, start_query);
   } else if (need_query) {
     start_query();
