@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/wire.h"
 #include "eventlog/keys.h"
 
 namespace detente {
@@ -79,6 +80,110 @@ bool ApplyDayDeltas(absl::string_view operand, PairDay* d) {
                             (flags & 2) ? -1 : +1);
   }
   return true;
+}
+
+namespace {
+
+uint64_t Bits(double d) {
+  uint64_t b;
+  std::memcpy(&b, &d, sizeof b);
+  return b;
+}
+double FromBits(uint64_t b) {
+  double d;
+  std::memcpy(&d, &b, sizeof d);
+  return d;
+}
+void PutFixed64(std::string* out, uint64_t v) {
+  char buf[8];
+  std::memcpy(buf, &v, sizeof buf);
+  out->append(buf, sizeof buf);
+}
+bool ReadFixed64(const uint8_t*& p, const uint8_t* end, uint64_t* v) {
+  if (end - p < 8) return false;
+  std::memcpy(v, p, sizeof *v);
+  p += 8;
+  return true;
+}
+bool Present(const DayTotals& w) {
+  return w.events != 0 || w.quad_counts[0] != 0 || w.quad_counts[1] != 0 ||
+         w.quad_counts[2] != 0 || w.quad_counts[3] != 0 ||
+         Bits(w.weight_sum) != 0 || Bits(w.goldstein_sum) != 0;
+}
+// A weight sum that a varint holds exactly (not -0.0, not NaN).
+bool WholeWeight(double w) {
+  if (!(w >= 0 && w <= 9007199254740992.0)) return false;  // 2^53
+  return Bits(static_cast<double>(static_cast<uint64_t>(w))) == Bits(w);
+}
+
+}  // namespace
+
+void PackedDays::Append(const PairDay& d) {
+  const int32_t day = d.day.value();
+  const int64_t delta = int64_t{day} - int64_t{last_day_};
+  wire::PutVarint(&data_, (static_cast<uint64_t>(delta) << 1) ^
+                              static_cast<uint64_t>(delta >> 63));
+  last_day_ = day;
+  uint8_t flags = 0;
+  for (int i = 0; i < 2; ++i) {
+    if (!Present(d.way[i])) continue;
+    flags |= uint8_t(1 << i);
+    if (WholeWeight(d.way[i].weight_sum)) flags |= uint8_t(4 << i);
+  }
+  data_.push_back(static_cast<char>(flags));
+  for (int i = 0; i < 2; ++i) {
+    if (!(flags & (1 << i))) continue;
+    const DayTotals& w = d.way[i];
+    wire::PutVarint(&data_, w.events);
+    for (uint32_t q : w.quad_counts) wire::PutVarint(&data_, q);
+    if (flags & (4 << i)) {
+      wire::PutVarint(&data_, static_cast<uint64_t>(w.weight_sum));
+    } else {
+      PutFixed64(&data_, Bits(w.weight_sum));
+    }
+    PutFixed64(&data_, Bits(w.goldstein_sum));
+  }
+  ++count_;
+}
+
+bool PackedDays::Reader::Next(PairDay* d) {
+  if (p_ >= end_) return false;
+  uint64_t zigzag = 0;
+  if (!wire::ReadVarint(p_, end_, &zigzag) || p_ >= end_) return false;
+  day_ += static_cast<int32_t>(static_cast<int64_t>(zigzag >> 1) ^
+                               -static_cast<int64_t>(zigzag & 1));
+  const uint8_t flags = *p_++;
+  d->day = DayNumber(day_);
+  for (int i = 0; i < 2; ++i) {
+    DayTotals& w = d->way[i];
+    w = DayTotals();
+    w.day = d->day;
+    if (!(flags & (1 << i))) continue;
+    uint64_t v = 0;
+    if (!wire::ReadVarint(p_, end_, &v)) return false;
+    w.events = static_cast<uint32_t>(v);
+    for (uint32_t& q : w.quad_counts) {
+      if (!wire::ReadVarint(p_, end_, &v)) return false;
+      q = static_cast<uint32_t>(v);
+    }
+    if (flags & (4 << i)) {
+      if (!wire::ReadVarint(p_, end_, &v)) return false;
+      w.weight_sum = static_cast<double>(v);
+    } else {
+      if (!ReadFixed64(p_, end_, &v)) return false;
+      w.weight_sum = FromBits(v);
+    }
+    if (!ReadFixed64(p_, end_, &v)) return false;
+    w.goldstein_sum = FromBits(v);
+  }
+  return true;
+}
+
+std::vector<PairDay> PackedDays::Unpack() const {
+  std::vector<PairDay> out;
+  out.reserve(count_);
+  ForEach([&](const PairDay& d) { out.push_back(d); });
+  return out;
 }
 
 }  // namespace detente

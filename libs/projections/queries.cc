@@ -81,16 +81,16 @@ absl::StatusOr<std::vector<DayTotals>> CollectDayTotals(
   }
   std::vector<DayTotals> out;
   for (const std::string& stream : streams) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<PairDay>> days,
-                     view.Days(stream));
+    ASSIGN_OR_RETURN(std::shared_ptr<const PackedDays> days, view.Days(stream));
     const int only = filter.directed_source.empty()                   ? -1
                      : SourceIsFirst(stream, filter.directed_source) ? 0
                                                                       : 1;
-    for (const PairDay& d : *days) {
+    if (streams.size() == 1) out.reserve(days->size());
+    days->ForEach([&](const PairDay& d) {
       DayTotals t = d.way[only == 1 ? 1 : 0];
       if (only == -1) t.Add(d.way[1]);
       if (t.events != 0) out.push_back(t);
-    }
+    });
   }
   if (streams.size() > 1) {
     std::stable_sort(

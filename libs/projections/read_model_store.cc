@@ -311,12 +311,12 @@ PairVersion VersionOf(const RecordedEntry& e, Position original) {
 // streams are also the dearest to read again). A stream too big to keep
 // (more than a quarter of the bound) is remembered as such, so that readers
 // scan only the range they need instead of the whole stream.
-template <typename T>
+template <typename Payload>
 class StreamCache {
  public:
   struct Items {
     Position last_changed;
-    std::vector<T> items;  // key order
+    Payload items;  // key order
     size_t bytes = 0;
   };
   explicit StreamCache(size_t max_bytes) : max_bytes_(max_bytes) {}
@@ -416,40 +416,41 @@ class StreamCache {
   absl::flat_hash_map<std::string, Position> too_big_;
   size_t bytes_ = 0;  // guarded by mu_
 };
-using VersionCache = StreamCache<PairVersion>;
-using DayCache = StreamCache<PairDay>;
+using VersionCache = StreamCache<std::vector<PairVersion>>;
+using DayCache = StreamCache<PackedDays>;
 
-// Counted by capacity: a vector filled by push_back holds up to twice its
-// size (1.44x on average), and the bound is on memory.
-size_t DayItemsBytes(const std::string& stream,
-                     const std::vector<PairDay>& days) {
-  return sizeof(DayCache::Items) + stream.size() + 64 +
-         days.capacity() * sizeof(PairDay);
+// Counted by what the buffer holds: one filled by appends holds up to
+// twice what it packs, and the bound is on memory.
+size_t DayItemsBytes(const std::string& stream, const PackedDays& days) {
+  return sizeof(DayCache::Items) + stream.size() + 64 + days.held_bytes();
 }
 
 // A stream's days (in day order, none empty) plus a batch's merge operands
 // of that stream (key order: 'a' keys of `prefix_size` bytes, then the day),
 // counted exactly as the merge operator counts them, so that the result is
 // what a scan would read after the batch. False on a malformed operand.
-bool AdvanceDays(const std::vector<PairDay>& days,
+bool AdvanceDays(const PackedDays& days,
                  std::span<const std::pair<std::string, std::string>> run,
-                 size_t prefix_size, std::vector<PairDay>* out) {
-  out->reserve(days.size() + run.size());
-  auto it = days.begin();
+                 size_t prefix_size, PackedDays* out) {
+  out->Reserve(days.packed_bytes() + run.size() * 32);
+  PackedDays::Reader it(days);
+  PairDay next;
+  bool more = it.Next(&next);
   for (const auto& [key, operand] : run) {
     const DayNumber day =
         UnbiasDay(GetBe32(absl::string_view(key).substr(prefix_size)));
-    while (it != days.end() && it->day < day) out->push_back(*it++);
+    for (; more && next.day < day; more = it.Next(&next)) out->Append(next);
     PairDay d;
-    if (it != days.end() && it->day == day) {
-      d = *it++;
+    if (more && next.day == day) {
+      d = next;
+      more = it.Next(&next);
     } else {  // a day without live events holds zeros, as does a new one
       d.day = d.way[0].day = d.way[1].day = day;
     }
     if (!ApplyDayDeltas(operand, &d)) return false;
-    if (!d.empty()) out->push_back(d);
+    if (!d.empty()) out->Append(d);
   }
-  out->insert(out->end(), it, days.end());
+  for (; more; more = it.Next(&next)) out->Append(next);
   return true;
 }
 
@@ -619,7 +620,7 @@ class RocksReadView final : public ReadView {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::shared_ptr<const std::vector<PairDay>>> Days(
+  absl::StatusOr<std::shared_ptr<const PackedDays>> Days(
       const std::string& stream) const override {
     if (db_ == nullptr) return failure_;
     DayCache& cache = source_->days();
@@ -629,14 +630,13 @@ class RocksReadView final : public ReadView {
     if (last_changed) {
       if (auto cached = cache.Find(stream, *last_changed)) {
         scans.End(stream, scan, [](const std::vector<DayScans::Batch>&) {});
-        return std::shared_ptr<const std::vector<PairDay>>(cached,
-                                                           &cached->items);
+        return std::shared_ptr<const PackedDays>(cached, &cached->items);
       }
     }
     auto fresh = std::make_shared<DayCache::Items>();
     source_->CountDayScan();
     absl::Status scanned = ScanDays(stream, &fresh->items);
-    fresh->items.shrink_to_fit();
+    fresh->items.ShrinkToFit();
     fresh->bytes = DayItemsBytes(stream, fresh->items);
     fresh->last_changed = last_changed.value_or(Position());
     source_->AfterDayScanForTest();
@@ -654,7 +654,7 @@ class RocksReadView final : public ReadView {
       cache.Insert(stream, std::move(entry));
     });
     RETURN_IF_ERROR(scanned);
-    return std::shared_ptr<const std::vector<PairDay>>(fresh, &fresh->items);
+    return std::shared_ptr<const PackedDays>(fresh, &fresh->items);
   }
 
   absl::StatusOr<RecordedEntry> Entry(Position version) const override {
@@ -723,8 +723,7 @@ class RocksReadView final : public ReadView {
     return FromRocks(it->status(), "reading versions");
   }
 
-  absl::Status ScanDays(const std::string& stream,
-                        std::vector<PairDay>* out) const {
+  absl::Status ScanDays(const std::string& stream, PackedDays* out) const {
     const std::string prefix = StreamPrefix('a', stream);
     // Keys are the prefix and 4 bytes: five 0xff bytes bound them all.
     const std::string upper = prefix + std::string(5, '\xff');
@@ -740,7 +739,7 @@ class RocksReadView final : public ReadView {
       if (!DecodePairDayValue({it->value().data(), it->value().size()}, &d)) {
         return absl::DataLossError("malformed day totals");
       }
-      if (!d.empty()) out->push_back(d);
+      if (!d.empty()) out->Append(d);
     }
     return FromRocks(it->status(), "reading day totals");
   }

@@ -86,9 +86,9 @@ class ReadView {
       const std::string& stream, DayNumber from, DayNumber to,
       const std::function<bool(const PairVersion&)>& fn) const = 0;
   // The totals of every day of the stream with live events as of the view's
-  // position (never as of an earlier one), in day order. Shared: kept in
-  // memory while the stream does not change.
-  virtual absl::StatusOr<std::shared_ptr<const std::vector<PairDay>>> Days(
+  // position (never as of an earlier one), in day order, packed. Shared:
+  // kept in memory while the stream does not change.
+  virtual absl::StatusOr<std::shared_ptr<const PackedDays>> Days(
       const std::string& stream) const = 0;
   // The full entry that wrote a version.
   virtual absl::StatusOr<RecordedEntry> Entry(Position version) const = 0;
