@@ -10,7 +10,9 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <random>
+#include <set>
 
 #include "domain/date.h"
 #include "projections/pair_day.h"
@@ -224,7 +226,7 @@ TEST(DayTotalsTest, AScanOutlivedByAChangeCachesTheChangedDays) {
   auto seen = old_view->Days("JPN-KOR");
   ASSERT_TRUE(applied);
   ASSERT_TRUE(seen.ok());
-  ASSERT_EQ((*seen)->size(), 2u);  // the snapshot's: July 4 and 5
+  ASSERT_EQ((*seen)->Unpack().size(), 2u);  // the snapshot's: July 4 and 5
   EXPECT_EQ((*seen)->Unpack().back().day, ToDayNumber({2019, 7, 5}));
 
   const uint64_t scans = (*store)->DayScanCountForTest();
@@ -265,12 +267,12 @@ TEST(DayTotalsTest, TheDayCacheCountsWhatItsEntriesHold) {
   auto check = [&](const std::string& when) {
     std::unique_ptr<ReadView> view = (*store)->View();
     uint64_t held = 0, days = 0;
-    std::vector<std::shared_ptr<const PackedDays>> read;
+    std::vector<std::shared_ptr<const StreamDays>> read;
     for (const std::string& stream : (*store)->Streams()) {
       auto d = view->Days(stream);
       ASSERT_TRUE(d.ok()) << d.status();
       held += (*d)->held_bytes();
-      days += (*d)->size();
+      days += (*d)->Unpack().size();
       read.push_back(*d);
     }
     // Every stream cached (well under 192 MiB): the gauge counts each
@@ -301,7 +303,7 @@ TEST(DayTotalsTest, ARetractedDayHasNoTotalsLeft) {
   ASSERT_TRUE((*store)->Apply(h.all, Position(2)).ok());
   auto days = (*store)->View()->Days("JPN-KOR");
   ASSERT_TRUE(days.ok());
-  ASSERT_EQ((*days)->size(), 1u);
+  ASSERT_EQ((*days)->Unpack().size(), 1u);
   const PairDay d = (*days)->Unpack().front();
   EXPECT_EQ(d.day, ToDayNumber({2019, 7, 4}));
   // JPN-KOR: JPN is the first actor, so JPN->KOR is way 0.
@@ -316,7 +318,7 @@ TEST(DayTotalsTest, ARetractedDayHasNoTotalsLeft) {
   ASSERT_TRUE((*store)->Apply({h.all[2], h.all[3]}, Position(4)).ok());
   days = (*store)->View()->Days("JPN-KOR");
   ASSERT_TRUE(days.ok());
-  EXPECT_TRUE((*days)->empty());
+  EXPECT_TRUE((*days)->Unpack().empty());
   int day_keys = 0;
   for (const auto& [key, value] : (*store)->DumpForTest()) {
     if (key[0] != 'a') continue;
@@ -381,6 +383,76 @@ TEST(DayTotalsTest, PackedDaysReadBackBitForBit) {
   }
   EXPECT_LT(packed.packed_bytes(), days.size() * sizeof(PairDay) / 2);
   EXPECT_TRUE(PackedDays().Unpack().empty());
+}
+
+// The day cache's entries after changes: packed days with the changed ones
+// merged in (changed again, emptied, new before, between and after the
+// packed ones, and packed again once they are many) read the same as a
+// plain map of the days kept alongside, bit for bit, in order and by Get.
+TEST(DayTotalsTest, StreamDaysWithChangesReadAsTheDaysChanged) {
+  std::mt19937_64 rng(9);
+  auto random_day = [&](int32_t day) {
+    PairDay d;
+    d.day = d.way[0].day = d.way[1].day = DayNumber(day);
+    const int n = static_cast<int>(rng() % 4);  // 0: no events left
+    for (int i = 0; i < n; ++i) {
+      PairVersion v;
+      v.day = d.day;
+      v.reversed = rng() % 2 == 0;
+      v.quad = static_cast<QuadClass>(1 + rng() % 4);
+      v.goldstein = (static_cast<double>(rng() % 201) - 100) / 10;
+      v.weight = 1 + static_cast<uint32_t>(rng() % 5);
+      d.Count(v, +1);
+    }
+    return d;
+  };
+  std::map<int32_t, PairDay> want;
+  auto packed = std::make_shared<PackedDays>();
+  for (int32_t day = -400; day < 2600;
+       day += 1 + static_cast<int32_t>(rng() % 4)) {
+    PairDay d = random_day(day);
+    if (d.empty()) continue;
+    packed->Append(d);
+    want[day] = d;
+  }
+  StreamDays days(packed);
+  for (int round = 0; round < 300; ++round) {
+    std::set<int32_t> picked;
+    const int n = 1 + static_cast<int>(rng() % (round % 50 == 0 ? 400 : 6));
+    for (int i = 0; i < n; ++i) {
+      picked.insert(-600 + static_cast<int32_t>(rng() % 3400));
+    }
+    std::vector<PairDay> changed;
+    for (int32_t day : picked) {
+      changed.push_back(random_day(day));
+      if (changed.back().empty()) {
+        want.erase(day);
+      } else {
+        want[day] = changed.back();
+      }
+    }
+    days = days.With(std::move(changed));
+    const std::vector<PairDay> got = days.Unpack();
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    size_t i = 0;
+    for (const auto& [day, d] : want) {
+      ASSERT_EQ(got[i].day.value(), day) << "round " << round;
+      ASSERT_EQ(EncodePairDayValue(got[i]), EncodePairDayValue(d))
+          << "round " << round << " day " << day;
+      ++i;
+    }
+    for (int k = 0; k < 20; ++k) {
+      const int32_t day = -650 + static_cast<int32_t>(rng() % 3500);
+      const PairDay g = days.Get(DayNumber(day));
+      EXPECT_EQ(g.day.value(), day);
+      auto it = want.find(day);
+      if (it == want.end()) {
+        EXPECT_TRUE(g.empty()) << day;
+      } else {
+        EXPECT_EQ(EncodePairDayValue(g), EncodePairDayValue(it->second)) << day;
+      }
+    }
+  }
 }
 
 TEST(DayTotalsTest, ValueCodecRoundTrips) {

@@ -1,5 +1,6 @@
 #include "projections/pair_day.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/wire.h"
@@ -120,6 +121,9 @@ bool WholeWeight(double w) {
 
 void PackedDays::Append(const PairDay& d) {
   const int32_t day = d.day.value();
+  if (count_ % kMarkEvery == 0) {
+    marks_.push_back({day, last_day_, static_cast<uint32_t>(data_.size())});
+  }
   const int64_t delta = int64_t{day} - int64_t{last_day_};
   wire::PutVarint(&data_, (static_cast<uint64_t>(delta) << 1) ^
                               static_cast<uint64_t>(delta >> 63));
@@ -179,9 +183,66 @@ bool PackedDays::Reader::Next(PairDay* d) {
   return true;
 }
 
+bool PackedDays::Find(DayNumber day, PairDay* d) const {
+  auto after =
+      std::upper_bound(marks_.begin(), marks_.end(), day.value(),
+                       [](int32_t v, const Mark& m) { return v < m.day; });
+  if (after == marks_.begin()) return false;
+  const Mark& m = *(after - 1);
+  Reader r(*this, m.offset, m.day_before);
+  while (r.Next(d)) {
+    if (d->day == day) return true;
+    if (day < d->day) return false;
+  }
+  return false;
+}
+
 std::vector<PairDay> PackedDays::Unpack() const {
   std::vector<PairDay> out;
   out.reserve(count_);
+  ForEach([&](const PairDay& d) { out.push_back(d); });
+  return out;
+}
+
+StreamDays StreamDays::With(std::vector<PairDay> changed) const {
+  std::vector<PairDay> merged;
+  merged.reserve(changed_.size() + changed.size());
+  size_t i = 0, j = 0;
+  while (i < changed_.size() || j < changed.size()) {
+    if (j == changed.size() ||
+        (i < changed_.size() && changed_[i].day < changed[j].day)) {
+      merged.push_back(changed_[i++]);
+    } else {
+      if (i < changed_.size() && changed_[i].day == changed[j].day) ++i;
+      merged.push_back(changed[j++]);
+    }
+  }
+  StreamDays out(packed_);
+  out.changed_ = std::move(merged);
+  if (out.changed_.size() > std::max<size_t>(64, packed_->size() / 8)) {
+    auto packed = std::make_shared<PackedDays>();
+    packed->Reserve(packed_->packed_bytes() + out.changed_.size() * 32);
+    out.ForEach([&](const PairDay& d) { packed->Append(d); });
+    packed->ShrinkToFit();
+    return StreamDays(std::move(packed));
+  }
+  return out;
+}
+
+PairDay StreamDays::Get(DayNumber day) const {
+  auto it =
+      std::lower_bound(changed_.begin(), changed_.end(), day,
+                       [](const PairDay& d, DayNumber v) { return d.day < v; });
+  if (it != changed_.end() && it->day == day) return *it;
+  PairDay d;
+  if (packed_->Find(day, &d)) return d;
+  d = PairDay();
+  d.day = d.way[0].day = d.way[1].day = day;
+  return d;
+}
+
+std::vector<PairDay> StreamDays::Unpack() const {
+  std::vector<PairDay> out;
   ForEach([&](const PairDay& d) { out.push_back(d); });
   return out;
 }

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,27 +69,40 @@ class PackedDays {
   // Days in increasing order.
   void Append(const PairDay& d);
   void Reserve(size_t bytes) { data_.reserve(bytes); }
-  void ShrinkToFit() { data_.shrink_to_fit(); }
+  void ShrinkToFit() {
+    data_.shrink_to_fit();
+    marks_.shrink_to_fit();
+  }
 
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
-  // The packed bytes, and what the buffer holds (its capacity).
+  // The packed bytes, and what the buffers hold (their capacity).
   size_t packed_bytes() const { return data_.size(); }
-  size_t held_bytes() const { return data_.capacity(); }
+  size_t held_bytes() const {
+    return data_.capacity() + marks_.capacity() * sizeof(Mark);
+  }
+
+  // The totals of `day` if it is one of the days: a binary search of the
+  // marks kept every kMarkEvery days, then at most that many decoded.
+  bool Find(DayNumber day, PairDay* d) const;
 
   // Reads the days in order.
   class Reader {
    public:
-    explicit Reader(const PackedDays& days)
-        : p_(reinterpret_cast<const uint8_t*>(days.data_.data())),
-          end_(p_ + days.data_.size()) {}
+    explicit Reader(const PackedDays& days) : Reader(days, 0, 0) {}
     // The next day; false after the last.
     bool Next(PairDay* d);
 
    private:
+    friend class PackedDays;
+    Reader(const PackedDays& days, size_t offset, int32_t day_before)
+        : p_(reinterpret_cast<const uint8_t*>(days.data_.data()) + offset),
+          end_(reinterpret_cast<const uint8_t*>(days.data_.data()) +
+               days.data_.size()),
+          day_(day_before) {}
     const uint8_t* p_;
     const uint8_t* end_;
-    int32_t day_ = 0;
+    int32_t day_;
   };
 
   template <typename F>
@@ -100,9 +114,63 @@ class PackedDays {
   std::vector<PairDay> Unpack() const;
 
  private:
+  static constexpr size_t kMarkEvery = 64;
+  struct Mark {
+    int32_t day;         // the day that starts here
+    int32_t day_before;  // what its distance counts from
+    uint32_t offset;
+  };
   std::string data_;
+  std::vector<Mark> marks_;
   size_t count_ = 0;
   int32_t last_day_ = 0;
+};
+
+// A stream's days as the day cache holds them: packed, plus the days that
+// Apply's batches changed since, which reads merge in. A change copies the
+// changed days, not the packed ones (re-packing a busy pair's ~21k days at
+// every batch took the query service's CPU in the mixed run); they are
+// packed again once they outnumber an eighth of the packed days.
+class StreamDays {
+ public:
+  StreamDays() : packed_(std::make_shared<const PackedDays>()) {}
+  explicit StreamDays(std::shared_ptr<const PackedDays> packed)
+      : packed_(std::move(packed)) {}
+
+  // These days with `changed` (day order, one each) as their new totals;
+  // an empty day (no events either way) is one with none left.
+  StreamDays With(std::vector<PairDay> changed) const;
+  // The totals of `day`: zeros, with the day set, when it has none.
+  PairDay Get(DayNumber day) const;
+
+  // The days with events, in day order.
+  template <typename F>
+  void ForEach(F&& f) const {
+    PackedDays::Reader r(*packed_);
+    PairDay p;
+    bool more = r.Next(&p);
+    size_t i = 0;
+    while (more || i < changed_.size()) {
+      if (i < changed_.size() && (!more || !(p.day < changed_[i].day))) {
+        const PairDay& c = changed_[i++];
+        if (more && p.day == c.day) more = r.Next(&p);
+        if (!c.empty()) f(c);
+      } else {
+        f(static_cast<const PairDay&>(p));
+        more = r.Next(&p);
+      }
+    }
+  }
+  std::vector<PairDay> Unpack() const;
+  // What the packed days (shared with the entry this one came from) and
+  // the changed ones hold.
+  size_t held_bytes() const {
+    return packed_->held_bytes() + changed_.capacity() * sizeof(PairDay);
+  }
+
+ private:
+  std::shared_ptr<const PackedDays> packed_;
+  std::vector<PairDay> changed_;  // day order; an empty one removes its day
 };
 
 }  // namespace detente

@@ -81,11 +81,10 @@ absl::StatusOr<std::vector<DayTotals>> CollectDayTotals(
   }
   std::vector<DayTotals> out;
   for (const std::string& stream : streams) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const PackedDays> days, view.Days(stream));
-    const int only = filter.directed_source.empty()                   ? -1
+    ASSIGN_OR_RETURN(std::shared_ptr<const StreamDays> days, view.Days(stream));
+    const int only = filter.directed_source.empty()                  ? -1
                      : SourceIsFirst(stream, filter.directed_source) ? 0
-                                                                      : 1;
-    if (streams.size() == 1) out.reserve(days->size());
+                                                                     : 1;
     days->ForEach([&](const PairDay& d) {
       DayTotals t = d.way[only == 1 ? 1 : 0];
       if (only == -1) t.Add(d.way[1]);

@@ -417,11 +417,11 @@ class StreamCache {
   size_t bytes_ = 0;  // guarded by mu_
 };
 using VersionCache = StreamCache<std::vector<PairVersion>>;
-using DayCache = StreamCache<PackedDays>;
+using DayCache = StreamCache<StreamDays>;
 
 // Counted by what the buffer holds: one filled by appends holds up to
 // twice what it packs, and the bound is on memory.
-size_t DayItemsBytes(const std::string& stream, const PackedDays& days) {
+size_t DayItemsBytes(const std::string& stream, const StreamDays& days) {
   return sizeof(DayCache::Items) + stream.size() + 64 + days.held_bytes();
 }
 
@@ -429,28 +429,19 @@ size_t DayItemsBytes(const std::string& stream, const PackedDays& days) {
 // of that stream (key order: 'a' keys of `prefix_size` bytes, then the day),
 // counted exactly as the merge operator counts them, so that the result is
 // what a scan would read after the batch. False on a malformed operand.
-bool AdvanceDays(const PackedDays& days,
+bool AdvanceDays(const StreamDays& days,
                  std::span<const std::pair<std::string, std::string>> run,
-                 size_t prefix_size, PackedDays* out) {
-  out->Reserve(days.packed_bytes() + run.size() * 32);
-  PackedDays::Reader it(days);
-  PairDay next;
-  bool more = it.Next(&next);
+                 size_t prefix_size, StreamDays* out) {
+  std::vector<PairDay> changed;
+  changed.reserve(run.size());
   for (const auto& [key, operand] : run) {
-    const DayNumber day =
-        UnbiasDay(GetBe32(absl::string_view(key).substr(prefix_size)));
-    for (; more && next.day < day; more = it.Next(&next)) out->Append(next);
-    PairDay d;
-    if (more && next.day == day) {
-      d = next;
-      more = it.Next(&next);
-    } else {  // a day without live events holds zeros, as does a new one
-      d.day = d.way[0].day = d.way[1].day = day;
-    }
+    // A day without live events holds zeros, as does a new one.
+    PairDay d = days.Get(
+        UnbiasDay(GetBe32(absl::string_view(key).substr(prefix_size))));
     if (!ApplyDayDeltas(operand, &d)) return false;
-    if (!d.empty()) out->Append(d);
+    changed.push_back(d);
   }
-  for (; more; more = it.Next(&next)) out->Append(next);
+  *out = days.With(std::move(changed));
   return true;
 }
 
@@ -620,7 +611,7 @@ class RocksReadView final : public ReadView {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::shared_ptr<const PackedDays>> Days(
+  absl::StatusOr<std::shared_ptr<const StreamDays>> Days(
       const std::string& stream) const override {
     if (db_ == nullptr) return failure_;
     DayCache& cache = source_->days();
@@ -630,13 +621,15 @@ class RocksReadView final : public ReadView {
     if (last_changed) {
       if (auto cached = cache.Find(stream, *last_changed)) {
         scans.End(stream, scan, [](const std::vector<DayScans::Batch>&) {});
-        return std::shared_ptr<const PackedDays>(cached, &cached->items);
+        return std::shared_ptr<const StreamDays>(cached, &cached->items);
       }
     }
     auto fresh = std::make_shared<DayCache::Items>();
     source_->CountDayScan();
-    absl::Status scanned = ScanDays(stream, &fresh->items);
-    fresh->items.ShrinkToFit();
+    auto packed = std::make_shared<PackedDays>();
+    absl::Status scanned = ScanDays(stream, packed.get());
+    packed->ShrinkToFit();
+    fresh->items = StreamDays(std::move(packed));
     fresh->bytes = DayItemsBytes(stream, fresh->items);
     fresh->last_changed = last_changed.value_or(Position());
     source_->AfterDayScanForTest();
@@ -654,7 +647,7 @@ class RocksReadView final : public ReadView {
       cache.Insert(stream, std::move(entry));
     });
     RETURN_IF_ERROR(scanned);
-    return std::shared_ptr<const PackedDays>(fresh, &fresh->items);
+    return std::shared_ptr<const StreamDays>(fresh, &fresh->items);
   }
 
   absl::StatusOr<RecordedEntry> Entry(Position version) const override {

@@ -88,7 +88,7 @@ class ReadView {
   // The totals of every day of the stream with live events as of the view's
   // position (never as of an earlier one), in day order, packed. Shared:
   // kept in memory while the stream does not change.
-  virtual absl::StatusOr<std::shared_ptr<const PackedDays>> Days(
+  virtual absl::StatusOr<std::shared_ptr<const StreamDays>> Days(
       const std::string& stream) const = 0;
   // The full entry that wrote a version.
   virtual absl::StatusOr<RecordedEntry> Entry(Position version) const = 0;
