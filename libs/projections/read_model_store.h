@@ -58,8 +58,9 @@ struct ReadModelStoreOptions {
   uint64_t first_day_totals_compaction = 1u << 20;
   // Decoded day totals of whole streams kept in memory (kept current by
   // Apply), least recently used first out; 0 keeps none (every read scans
-  // RocksDB). ~88 bytes per day of a pair: the busiest pair of a 10M log
-  // (~21k days) takes 1.8 MiB.
+  // RocksDB). Packed (pair_day.h, StreamDays): ~19 bytes per day of a pair
+  // on average, so the busiest pair of a 10M log (~21k days) takes ~0.4
+  // MiB, and a 10M log with dates over 59 years (5.0M pair-days) ~94 MB.
   size_t day_cache_bytes = 192u << 20;
   // A batch of at least this many entries (the follower gathers such
   // batches while far behind the head, --catch-up-batch >= 16384) is
