@@ -264,7 +264,9 @@ TEST(DayTotalsTest, TheDayCacheCountsWhatItsEntriesHold) {
   auto store = ReadModelStore::Open({.path = path});
   ASSERT_TRUE(store.ok()) << store.status();
   const size_t half = h.all.size() / 2;
+  const size_t last = h.all.size() - 20;
   auto check = [&](const std::string& when) {
+    const uint64_t scans = (*store)->DayScanCountForTest();
     std::unique_ptr<ReadView> view = (*store)->View();
     uint64_t held = 0, days = 0;
     std::vector<std::shared_ptr<const StreamDays>> read;
@@ -281,14 +283,22 @@ TEST(DayTotalsTest, TheDayCacheCountsWhatItsEntriesHold) {
     EXPECT_GT(days, 5000u) << when;
     EXPECT_GE(gauge, held) << when;
     EXPECT_LE(gauge, held + read.size() * 1024) << when;
+    if (when != "after a scan") {
+      EXPECT_EQ((*store)->DayScanCountForTest(), scans) << when << ": scanned";
+    }
   };
   std::vector<RecordedEntry> first(h.all.begin(), h.all.begin() + half);
   ASSERT_TRUE((*store)->Apply(first, Position(half)).ok());
   check("after a scan");
-  // The cached entries advanced by the next batch (AdvanceDays).
-  std::vector<RecordedEntry> rest(h.all.begin() + half, h.all.end());
-  ASSERT_TRUE((*store)->Apply(rest, Position(h.all.size())).ok());
+  // The cached entries advanced by the next batches (AdvanceDays): the
+  // first changes more days than an eighth of them (packed again), the
+  // second a few (kept beside the packed ones).
+  std::vector<RecordedEntry> rest(h.all.begin() + half, h.all.begin() + last);
+  ASSERT_TRUE((*store)->Apply(rest, Position(last)).ok());
   check("after an Apply advanced them");
+  std::vector<RecordedEntry> few(h.all.begin() + last, h.all.end());
+  ASSERT_TRUE((*store)->Apply(few, Position(h.all.size())).ok());
+  check("after a few changes");
   store->reset();
   std::filesystem::remove_all(path);
 }

@@ -63,9 +63,6 @@ bool ApplyDayDeltas(absl::string_view operand, PairDay* d);
 //   p.ForEach([](const PairDay& d) { ... });
 class PackedDays {
  public:
-  // The most bytes one day takes.
-  static constexpr size_t kMaxDayBytes = 5 + 1 + 2 * (5 + 4 * 5 + 10 + 8);
-
   // Days in increasing order.
   void Append(const PairDay& d);
   void Reserve(size_t bytes) { data_.reserve(bytes); }

@@ -781,6 +781,7 @@ class RocksReadModelStore final : public ReadModelStore,
     if (!StorageHealth().ok()) return;
     if (compactions_ == CompactionMode::kCatchUp) {
       SetCompactions(CompactionMode::kDraining);
+      WarmDayCache();  // beside the compactions and the first queries
     }
   }
 
@@ -1092,6 +1093,9 @@ class RocksReadModelStore final : public ReadModelStore,
       if (!view->Days(streams[i]).ok()) break;  // the next query says why
       ++read;
     }
+    // Read again (from the cache) the other way round, so that the largest
+    // are the most recently used, the last to go.
+    for (size_t k = read; k-- > 0;) view->Days(streams[order[k]]).IgnoreError();
     spdlog::info(
         "read models: the day totals of {} of {} pairs read into the cache "
         "({:.1f} MiB) in {}",
@@ -1222,7 +1226,7 @@ class RocksReadModelStore final : public ReadModelStore,
   absl::flat_hash_map<std::string, std::set<std::string>> by_actor_;
   // Decoded versions per stream: 128 MiB at most.
   mutable VersionCache versions_{128u << 20};
-  mutable DayCache days_;  // decoded day totals per stream
+  mutable DayCache days_;  // day totals per stream, packed
   mutable DayScans day_scans_;
   mutable std::atomic<uint64_t> day_scan_count_{0};
   std::function<void()> after_day_scan_for_test_;

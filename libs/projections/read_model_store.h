@@ -56,7 +56,7 @@ struct ReadModelStoreOptions {
   // Day-total merge operands written before the first background compaction
   // of the day totals (then each time the count doubles).
   uint64_t first_day_totals_compaction = 1u << 20;
-  // Decoded day totals of whole streams kept in memory (kept current by
+  // Day totals of whole streams kept in memory (kept current by
   // Apply), least recently used first out; 0 keeps none (every read scans
   // RocksDB). Packed (pair_day.h, StreamDays): ~19 bytes per day of a pair
   // on average, so the busiest pair of a 10M log (~21k days) takes ~0.4
@@ -117,10 +117,12 @@ class ReadModelStore {
 
   // Tells the store that the batches applied so far brought it up to the
   // head: it compacts what a catch-up written as table files piled up
-  // (ingest_min_entries). From Apply's thread. Eight batches in a row
-  // through the memtables after such a catch-up start the compactions too,
-  // and the eighth Apply waits until they have merged what it left (seconds
-  // at 10M events; docs/projections.md, "Catch-up as table files").
+  // (ingest_min_entries), and reads the pairs' day totals into the day
+  // cache. From Apply's thread. Eight batches in a row through the
+  // memtables after such a catch-up start the compactions too, and the
+  // eighth Apply waits until they have merged what it left (seconds at 10M
+  // events), then fills the day cache (docs/projections.md, "Catch-up as
+  // table files").
   virtual void CaughtUp() = 0;
   // While set, Apply does not wait for those compactions, and a wait under
   // way ends (the follower is stopping; it sets this before it joins its

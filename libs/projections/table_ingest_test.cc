@@ -180,6 +180,35 @@ TEST(TableIngestTest, AStoppingFollowerDoesNotWaitForThem) {
   CatchUpThenEightMemtableBatches(/*stopping=*/true);
 }
 
+// A follower that reaches the head right after its table batches (its last
+// entries came in fewer than eight messages) says so (CaughtUp): the
+// compactions start, and the pairs' day totals are read into the cache, so
+// that a query's first read of a pair scans nothing.
+TEST(TableIngestTest, ACatchUpThatEndsAtTheHeadFillsTheDayCache) {
+  std::mt19937_64 rng(3);
+  testing::History h = testing::RandomHistory(rng, 1200, 10);
+  const std::string path = testing::TempPath("table-ingest-caught-up");
+  auto store = ReadModelStore::Open({.path = path, .ingest_min_entries = 100});
+  ASSERT_TRUE(store.ok()) << store.status();
+  for (size_t at = 0; at < h.all.size(); at += 100) {
+    ASSERT_TRUE((*store)
+                    ->Apply({h.all.begin() + at, h.all.begin() + at + 100},
+                            Position(at + 100))
+                    .ok());
+  }
+  ASSERT_EQ((*store)->Applied().tables, 1200u);
+  (*store)->CaughtUp();
+  const uint64_t scans = (*store)->DayScanCountForTest();
+  std::unique_ptr<ReadView> view = (*store)->View();
+  ASSERT_FALSE((*store)->Streams().empty());
+  for (const std::string& stream : (*store)->Streams()) {
+    ASSERT_TRUE(view->Days(stream).ok());
+  }
+  EXPECT_EQ((*store)->DayScanCountForTest(), scans) << "not warmed";
+  view.reset();
+  ExpectAsAppliedAtOnceThenRemove(*store, path, h);
+}
+
 // GCC says so with macros, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DETENTE_SANITIZED 1

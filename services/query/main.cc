@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
                  ->capture_default_str(),
              "answer_cache_mb", "DETENTE_ANSWER_CACHE_MB");
   config.Add(app.add_option("--day-cache-mb", o.day_cache_mb,
-                            "MiB of decoded day totals of whole pairs kept in "
+                            "MiB of day totals of whole pairs (packed, ~19 "
+                            "bytes a day) kept in "
                             "memory (kept current as events arrive); 0 "
                             "disables it")
                  ->capture_default_str(),

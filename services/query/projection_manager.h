@@ -22,7 +22,7 @@ namespace detente {
 struct ProjectionManagerOptions {
   std::string data_dir = "var/query";
   FollowerOptions follower;
-  // Budget of each store's decoded day totals (ReadModelStoreOptions).
+  // Budget of each store's day totals (ReadModelStoreOptions).
   size_t day_cache_bytes = 192u << 20;
   // Each store's RocksDB block cache, and where its index and filter blocks
   // live (ReadModelStoreOptions).

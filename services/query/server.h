@@ -27,7 +27,7 @@ struct QueryServerOptions {
   uint64_t max_serving_lag = 1000;
   // Budget of each series answer cache (pair, group), MiB; 0 disables.
   size_t answer_cache_mb = 64;
-  // Budget of the decoded day totals of whole pairs, MiB; 0 disables.
+  // Budget of the day totals of whole pairs (packed), MiB; 0 disables.
   size_t day_cache_mb = 192;
   // Entries gathered into one batch while far behind the head
   // (FollowerOptions::catch_up_batch); 0 applies each message as it comes.
