@@ -204,6 +204,12 @@ std::vector<PairDay> PackedDays::Unpack() const {
   return out;
 }
 
+const std::shared_ptr<const PackedDays>& StreamDays::NoDays() {
+  static const auto* none = new std::shared_ptr<const PackedDays>(
+      std::make_shared<const PackedDays>());
+  return *none;
+}
+
 StreamDays StreamDays::With(std::vector<PairDay> changed) const {
   std::vector<PairDay> merged;
   merged.reserve(changed_.size() + changed.size());

@@ -130,7 +130,7 @@ class PackedDays {
 // packed again once they outnumber an eighth of the packed days.
 class StreamDays {
  public:
-  StreamDays() : packed_(std::make_shared<const PackedDays>()) {}
+  StreamDays() : packed_(NoDays()) {}
   explicit StreamDays(std::shared_ptr<const PackedDays> packed)
       : packed_(std::move(packed)) {}
 
@@ -166,6 +166,7 @@ class StreamDays {
   }
 
  private:
+  static const std::shared_ptr<const PackedDays>& NoDays();
   std::shared_ptr<const PackedDays> packed_;
   std::vector<PairDay> changed_;  // day order; an empty one removes its day
 };

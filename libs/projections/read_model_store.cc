@@ -93,6 +93,14 @@ std::string DayKey(absl::string_view stream, DayNumber day) {
   PutBe32(&k, BiasDay(day));
   return k;
 }
+// The keys of a stream's day totals lie in [first, last): the prefix, then
+// 4 bytes of the day, which five 0xff bytes bound.
+struct DayKeyRange {
+  explicit DayKeyRange(absl::string_view stream)
+      : first(StreamPrefix('a', stream)),
+        last(first + std::string(5, '\xff')) {}
+  std::string first, last;
+};
 std::string DetailKey(Position pos) {
   std::string k(1, 'd');
   keys::PutBigEndian64(&k, pos.value());
@@ -719,10 +727,9 @@ class RocksReadView final : public ReadView {
   }
 
   absl::Status ScanDays(const std::string& stream, PackedDays* out) const {
-    const std::string prefix = StreamPrefix('a', stream);
-    // Keys are the prefix and 4 bytes: five 0xff bytes bound them all.
-    const std::string upper = prefix + std::string(5, '\xff');
-    const rocksdb::Slice lo(prefix), hi(upper);
+    const DayKeyRange range(stream);
+    const std::string& prefix = range.first;
+    const rocksdb::Slice lo(range.first), hi(range.last);
     std::unique_ptr<rocksdb::Iterator> it = NewRangeIterator(lo, hi);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       absl::string_view key(it->key().data(), it->key().size());
@@ -1062,17 +1069,10 @@ class RocksReadModelStore final : public ReadModelStore,
     if (budget == 0 || stopping_) return;
     const absl::Time start = absl::Now();
     const std::vector<std::string> streams = Streams();
-    std::vector<std::string> bounds;  // begin, end of each stream's days
-    bounds.reserve(2 * streams.size());
-    for (const std::string& stream : streams) {
-      bounds.push_back(StreamPrefix('a', stream));
-      bounds.push_back(bounds.back() + std::string(5, '\xff'));
-    }
+    std::vector<DayKeyRange> bounds(streams.begin(), streams.end());
     std::vector<rocksdb::Range> ranges;
-    ranges.reserve(streams.size());
-    for (size_t i = 0; i < streams.size(); ++i) {
-      ranges.emplace_back(bounds[2 * i], bounds[2 * i + 1]);
-    }
+    ranges.reserve(bounds.size());
+    for (const DayKeyRange& b : bounds) ranges.emplace_back(b.first, b.last);
     std::vector<uint64_t> sizes(streams.size(), 0);
     rocksdb::SizeApproximationOptions approx;
     approx.include_memtables = true;
