@@ -1,6 +1,7 @@
 #include "projections/pair_day.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "common/wire.h"
@@ -85,24 +86,11 @@ bool ApplyDayDeltas(absl::string_view operand, PairDay* d) {
 
 namespace {
 
-uint64_t Bits(double d) {
-  uint64_t b;
-  std::memcpy(&b, &d, sizeof b);
-  return b;
-}
-double FromBits(uint64_t b) {
-  double d;
-  std::memcpy(&d, &b, sizeof d);
-  return d;
-}
-void PutFixed64(std::string* out, uint64_t v) {
-  char buf[8];
-  std::memcpy(buf, &v, sizeof buf);
-  out->append(buf, sizeof buf);
-}
-bool ReadFixed64(const uint8_t*& p, const uint8_t* end, uint64_t* v) {
+uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
+// The 8 bytes PutDouble wrote.
+bool ReadDouble(const uint8_t*& p, const uint8_t* end, double* d) {
   if (end - p < 8) return false;
-  std::memcpy(v, p, sizeof *v);
+  *d = GetDouble({reinterpret_cast<const char*>(p), 8});
   p += 8;
   return true;
 }
@@ -143,9 +131,9 @@ void PackedDays::Append(const PairDay& d) {
     if (flags & (4 << i)) {
       wire::PutVarint(&data_, static_cast<uint64_t>(w.weight_sum));
     } else {
-      PutFixed64(&data_, Bits(w.weight_sum));
+      PutDouble(&data_, w.weight_sum);
     }
-    PutFixed64(&data_, Bits(w.goldstein_sum));
+    PutDouble(&data_, w.goldstein_sum);
   }
   ++count_;
 }
@@ -173,12 +161,10 @@ bool PackedDays::Reader::Next(PairDay* d) {
     if (flags & (4 << i)) {
       if (!wire::ReadVarint(p_, end_, &v)) return false;
       w.weight_sum = static_cast<double>(v);
-    } else {
-      if (!ReadFixed64(p_, end_, &v)) return false;
-      w.weight_sum = FromBits(v);
+    } else if (!ReadDouble(p_, end_, &w.weight_sum)) {
+      return false;
     }
-    if (!ReadFixed64(p_, end_, &v)) return false;
-    w.goldstein_sum = FromBits(v);
+    if (!ReadDouble(p_, end_, &w.goldstein_sum)) return false;
   }
   return true;
 }

@@ -55,8 +55,8 @@ bool ApplyDayDeltas(absl::string_view operand, PairDay* d);
 // from day 0), a flags byte (bits 0 and 1: way 0 or 1 present, that is not
 // all zeros; bits 2 and 3: that way's weight sum is a whole number, packed
 // as a varint), then per present way varints of its events and four quad
-// counts, its weight sum (varint, or the double's 8 bytes) and the 8 bytes
-// of its Goldstein sum.
+// counts, its weight sum (varint, or the double's bits as 8 big-endian
+// bytes, as in the stored value) and its Goldstein sum's.
 //
 //   PackedDays p;
 //   p.Append(day);                    // in increasing day order

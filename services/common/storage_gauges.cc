@@ -13,7 +13,7 @@ struct StorageGauges::Impl {
                          "(index and filter blocks outside the block cache), "
                          "block_cache (in use), id_index (the event log's "
                          "latest ids, before they are written), day_cache and "
-                         "version_cache (the read models' decoded streams)")
+                         "version_cache (the read models' cached streams)")
                    .Register(registry)),
         memtables(memory.Add({{"kind", "memtables"}})),
         table_readers(memory.Add({{"kind", "table_readers"}})),

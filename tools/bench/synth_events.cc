@@ -150,7 +150,7 @@ RawEntry SynthEvents::Make(uint64_t index) const {
   day += static_cast<int64_t>((h3 >> 4) % 120) - 60;
   day = std::clamp(day, first, last);
   const CivilDay cd = FromDayNumber(DayNumber(static_cast<int32_t>(day)));
-  e.occurred_on = absl::StrFormat("%04d-%02d-%02d", cd.year, cd.month, cd.day);
+  e.occurred_on = dates_[static_cast<size_t>(day - kFirstDay)];
   e.weight = 1 + static_cast<uint32_t>((h3 >> 16) % 5);
   e.tone = static_cast<double>(static_cast<int64_t>((h3 >> 24) % 2000) - 1000) /
            100.0;
