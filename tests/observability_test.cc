@@ -157,7 +157,7 @@ TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
   EXPECT_LT(MetricSample(ingest_text, kIdIndex), 1 << 20) << ingest_text;
   EXPECT_EQ(MetricSample(query_text, kIdIndex), 0) << query_text;
   // The temperature read the pair's day totals, which the query service
-  // keeps decoded (--day-cache-mb): one day's, a few hundred bytes. The
+  // keeps packed (--day-cache-mb): one day's, a few hundred bytes. The
   // ingestion service has no such cache.
   const std::string kDayCache =
       "detente_storage_memory_bytes{kind=\"day_cache\"}";
@@ -179,6 +179,63 @@ TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
       MetricSample(query_text, "detente_storage_block_cache_capacity_bytes"),
       8 << 20)
       << query_text;
+}
+
+// A restarted query service reads the pairs' day totals into its day cache
+// before it listens (a follower that ended at the head through the memtables
+// does not): its first queries read no whole history.
+TEST(ObservabilityTest, ARestartFillsTheDayCacheBeforeTheFirstQuery) {
+  TempDir dir;
+  const int metrics_port = PickFreePort();
+  auto ingest = StartIngestWithMetrics(dir, metrics_port);
+  ASSERT_TRUE(ingest.ok()) << ingest.status();
+  v1::AppendRequest req;
+  std::mt19937_64 rng(11);
+  for (const char* b : {"JPN", "USA", "CHN"}) {
+    for (const char* date : {"1965-06-22", "1998-10-08", "2019-07-01"}) {
+      *req.add_entries() = MakeEvent(RandomUuid(rng), date, "KOR", b, "036");
+    }
+  }
+  v1::AppendResponse appended;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE((*ingest)->stub().Append(&ctx, req, &appended).ok());
+  const std::string kDayCache =
+      "detente_storage_memory_bytes{kind=\"day_cache\"}";
+  // The gauges follow every two seconds; wait for a sample (-1 if missing).
+  auto day_cache_after_start = [&](QueryProc& query) {
+    const std::string url =
+        absl::StrCat("http://127.0.0.1:", query.http_port(), "/metrics");
+    std::string text;
+    for (int i = 0; i < 50; ++i) {
+      text = FetchMetrics(dir, url);
+      if (MetricSample(text, kDayCache) >= 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return MetricSample(text, kDayCache);
+  };
+  {
+    QueryProc first(dir.Sub("query"), (*ingest)->address(),
+                    dir.Sub("query-first"));
+    ASSERT_TRUE(first.Start().ok());
+    ASSERT_TRUE(first.WaitFor(appended.head_position()));
+    // Nine entries through the memtables, and no query: nothing cached.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_EQ(day_cache_after_start(first), 0);
+    first.process().Kill(SIGTERM);
+    ASSERT_TRUE(first.process().Wait().exited);
+  }
+  QueryProc second(dir.Sub("query"), (*ingest)->address(),
+                   dir.Sub("query-second"));
+  ASSERT_TRUE(second.Start().ok());
+  // Three pairs of three days each, packed: tens of bytes each, with no
+  // query asked.
+  const double cached = day_cache_after_start(second);
+  EXPECT_GT(cached, 0);
+  EXPECT_LT(cached, 4096);
+  const std::string log = ReadFileOrEmpty(dir.Sub("query-second") + ".stderr");
+  EXPECT_NE(log.find("the day totals of 3 of 3 pairs read into the cache"),
+            std::string::npos)
+      << log;
 }
 
 TEST(ObservabilityTest, QueryHealthTellsTheTruth) {

@@ -792,6 +792,46 @@ class RocksReadModelStore final : public ReadModelStore,
     }
   }
 
+  void WarmDayCache() override {
+    const size_t budget = days_.max_bytes() / 8 * 7;
+    if (budget == 0 || stopping_) return;
+    const absl::Time start = absl::Now();
+    const std::vector<std::string> streams = Streams();
+    if (streams.empty()) return;
+    std::vector<DayKeyRange> bounds(streams.begin(), streams.end());
+    std::vector<rocksdb::Range> ranges;
+    ranges.reserve(bounds.size());
+    for (const DayKeyRange& b : bounds) ranges.emplace_back(b.first, b.last);
+    std::vector<uint64_t> sizes(streams.size(), 0);
+    rocksdb::SizeApproximationOptions approx;
+    approx.include_memtables = true;
+    if (!streams.empty()) {
+      db_->db()
+          .GetApproximateSizes(approx, db_->Of("a"), ranges.data(),
+                               static_cast<int>(ranges.size()), sizes.data())
+          .PermitUncheckedError();  // all zeros: name order then
+    }
+    std::vector<size_t> order(streams.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+    std::unique_ptr<ReadView> view = View();
+    size_t read = 0;
+    for (size_t i : order) {
+      if (stopping_ || days_.bytes() >= budget) break;
+      if (!view->Days(streams[i]).ok()) break;  // the next query says why
+      ++read;
+    }
+    // Read again (from the cache) the other way round, so that the largest
+    // are the most recently used, the last to go.
+    for (size_t k = read; k-- > 0;) view->Days(streams[order[k]]).IgnoreError();
+    spdlog::info(
+        "read models: the day totals of {} of {} pairs read into the cache "
+        "({:.1f} MiB) in {}",
+        read, streams.size(), static_cast<double>(days_.bytes()) / (1 << 20),
+        absl::FormatDuration(absl::Now() - start));
+  }
+
   Position checkpoint() const override {
     std::lock_guard lock(mu_);
     return checkpoint_;
@@ -1058,49 +1098,6 @@ class RocksReadModelStore final : public ReadModelStore,
     }
     spdlog::info("read models: the catch-up's {} level-0 files merged in {}",
                  files, absl::FormatDuration(absl::Now() - start));
-  }
-  // Reads the pairs' day totals into the day cache, the largest first, until
-  // it is seven-eighths full, as a catch-up ends: otherwise each pair's
-  // first query after it reads the pair's whole history (up to ~8 ms for a
-  // pair with events on 21k days: the monthly p99 right after a catch-up,
-  // docs/benchmarks.md, round 23). Ends sooner when the follower stops.
-  void WarmDayCache() {
-    const size_t budget = days_.max_bytes() / 8 * 7;
-    if (budget == 0 || stopping_) return;
-    const absl::Time start = absl::Now();
-    const std::vector<std::string> streams = Streams();
-    std::vector<DayKeyRange> bounds(streams.begin(), streams.end());
-    std::vector<rocksdb::Range> ranges;
-    ranges.reserve(bounds.size());
-    for (const DayKeyRange& b : bounds) ranges.emplace_back(b.first, b.last);
-    std::vector<uint64_t> sizes(streams.size(), 0);
-    rocksdb::SizeApproximationOptions approx;
-    approx.include_memtables = true;
-    if (!streams.empty()) {
-      db_->db()
-          .GetApproximateSizes(approx, db_->Of("a"), ranges.data(),
-                               static_cast<int>(ranges.size()), sizes.data())
-          .PermitUncheckedError();  // all zeros: name order then
-    }
-    std::vector<size_t> order(streams.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
-    std::unique_ptr<ReadView> view = View();
-    size_t read = 0;
-    for (size_t i : order) {
-      if (stopping_ || days_.bytes() >= budget) break;
-      if (!view->Days(streams[i]).ok()) break;  // the next query says why
-      ++read;
-    }
-    // Read again (from the cache) the other way round, so that the largest
-    // are the most recently used, the last to go.
-    for (size_t k = read; k-- > 0;) view->Days(streams[order[k]]).IgnoreError();
-    spdlog::info(
-        "read models: the day totals of {} of {} pairs read into the cache "
-        "({:.1f} MiB) in {}",
-        read, streams.size(), static_cast<double>(days_.bytes()) / (1 << 20),
-        absl::FormatDuration(absl::Now() - start));
   }
   uint64_t BackgroundErrors() const {
     uint64_t n = 0;

@@ -124,6 +124,15 @@ class ReadModelStore {
   // events), then fills the day cache (docs/projections.md, "Catch-up as
   // table files").
   virtual void CaughtUp() = 0;
+  // Reads the pairs' day totals into the day cache, the largest first (by
+  // RocksDB's estimate of their size), until it is seven-eighths full:
+  // otherwise each pair's first query reads the pair's whole history (up
+  // to ~8 ms for a pair with events on 21k days; docs/benchmarks.md, rounds
+  // 23 and 24). CaughtUp and the eighth batch above call it; the query
+  // service calls it once more right after opening the store (a restart),
+  // before it follows the log or listens. Ends sooner when the follower
+  // stops (SetStopping). From Apply's thread, or before the follower starts.
+  virtual void WarmDayCache() = 0;
   // While set, Apply does not wait for those compactions, and a wait under
   // way ends (the follower is stopping; it sets this before it joins its
   // applying thread and clears it after). From any thread.

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   config.Add(app.add_option("--day-cache-mb", o.day_cache_mb,
                             "MiB of day totals of whole pairs (packed, ~19 "
                             "bytes a day) kept in "
-                            "memory (kept current as events arrive); 0 "
+                            "memory (kept current as events arrive; "
+                            "filled at a start, before listening); 0 "
                             "disables it")
                  ->capture_default_str(),
              "day_cache_mb", "DETENTE_DAY_CACHE_MB");
