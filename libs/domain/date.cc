@@ -26,32 +26,6 @@ int32_t ParseDigits(absl::string_view text) {
 
 }  // namespace
 
-// Howard Hinnant's days_from_civil / civil_from_days
-// (https://howardhinnant.github.io/date_algorithms.html), 400-year eras.
-DayNumber ToDayNumber(CivilDay d) {
-  const int32_t y = d.year - (d.month <= 2 ? 1 : 0);
-  const int32_t era = (y >= 0 ? y : y - 399) / 400;
-  const int32_t yoe = y - era * 400;                           // [0, 399]
-  const int32_t mp = d.month > 2 ? d.month - 3 : d.month + 9;  // [0, 11]
-  const int32_t doy = (153 * mp + 2) / 5 + d.day - 1;          // [0, 365]
-  const int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;   // [0, 146096]
-  return DayNumber(era * 146097 + doe - 719468);
-}
-
-CivilDay FromDayNumber(DayNumber n) {
-  const int32_t z = n.value() + 719468;
-  const int32_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int32_t doe = z - era * 146097;  // [0, 146096]
-  const int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);  // [0, 365]
-  const int32_t mp = (5 * doy + 2) / 153;                       // [0, 11]
-  CivilDay out;
-  out.day = doy - (153 * mp + 2) / 5 + 1;
-  out.month = mp < 10 ? mp + 3 : mp - 9;
-  out.year = yoe + era * 400 + (out.month <= 2 ? 1 : 0);
-  return out;
-}
-
 bool IsLeapYear(int32_t year) {
   return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
 }

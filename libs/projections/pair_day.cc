@@ -27,11 +27,12 @@ void PutDouble(std::string* out, double d) {
   std::memcpy(&bits, &d, sizeof bits);
   keys::PutBigEndian64(out, bits);
 }
+// Callers check the size. Inline: the packed day cache reads one or two
+// per day of a series' whole history (docs/benchmarks.md, round 24).
 double GetDouble(absl::string_view in) {
-  const uint64_t bits = *keys::GetBigEndian64(in);
-  double d;
-  std::memcpy(&d, &bits, sizeof d);
-  return d;
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<uint8_t>(in[i]);
+  return std::bit_cast<double>(bits);
 }
 
 }  // namespace

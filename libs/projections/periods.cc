@@ -14,16 +14,18 @@ DayNumber Day(int32_t y, int32_t m, int32_t d) {
 }  // namespace
 
 Period PeriodContaining(DayNumber day, Resolution resolution) {
-  CivilDay c = FromDayNumber(day);
+  if (resolution == Resolution::kDay) return {day, day};
+  if (resolution == Resolution::kWeek) {
+    // 1970-01-01 was a Thursday: day 0 -> weekday index 3 (Monday = 0).
+    int32_t weekday = ((day.value() + 3) % 7 + 7) % 7;
+    DayNumber monday(day.value() - weekday);
+    return {monday, DayNumber(monday.value() + 6)};
+  }
+  const CivilDay c = FromDayNumber(day);
   switch (resolution) {
     case Resolution::kDay:
-      return {day, day};
-    case Resolution::kWeek: {
-      // 1970-01-01 was a Thursday: day 0 -> weekday index 3 (Monday = 0).
-      int32_t weekday = ((day.value() + 3) % 7 + 7) % 7;
-      DayNumber monday(day.value() - weekday);
-      return {monday, DayNumber(monday.value() + 6)};
-    }
+    case Resolution::kWeek:
+      break;  // above
     case Resolution::kMonth:
       return {Day(c.year, c.month, 1),
               Day(c.year, c.month, DaysInMonth(c.year, c.month))};

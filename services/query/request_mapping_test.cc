@@ -17,7 +17,7 @@ TEST(DateText, IsTheIsoDate) {
   for (int32_t d = ToDayNumber({1900, 1, 1}).value();
        d <= ToDayNumber({2299, 12, 31}).value(); ++d) {
     const CivilDay c = FromDayNumber(DayNumber(d));
-    char expect[16];
+    char expect[32];
     std::snprintf(expect, sizeof expect, "%04d-%02d-%02d", c.year, c.month,
                   c.day);
     ASSERT_EQ(DateText(DayNumber(d)), expect);
