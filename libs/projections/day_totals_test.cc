@@ -7,6 +7,7 @@
 // events were all retracted.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -399,33 +400,42 @@ TEST(DayTotalsTest, PackedDaysReadBackBitForBit) {
 // merged in (changed again, emptied, new before, between and after the
 // packed ones, and packed again once they are many) read the same as a
 // plain map of the days kept alongside, bit for bit, in order and by Get.
-TEST(DayTotalsTest, StreamDaysWithChangesReadAsTheDaysChanged) {
-  std::mt19937_64 rng(9);
-  auto random_day = [&](int32_t day) {
-    PairDay d;
-    d.day = d.way[0].day = d.way[1].day = DayNumber(day);
-    const int n = static_cast<int>(rng() % 4);  // 0: no events left
-    for (int i = 0; i < n; ++i) {
-      PairVersion v;
-      v.day = d.day;
-      v.reversed = rng() % 2 == 0;
-      v.quad = static_cast<QuadClass>(1 + rng() % 4);
-      v.goldstein = (static_cast<double>(rng() % 201) - 100) / 10;
-      v.weight = 1 + static_cast<uint32_t>(rng() % 5);
-      d.Count(v, +1);
-    }
-    return d;
-  };
-  std::map<int32_t, PairDay> want;
+// A day with 0-3 random events (none: empty).
+PairDay RandomDay(std::mt19937_64& rng, int32_t day) {
+  PairDay d;
+  d.day = d.way[0].day = d.way[1].day = DayNumber(day);
+  const int n = static_cast<int>(rng() % 4);
+  for (int i = 0; i < n; ++i) {
+    PairVersion v;
+    v.day = d.day;
+    v.reversed = rng() % 2 == 0;
+    v.quad = static_cast<QuadClass>(1 + rng() % 4);
+    v.goldstein = (static_cast<double>(rng() % 201) - 100) / 10;
+    v.weight = 1 + static_cast<uint32_t>(rng() % 5);
+    d.Count(v, +1);
+  }
+  return d;
+}
+
+// Random days from -400 to 2600, packed, and the same in a map.
+StreamDays RandomStreamDays(std::mt19937_64& rng,
+                            std::map<int32_t, PairDay>* want) {
   auto packed = std::make_shared<PackedDays>();
   for (int32_t day = -400; day < 2600;
        day += 1 + static_cast<int32_t>(rng() % 4)) {
-    PairDay d = random_day(day);
+    PairDay d = RandomDay(rng, day);
     if (d.empty()) continue;
     packed->Append(d);
-    want[day] = d;
+    (*want)[day] = d;
   }
-  StreamDays days(packed);
+  return StreamDays(packed);
+}
+
+TEST(DayTotalsTest, StreamDaysWithChangesReadAsTheDaysChanged) {
+  std::mt19937_64 rng(9);
+  auto random_day = [&](int32_t day) { return RandomDay(rng, day); };
+  std::map<int32_t, PairDay> want;
+  StreamDays days = RandomStreamDays(rng, &want);
   for (int round = 0; round < 300; ++round) {
     std::set<int32_t> picked;
     const int n = 1 + static_cast<int>(rng() % (round % 50 == 0 ? 400 : 6));
@@ -462,6 +472,86 @@ TEST(DayTotalsTest, StreamDaysWithChangesReadAsTheDaysChanged) {
         EXPECT_EQ(EncodePairDayValue(g), EncodePairDayValue(it->second)) << day;
       }
     }
+  }
+}
+
+// A series from a start day, begun from the decayed sums StreamDays keeps
+// for the days before it, equals the series of all the days bit for bit:
+// each way and both, two kernels, monthly and daily, on the first call and
+// from what was kept, and after changes before and after the start (kept
+// on for the latter, folded again for the former). Also: ForEachFrom reads
+// exactly the days on or after its day.
+TEST(DayTotalsTest, StreamDaysKeepTheDecayedSumsBeforeASeriesStart) {
+  std::mt19937_64 rng(13);
+  std::map<int32_t, PairDay> want;
+  StreamDays days = RandomStreamDays(rng, &want);
+  auto bits = [](double d) { return std::bit_cast<uint64_t>(d); };
+  auto check = [&](int round) {
+    // The same days with nothing kept (With no change): random starts go
+    // there, so that the fixed ones stay kept with `days` across rounds.
+    const StreamDays fresh = days.With({});
+    for (int k = 0; k < 6; ++k) {
+      const bool fixed = k < 3;
+      const StreamDays& in = fixed ? days : fresh;
+      const int32_t from =
+          fixed ? 700 * k : -500 + static_cast<int32_t>(rng() % 3200);
+      const int32_t to = from + static_cast<int32_t>(rng() % 700);
+      const int way = fixed ? k - 1 : static_cast<int>(rng() % 3) - 1;
+      const KernelParams params{.half_life = k % 2 == 0 ? 90.0 : 30.0,
+                                .prior = k % 2 == 0 ? 1.0 : 0.5};
+      const Resolution res =
+          rng() % 2 == 0 ? Resolution::kMonth : Resolution::kDay;
+      auto periods = PeriodsOverlapping(DayNumber(from), DayNumber(to), res,
+                                        kMaxSeriesPoints);
+      ASSERT_TRUE(periods.ok());
+      const DayNumber start = periods->front().start;
+      std::vector<DayTotals> all, window;
+      for (const auto& [day, d] : want) {
+        DayTotals t;
+        if (!TotalsOf(d, way, &t)) continue;
+        all.push_back(t);
+        if (!(DayNumber(day) < start)) window.push_back(t);
+      }
+      std::vector<DayTotals> read;
+      in.ForEachFrom(start, [&](const PairDay& d) {
+        DayTotals t;
+        if (TotalsOf(d, way, &t)) read.push_back(t);
+      });
+      ASSERT_EQ(read.size(), window.size()) << "round " << round;
+      const auto expect = ComputeSeries(all, *periods, params);
+      for (int again = 0; again < 2; ++again) {
+        const auto got = ComputeSeries(read, *periods, params,
+                                       in.DecayedBefore(start, way, params));
+        ASSERT_EQ(got.size(), expect.size());
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_EQ(bits(got[i].temperature), bits(expect[i].temperature))
+              << "round " << round << " from " << from << " point " << i;
+          ASSERT_EQ(bits(got[i].heat), bits(expect[i].heat));
+          ASSERT_EQ(got[i].events, expect[i].events);
+          ASSERT_EQ(bits(got[i].weight_sum), bits(expect[i].weight_sum));
+        }
+      }
+    }
+  };
+  check(-1);
+  for (int round = 0; round < 60; ++round) {
+    // Changes after 1400 mostly (the live case), sometimes before.
+    std::set<int32_t> picked;
+    const int32_t low = round % 4 == 0 ? -600 : 1400;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 8); ++i) {
+      picked.insert(low + static_cast<int32_t>(rng() % (2800 - low)));
+    }
+    std::vector<PairDay> changed;
+    for (int32_t day : picked) {
+      changed.push_back(RandomDay(rng, day));
+      if (changed.back().empty()) {
+        want.erase(day);
+      } else {
+        want[day] = changed.back();
+      }
+    }
+    days = days.With(std::move(changed));
+    check(round);
   }
 }
 

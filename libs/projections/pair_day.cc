@@ -184,6 +184,17 @@ bool PackedDays::Find(DayNumber day, PairDay* d) const {
   return false;
 }
 
+PackedDays::Reader::Reader(const PackedDays& days, DayNumber day)
+    : Reader(days) {
+  auto after =
+      std::upper_bound(days.marks_.begin(), days.marks_.end(), day.value(),
+                       [](int32_t v, const Mark& m) { return v < m.day; });
+  if (after == days.marks_.begin()) return;
+  const Mark& m = *(after - 1);
+  p_ = reinterpret_cast<const uint8_t*>(days.data_.data()) + m.offset;
+  day_ = m.day_before;
+}
+
 std::vector<PairDay> PackedDays::Unpack() const {
   std::vector<PairDay> out;
   out.reserve(count_);
@@ -211,15 +222,59 @@ StreamDays StreamDays::With(std::vector<PairDay> changed) const {
     }
   }
   StreamDays out(packed_);
+  // The decayed sums before a start no changed day precedes stay as they are.
+  if (!changed.empty()) {
+    std::lock_guard lock(decays_->mu);
+    const size_t n = std::min(decays_->count, kKeptDecays);
+    for (size_t k = 0; k < n; ++k) {
+      const Decay& d = decays_->kept[(decays_->count - n + k) % kKeptDecays];
+      if (d.start <= changed.front().day) {
+        out.decays_->kept[out.decays_->count++ % kKeptDecays] = d;
+      }
+    }
+  }
   out.changed_ = std::move(merged);
   if (out.changed_.size() > std::max<size_t>(64, packed_->size() / 8)) {
     auto packed = std::make_shared<PackedDays>();
     packed->Reserve(packed_->packed_bytes() + out.changed_.size() * 32);
     out.ForEach([&](const PairDay& d) { packed->Append(d); });
     packed->ShrinkToFit();
-    return StreamDays(std::move(packed));
+    StreamDays repacked(std::move(packed));
+    repacked.decays_ = std::move(out.decays_);
+    return repacked;
   }
   return out;
+}
+
+DecayState StreamDays::DecayedBefore(DayNumber start, int way,
+                                     const KernelParams& params) const {
+  auto same = [&](const Decay& d) {
+    return d.start == start && d.way == way &&
+           d.params.half_life == params.half_life &&
+           d.params.prior == params.prior;
+  };
+  {
+    std::lock_guard lock(decays_->mu);
+    const size_t n = std::min(decays_->count, kKeptDecays);
+    for (size_t k = 0; k < n; ++k) {
+      if (same(decays_->kept[k])) return decays_->kept[k].state;
+    }
+  }
+  // Folded outside the lock: two first callers may both fold (the same).
+  Decay d{.start = start, .way = way, .params = params};
+  ForEach([&](const PairDay& day) {
+    if (!(day.day < start)) return false;
+    DayTotals t;
+    if (TotalsOf(day, way, &t)) AddDay(d.state, t, params);
+    return true;
+  });
+  std::lock_guard lock(decays_->mu);
+  const size_t n = std::min(decays_->count, kKeptDecays);
+  for (size_t k = 0; k < n; ++k) {
+    if (same(decays_->kept[k])) return d.state;
+  }
+  decays_->kept[decays_->count++ % kKeptDecays] = d;
+  return d.state;
 }
 
 PairDay StreamDays::Get(DayNumber day) const {

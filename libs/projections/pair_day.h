@@ -8,10 +8,13 @@
 // one after the other, so the sums are the same whatever the batches.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -31,6 +34,15 @@ struct PairDay {
   }
   bool empty() const { return way[0].events == 0 && way[1].events == 0; }
 };
+
+// A day's totals one way (0: the stream's first actor the source, 1: the
+// second) or both (-1: way 0 plus way 1). False when they count no event:
+// series leave such days out.
+inline bool TotalsOf(const PairDay& d, int way, DayTotals* t) {
+  *t = d.way[way == 1 ? 1 : 0];
+  if (way == -1) t->Add(d.way[1]);
+  return t->events != 0;
+}
 
 // Value encoding (the key holds stream and day): per way be32 events, f64
 // weight sum, f64 goldstein sum (bit patterns, be64), 4 x be32 quad counts.
@@ -87,6 +99,9 @@ class PackedDays {
   class Reader {
    public:
     explicit Reader(const PackedDays& days) : Reader(days, 0, 0) {}
+    // From the last mark at or before `day` (fewer than kMarkEvery days
+    // before it), or from the first day.
+    Reader(const PackedDays& days, DayNumber day);
     // The next day; false after the last.
     bool Next(PairDay* d);
 
@@ -128,11 +143,17 @@ class PackedDays {
 // changed days, not the packed ones (re-packing a busy pair's ~21k days at
 // every batch took the query service's CPU in the mixed run); they are
 // packed again once they outnumber an eighth of the packed days.
+//
+// It also keeps, per series window start, the decayed sums of the days
+// before it (DecayedBefore): a 10-year series of a pair with 59 years of
+// days then reads 10 years of them, not 59. They stay valid while no day
+// before that start changes, so With carries them on for changes after it
+// (live events, of recent days).
 class StreamDays {
  public:
-  StreamDays() : packed_(NoDays()) {}
+  StreamDays() : packed_(NoDays()), decays_(std::make_shared<Decays>()) {}
   explicit StreamDays(std::shared_ptr<const PackedDays> packed)
-      : packed_(std::move(packed)) {}
+      : packed_(std::move(packed)), decays_(std::make_shared<Decays>()) {}
 
   // These days with `changed` (day order, one each) as their new totals;
   // an empty day (no events either way) is one with none left.
@@ -140,35 +161,74 @@ class StreamDays {
   // The totals of `day`: zeros, with the day set, when it has none.
   PairDay Get(DayNumber day) const;
 
-  // The days with events, in day order.
+  // The days with events, in day order; `f` may return false to stop.
   template <typename F>
   void ForEach(F&& f) const {
-    PackedDays::Reader r(*packed_);
+    ForEachFrom(DayNumber(INT32_MIN), std::forward<F>(f));
+  }
+  // Those on or after `from`.
+  template <typename F>
+  void ForEachFrom(DayNumber from, F&& f) const {
+    PackedDays::Reader r(*packed_, from);
     PairDay p;
     bool more = r.Next(&p);
-    size_t i = 0;
+    while (more && p.day < from) more = r.Next(&p);
+    size_t i = static_cast<size_t>(
+        std::lower_bound(
+            changed_.begin(), changed_.end(), from,
+            [](const PairDay& d, DayNumber v) { return d.day < v; }) -
+        changed_.begin());
+    // `f` may return false to stop.
+    auto visit = [&f](const PairDay& d) {
+      if constexpr (std::is_same_v<decltype(f(d)), bool>) {
+        return f(d);
+      } else {
+        f(d);
+        return true;
+      }
+    };
     while (more || i < changed_.size()) {
       if (i < changed_.size() && (!more || !(p.day < changed_[i].day))) {
         const PairDay& c = changed_[i++];
         if (more && p.day == c.day) more = r.Next(&p);
-        if (!c.empty()) f(c);
+        if (!c.empty() && !visit(c)) return;
       } else {
-        f(static_cast<const PairDay&>(p));
+        if (!visit(static_cast<const PairDay&>(p))) return;
         more = r.Next(&p);
       }
     }
   }
   std::vector<PairDay> Unpack() const;
-  // What the packed days (shared with the entry this one came from) and
-  // the changed ones hold.
+  // The decayed sums of the days before `start` (their totals by `way`, as
+  // TotalsOf: -1 both ways), folded on the first call for that start, way
+  // and parameters and kept with these days (the last kKeptDecays).
+  DecayState DecayedBefore(DayNumber start, int way,
+                           const KernelParams& params) const;
+  // What the packed days (shared with the entry this one came from), the
+  // changed ones and the decayed sums kept hold.
   size_t held_bytes() const {
-    return packed_->held_bytes() + changed_.capacity() * sizeof(PairDay);
+    return packed_->held_bytes() + changed_.capacity() * sizeof(PairDay) +
+           sizeof(Decays);
   }
 
  private:
+  static constexpr size_t kKeptDecays = 4;
+  struct Decay {
+    DayNumber start;
+    int way = -1;
+    KernelParams params;
+    DecayState state;
+  };
+  struct Decays {
+    std::mutex mu;
+    Decay kept[kKeptDecays];
+    size_t count = 0;  // guarded by mu; the oldest goes first
+  };
   static const std::shared_ptr<const PackedDays>& NoDays();
   std::shared_ptr<const PackedDays> packed_;
   std::vector<PairDay> changed_;  // day order; an empty one removes its day
+  // Shared by copies of these days; With makes a new one.
+  std::shared_ptr<Decays> decays_;
 };
 
 }  // namespace detente

@@ -36,6 +36,13 @@ bool Passes(const PairVersion& v, const VersionFilter& f,
   return true;
 }
 
+// The way of a stream's day totals a filter counts (TotalsOf): -1 both.
+int WayOf(const std::string& stream, const VersionFilter& filter) {
+  return filter.directed_source.empty()                  ? -1
+         : SourceIsFirst(stream, filter.directed_source) ? 0
+                                                         : 1;
+}
+
 }  // namespace
 
 Position EffectivePosition(const ReadView& view, Position as_of) {
@@ -82,13 +89,10 @@ absl::StatusOr<std::vector<DayTotals>> CollectDayTotals(
   std::vector<DayTotals> out;
   for (const std::string& stream : streams) {
     ASSIGN_OR_RETURN(std::shared_ptr<const StreamDays> days, view.Days(stream));
-    const int only = filter.directed_source.empty()                  ? -1
-                     : SourceIsFirst(stream, filter.directed_source) ? 0
-                                                                     : 1;
+    const int way = WayOf(stream, filter);
     days->ForEach([&](const PairDay& d) {
-      DayTotals t = d.way[only == 1 ? 1 : 0];
-      if (only == -1) t.Add(d.way[1]);
-      if (t.events != 0) out.push_back(t);
+      DayTotals t;
+      if (TotalsOf(d, way, &t)) out.push_back(t);
     });
   }
   if (streams.size() > 1) {
@@ -113,6 +117,27 @@ absl::StatusOr<SeriesAnswer> ComputeSeriesAnswer(const ReadView& view,
                                                  DayNumber today) {
   SeriesAnswer answer;
   answer.position = EffectivePosition(view, q.filter.as_of);
+  if (q.from && q.streams.size() == 1 && DayTotalsAnswer(view, q.filter)) {
+    // A pair's series from a given day: its days before the first period
+    // count only through the decayed sums, which its cached days keep.
+    answer.from = *q.from;
+    answer.to = q.to.value_or(today);
+    ASSIGN_OR_RETURN(std::vector<Period> periods,
+                     PeriodsOverlapping(answer.from, answer.to, q.resolution,
+                                        kMaxSeriesPoints));
+    const std::string& stream = q.streams.front();
+    ASSIGN_OR_RETURN(std::shared_ptr<const StreamDays> days, view.Days(stream));
+    const int way = WayOf(stream, q.filter);
+    const DayNumber start = periods.front().start;
+    std::vector<DayTotals> window;
+    days->ForEachFrom(start, [&](const PairDay& d) {
+      DayTotals t;
+      if (TotalsOf(d, way, &t)) window.push_back(t);
+    });
+    answer.points = ComputeSeries(window, periods, q.params,
+                                  days->DecayedBefore(start, way, q.params));
+    return answer;
+  }
   ASSIGN_OR_RETURN(std::vector<DayTotals> days,
                    CollectDayTotals(view, q.streams, q.filter));
   answer.to = q.to.value_or(today);

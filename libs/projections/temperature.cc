@@ -8,36 +8,35 @@ namespace {
 // Running decayed sums at day `now`.
 class DecayedSums {
  public:
-  explicit DecayedSums(const KernelParams& p) : params_(p) {}
+  DecayedSums(const KernelParams& p, const DecayState& s = {})
+      : params_(p), s_(s) {}
 
   void AdvanceTo(DayNumber day) {
-    if (started_ && day > now_) {
+    if (s_.started && day > s_.now) {
       const double f =
-          std::exp2(-double(day.value() - now_.value()) / params_.half_life);
-      heat_ *= f;
-      warmth_ *= f;
+          std::exp2(-double(day.value() - s_.now.value()) / params_.half_life);
+      s_.heat *= f;
+      s_.warmth *= f;
     }
-    now_ = day;
-    started_ = true;
+    s_.now = day;
+    s_.started = true;
   }
   void Add(const DayTotals& d) {
     AdvanceTo(d.day);
-    heat_ += d.weight_sum;
-    warmth_ += d.goldstein_sum;
+    s_.heat += d.weight_sum;
+    s_.warmth += d.goldstein_sum;
   }
-  double heat() const { return heat_; }
+  double heat() const { return s_.heat; }
   double temperature() const {
-    const double denominator = params_.prior + heat_;
-    return denominator > 0 ? warmth_ / denominator : 0;
+    const double denominator = params_.prior + s_.heat;
+    return denominator > 0 ? s_.warmth / denominator : 0;
   }
-  bool started() const { return started_; }
+  bool started() const { return s_.started; }
+  const DecayState& state() const { return s_; }
 
  private:
   const KernelParams& params_;
-  DayNumber now_;
-  bool started_ = false;
-  double heat_ = 0;
-  double warmth_ = 0;  // sum of w * g * k
+  DecayState s_;
 };
 
 }  // namespace
@@ -74,12 +73,25 @@ std::vector<DayTotals> TotalsByDay(std::span<const Contribution> events) {
   return out;
 }
 
+void AddDay(DecayState& s, const DayTotals& d, const KernelParams& params) {
+  DecayedSums sums(params, s);
+  sums.Add(d);
+  s = sums.state();
+}
+
 std::vector<SeriesPoint> ComputeSeries(std::span<const DayTotals> days,
                                        std::span<const Period> periods,
                                        const KernelParams& params) {
+  return ComputeSeries(days, periods, params, DecayState());
+}
+
+std::vector<SeriesPoint> ComputeSeries(std::span<const DayTotals> days,
+                                       std::span<const Period> periods,
+                                       const KernelParams& params,
+                                       const DecayState& before) {
   std::vector<SeriesPoint> out;
   out.reserve(periods.size());
-  DecayedSums sums(params);
+  DecayedSums sums(params, before);
   size_t next = 0;       // first day not yet added to the sums
   size_t in_period = 0;  // first day that may fall in the current period
   for (const Period& p : periods) {

@@ -71,6 +71,24 @@ struct SeriesPoint {
 std::vector<SeriesPoint> ComputeSeries(std::span<const DayTotals> days,
                                        std::span<const Period> periods,
                                        const KernelParams& params);
+
+// The decayed sums after some days (heat and warmth at the last day added).
+// A series of the days from its first period's start on, begun from the
+// state of the days before it, equals the series of all the days bit for
+// bit: the same additions, in the same order.
+struct DecayState {
+  DayNumber now;
+  bool started = false;
+  double heat = 0;
+  double warmth = 0;  // sum of w * g * k
+};
+// Adds a day later than those in `s`.
+void AddDay(DecayState& s, const DayTotals& d, const KernelParams& params);
+// `days` all on or after periods.front().start; `before`: the days before.
+std::vector<SeriesPoint> ComputeSeries(std::span<const DayTotals> days,
+                                       std::span<const Period> periods,
+                                       const KernelParams& params,
+                                       const DecayState& before);
 // The same from single events sorted by day (their per-day totals).
 std::vector<SeriesPoint> ComputeSeries(std::span<const Contribution> events,
                                        std::span<const Period> periods,
