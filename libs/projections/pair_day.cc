@@ -223,7 +223,7 @@ StreamDays StreamDays::With(std::vector<PairDay> changed) const {
   }
   StreamDays out(packed_);
   // The decayed sums before a start no changed day precedes stay as they are.
-  if (!changed.empty()) {
+  if (!changed.empty() && decays_ != nullptr) {
     std::lock_guard lock(decays_->mu);
     const size_t n = std::min(decays_->count, kKeptDecays);
     for (size_t k = 0; k < n; ++k) {
@@ -239,9 +239,7 @@ StreamDays StreamDays::With(std::vector<PairDay> changed) const {
     packed->Reserve(packed_->packed_bytes() + out.changed_.size() * 32);
     out.ForEach([&](const PairDay& d) { packed->Append(d); });
     packed->ShrinkToFit();
-    StreamDays repacked(std::move(packed));
-    repacked.decays_ = std::move(out.decays_);
-    return repacked;
+    return StreamDays(std::move(packed), std::move(out.decays_));
   }
   return out;
 }
@@ -249,11 +247,9 @@ StreamDays StreamDays::With(std::vector<PairDay> changed) const {
 DecayState StreamDays::DecayedBefore(DayNumber start, int way,
                                      const KernelParams& params) const {
   auto same = [&](const Decay& d) {
-    return d.start == start && d.way == way &&
-           d.params.half_life == params.half_life &&
-           d.params.prior == params.prior;
+    return d.start == start && d.way == way && d.half_life == params.half_life;
   };
-  {
+  if (decays_ != nullptr) {
     std::lock_guard lock(decays_->mu);
     const size_t n = std::min(decays_->count, kKeptDecays);
     for (size_t k = 0; k < n; ++k) {
@@ -261,13 +257,14 @@ DecayState StreamDays::DecayedBefore(DayNumber start, int way,
     }
   }
   // Folded outside the lock: two first callers may both fold (the same).
-  Decay d{.start = start, .way = way, .params = params};
+  Decay d{.start = start, .way = way, .half_life = params.half_life};
   ForEach([&](const PairDay& day) {
     if (!(day.day < start)) return false;
     DayTotals t;
     if (TotalsOf(day, way, &t)) AddDay(d.state, t, params);
     return true;
   });
+  if (decays_ == nullptr) return d.state;
   std::lock_guard lock(decays_->mu);
   const size_t n = std::min(decays_->count, kKeptDecays);
   for (size_t k = 0; k < n; ++k) {

@@ -151,9 +151,10 @@ class PackedDays {
 // (live events, of recent days).
 class StreamDays {
  public:
-  StreamDays() : packed_(NoDays()), decays_(std::make_shared<Decays>()) {}
+  // No days; it keeps no decayed sums either.
+  StreamDays() : packed_(NoDays()) {}
   explicit StreamDays(std::shared_ptr<const PackedDays> packed)
-      : packed_(std::move(packed)), decays_(std::make_shared<Decays>()) {}
+      : StreamDays(std::move(packed), std::make_shared<Decays>()) {}
 
   // These days with `changed` (day order, one each) as their new totals;
   // an empty day (no events either way) is one with none left.
@@ -201,14 +202,15 @@ class StreamDays {
   std::vector<PairDay> Unpack() const;
   // The decayed sums of the days before `start` (their totals by `way`, as
   // TotalsOf: -1 both ways), folded on the first call for that start, way
-  // and parameters and kept with these days (the last kKeptDecays).
+  // and half-life and kept with these days (the last kKeptDecays; the
+  // sums do not depend on the prior).
   DecayState DecayedBefore(DayNumber start, int way,
                            const KernelParams& params) const;
   // What the packed days (shared with the entry this one came from), the
   // changed ones and the decayed sums kept hold.
   size_t held_bytes() const {
     return packed_->held_bytes() + changed_.capacity() * sizeof(PairDay) +
-           sizeof(Decays);
+           (decays_ ? sizeof(Decays) : 0);
   }
 
  private:
@@ -216,7 +218,7 @@ class StreamDays {
   struct Decay {
     DayNumber start;
     int way = -1;
-    KernelParams params;
+    double half_life = 0;
     DecayState state;
   };
   struct Decays {
@@ -224,10 +226,14 @@ class StreamDays {
     Decay kept[kKeptDecays];
     size_t count = 0;  // guarded by mu; the oldest goes first
   };
+  StreamDays(std::shared_ptr<const PackedDays> packed,
+             std::shared_ptr<Decays> decays)
+      : packed_(std::move(packed)), decays_(std::move(decays)) {}
   static const std::shared_ptr<const PackedDays>& NoDays();
   std::shared_ptr<const PackedDays> packed_;
   std::vector<PairDay> changed_;  // day order; an empty one removes its day
-  // Shared by copies of these days; With makes a new one.
+  // Shared by copies of these days; With makes a new one. Null: none kept
+  // (no days).
   std::shared_ptr<Decays> decays_;
 };
 

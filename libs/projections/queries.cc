@@ -129,10 +129,13 @@ absl::StatusOr<SeriesAnswer> ComputeSeriesAnswer(const ReadView& view,
     ASSIGN_OR_RETURN(std::shared_ptr<const StreamDays> days, view.Days(stream));
     const int way = WayOf(stream, q.filter);
     const DayNumber start = periods.front().start;
+    const DayNumber end = periods.back().end;
     std::vector<DayTotals> window;
     days->ForEachFrom(start, [&](const PairDay& d) {
+      if (end < d.day) return false;  // no point counts it
       DayTotals t;
       if (TotalsOf(d, way, &t)) window.push_back(t);
+      return true;
     });
     answer.points = ComputeSeries(window, periods, q.params,
                                   days->DecayedBefore(start, way, q.params));

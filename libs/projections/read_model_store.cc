@@ -805,12 +805,10 @@ class RocksReadModelStore final : public ReadModelStore,
     std::vector<uint64_t> sizes(streams.size(), 0);
     rocksdb::SizeApproximationOptions approx;
     approx.include_memtables = true;
-    if (!streams.empty()) {
-      db_->db()
-          .GetApproximateSizes(approx, db_->Of("a"), ranges.data(),
-                               static_cast<int>(ranges.size()), sizes.data())
-          .PermitUncheckedError();  // all zeros: name order then
-    }
+    db_->db()
+        .GetApproximateSizes(approx, db_->Of("a"), ranges.data(),
+                             static_cast<int>(ranges.size()), sizes.data())
+        .PermitUncheckedError();  // all zeros: name order then
     std::vector<size_t> order(streams.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(),

@@ -131,7 +131,8 @@ class ReadModelStore {
   // 23 and 24). CaughtUp and the eighth batch above call it; the query
   // service calls it once more right after opening the store (a restart),
   // before it follows the log or listens. Ends sooner when the follower
-  // stops (SetStopping). From Apply's thread, or before the follower starts.
+  // stops (SetStopping; not before it starts). From Apply's thread, or
+  // before the follower starts.
   virtual void WarmDayCache() = 0;
   // While set, Apply does not wait for those compactions, and a wait under
   // way ends (the follower is stopping; it sets this before it joins its

@@ -81,8 +81,9 @@ absl::StatusOr<std::unique_ptr<ProjectionManager>> ProjectionManager::Open(
   m->store_ = *std::move(store);
   m->store_name_ = name;
   // A restart: the first queries would each read a whole history
-  // (docs/projections.md, "The day cache"); bounded by the cache's budget
-  // (about a second for 90 MiB of day totals).
+  // (docs/projections.md, "Which read model answers"); bounded by the
+  // cache's budget (1.2-1.3 s for 90 MiB of day totals). Signals wait for
+  // it: the service handles them once it listens.
   m->store_->WarmDayCache();
   m->follower_ = std::make_unique<Follower>(m->store_, options.follower);
   m->follower_->Start();
