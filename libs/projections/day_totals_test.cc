@@ -7,6 +7,7 @@
 // events were all retracted.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "domain/date.h"
 #include "projections/pair_day.h"
@@ -568,6 +570,51 @@ TEST(DayTotalsTest, StreamDaysKeepTheDecayedSumsBeforeASeriesStart) {
     days = days.With(std::move(changed));
     check(round);
   }
+}
+
+// The decayed sums kept with cached days are read by the query threads at
+// once, and copied on by Apply's With meanwhile (run under TSan by
+// tools/test.sh): every read gets the sums folded independently here.
+TEST(DayTotalsTest, KeptDecayedSumsAreSharedSafelyBetweenThreads) {
+  std::mt19937_64 rng(17);
+  std::map<int32_t, PairDay> want;
+  const StreamDays days = RandomStreamDays(rng, &want);
+  const KernelParams params;
+  const int32_t starts[] = {0, 500, 1000, 1500, 2000, 2500};
+  std::map<int32_t, DecayState> expect;
+  for (int32_t start : starts) {
+    DecayState s;
+    for (const auto& [day, d] : want) {
+      DayTotals t;
+      if (day < start && TotalsOf(d, -1, &t)) AddDay(s, t, params);
+    }
+    expect[start] = s;
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&, r] {
+      for (int i = 0; i < 300; ++i) {
+        const int32_t start = starts[(i + r) % std::size(starts)];
+        const DecayState got = days.DecayedBefore(DayNumber(start), -1, params);
+        if (std::bit_cast<uint64_t>(got.heat) !=
+                std::bit_cast<uint64_t>(expect.at(start).heat) ||
+            std::bit_cast<uint64_t>(got.warmth) !=
+                std::bit_cast<uint64_t>(expect.at(start).warmth)) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  // Meanwhile, batches after every start: With copies the kept sums on.
+  for (int i = 0; i < 300; ++i) {
+    const StreamDays next = days.With({RandomDay(rng, 2700 + i)});
+    const DecayState s = next.DecayedBefore(DayNumber(2500), -1, params);
+    EXPECT_EQ(std::bit_cast<uint64_t>(s.heat),
+              std::bit_cast<uint64_t>(expect.at(2500).heat));
+  }
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(DayTotalsTest, ValueCodecRoundTrips) {
