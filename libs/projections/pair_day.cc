@@ -246,15 +246,20 @@ StreamDays StreamDays::With(std::vector<PairDay> changed) const {
 
 DecayState StreamDays::DecayedBefore(DayNumber start, int way,
                                      const KernelParams& params) const {
-  auto same = [&](const Decay& d) {
-    return d.start == start && d.way == way && d.half_life == params.half_life;
+  // The sums kept for this start, way and half-life; decays_->mu held.
+  auto kept = [&]() -> const Decay* {
+    const size_t n = std::min(decays_->count, kKeptDecays);
+    for (size_t k = 0; k < n; ++k) {
+      const Decay& d = decays_->kept[k];
+      if (d.start == start && d.way == way && d.half_life == params.half_life) {
+        return &d;
+      }
+    }
+    return nullptr;
   };
   if (decays_ != nullptr) {
     std::lock_guard lock(decays_->mu);
-    const size_t n = std::min(decays_->count, kKeptDecays);
-    for (size_t k = 0; k < n; ++k) {
-      if (same(decays_->kept[k])) return decays_->kept[k].state;
-    }
+    if (const Decay* d = kept()) return d->state;
   }
   // Folded outside the lock: two first callers may both fold (the same).
   Decay d{.start = start, .way = way, .half_life = params.half_life};
@@ -266,11 +271,7 @@ DecayState StreamDays::DecayedBefore(DayNumber start, int way,
   });
   if (decays_ == nullptr) return d.state;
   std::lock_guard lock(decays_->mu);
-  const size_t n = std::min(decays_->count, kKeptDecays);
-  for (size_t k = 0; k < n; ++k) {
-    if (same(decays_->kept[k])) return d.state;
-  }
-  decays_->kept[decays_->count++ % kKeptDecays] = d;
+  if (kept() == nullptr) decays_->kept[decays_->count++ % kKeptDecays] = d;
   return d.state;
 }
 

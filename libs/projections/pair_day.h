@@ -179,7 +179,6 @@ class StreamDays {
             changed_.begin(), changed_.end(), from,
             [](const PairDay& d, DayNumber v) { return d.day < v; }) -
         changed_.begin());
-    // `f` may return false to stop.
     auto visit = [&f](const PairDay& d) {
       if constexpr (std::is_same_v<decltype(f(d)), bool>) {
         return f(d);
