@@ -239,6 +239,83 @@ TEST_F(IngestGrpcTest, RetryIsIdempotent) {
   EXPECT_THAT(Positions(read.events), ElementsAre(1, 2, 3, 4));
 }
 
+// RESULT_DETAIL_SUMMARY: counts and positions, and a result (with its
+// index) only for each duplicate; the written entries take the positions
+// first..last in request order, which the read below checks on its own.
+TEST_F(IngestGrpcTest, SummaryAnswersNameOnlyTheDuplicates) {
+  const std::vector<v1::Event> old = {
+      MakeEvent(NewId(), "1965-06-22", "JPN", "KOR", "057"),
+      MakeEvent(NewId(), "1998-10-08", "KOR", "JPN", "057")};
+  v1::AppendResponse full = MustAppend(old);
+  EXPECT_EQ(full.appended(), 2u);
+  EXPECT_EQ(full.duplicates(), 0u);
+  ASSERT_EQ(full.results_size(), 2);
+  EXPECT_EQ(full.results(1).index(), 0u) << "full answers leave index unset";
+
+  const std::vector<v1::Event> batch = {
+      MakeEvent(NewId(), "2002-05-31", "KOR", "JPN", "061"), old[0],
+      MakeEvent(NewId(), "2015-12-28", "KOR", "JPN", "057"), old[1],
+      MakeEvent(NewId(), "2023-03-16", "JPN", "KOR", "036")};
+  v1::AppendRequest req;
+  for (const v1::Event& e : batch) *req.add_entries() = e;
+  req.set_result_detail(v1::RESULT_DETAIL_SUMMARY);
+  v1::AppendResponse summary;
+  grpc::Status s = AppendRequest(req, &summary);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(summary.appended(), 3u);
+  EXPECT_EQ(summary.duplicates(), 2u);
+  EXPECT_EQ(summary.first_position(), 3u);
+  EXPECT_EQ(summary.last_position(), 5u);
+  EXPECT_EQ(summary.head_position(), 5u);
+  ASSERT_EQ(summary.results_size(), 2);
+  for (int k = 0; k < 2; ++k) {
+    SCOPED_TRACE(k);
+    const v1::EntryResult& r = summary.results(k);
+    EXPECT_EQ(r.index(), k == 0 ? 1u : 3u);
+    EXPECT_TRUE(r.duplicate());
+    EXPECT_EQ(r.position(), full.results(k).position());
+    EXPECT_EQ(r.event_id(), full.results(k).event_id());
+    EXPECT_EQ(r.stream(), full.results(k).stream());
+  }
+  ReadOutcome read = ReadAll(stub(), v1::ReadRequest());
+  ASSERT_THAT(Positions(read.events), ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_EQ(read.events[2].event().event_id(), batch[0].event_id());
+  EXPECT_EQ(read.events[3].event().event_id(), batch[2].event_id());
+  EXPECT_EQ(read.events[4].event().event_id(), batch[4].event_id());
+
+  // The same over AppendStream; a batch of duplicates only has no range.
+  grpc::ClientContext ctx;
+  ctx.set_deadline(In(60));
+  auto stream = stub().AppendStream(&ctx);
+  v1::AppendStreamRequest sreq;
+  *sreq.mutable_batch() = req;
+  ASSERT_TRUE(stream->Write(sreq));
+  ASSERT_TRUE(stream->WritesDone());
+  v1::AppendStreamResponse sresp;
+  ASSERT_TRUE(stream->Read(&sresp));
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_TRUE(sresp.has_result());
+  EXPECT_EQ(sresp.result().appended(), 0u);
+  EXPECT_EQ(sresp.result().duplicates(), 5u);
+  EXPECT_EQ(sresp.result().first_position(), 0u);
+  ASSERT_EQ(sresp.result().results_size(), 5);
+  EXPECT_EQ(sresp.result().results(4).index(), 4u);
+  EXPECT_EQ(sresp.result().results(4).position(), 5u);
+  EXPECT_EQ(Head(), 5u);
+}
+
+TEST_F(IngestGrpcTest, AnUnknownResultDetailIsRejected) {
+  v1::AppendRequest req;
+  *req.add_entries() = MakeEvent(NewId(), "2002-05-31", "KOR", "JPN", "061");
+  req.set_result_detail(static_cast<v1::ResultDetail>(7));
+  v1::AppendResponse resp;
+  grpc::Status s = AppendRequest(req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(BadRequestFields(s), ElementsAre("result_detail"));
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("unknown value 7"));
+  EXPECT_EQ(Head(), 0u) << "a rejected batch must write nothing";
+}
+
 TEST_F(IngestGrpcTest, GetEventFoundNotFoundAndMalformed) {
   const std::string id = NewId();
   MustAppend({MakeEvent(NewId(), "1965-06-22", "JPN", "KOR", "057"),

@@ -40,6 +40,23 @@ absl::StatusOr<ExpectedRevision> ExpectedFromProto(const Request& req) {
   }
 }
 
+// True for RESULT_DETAIL_SUMMARY (AppendRequest.result_detail).
+template <typename Request>
+absl::StatusOr<bool> SummaryFromProto(const Request& req) {
+  switch (static_cast<int>(req.result_detail())) {
+    case v1::RESULT_DETAIL_UNSPECIFIED:
+    case v1::RESULT_DETAIL_ENTRIES:
+      return false;
+    case v1::RESULT_DETAIL_SUMMARY:
+      return true;
+    default:
+      return InvalidArgumentWithViolations(
+          {{"result_detail",
+            absl::StrCat("unknown value ",
+                         static_cast<int>(req.result_detail()))}});
+  }
+}
+
 // ReadResponse.events and SubscribeResponse.events (ingest.proto).
 constexpr uint32_t kReadEventsField = 1;
 constexpr uint32_t kSubscribeEventsField = 2;
@@ -141,18 +158,28 @@ void ToBuffer(const google::protobuf::Message& m, grpc::ByteBuffer* out) {
   *out = grpc::ByteBuffer(&slice, 1);
 }
 
-void FillAppendResponse(const AppendResult& result, v1::AppendResponse* resp) {
+// `summary`: results for the duplicates only, with their index.
+void FillAppendResponse(const AppendResult& result, bool summary,
+                        v1::AppendResponse* resp) {
   resp->set_first_position(result.first.value());
   resp->set_last_position(result.last.value());
   resp->set_head_position(result.head.value());
-  for (const EntryOutcome& o : result.outcomes) {
+  uint32_t duplicates = 0;
+  for (size_t i = 0; i < result.outcomes.size(); ++i) {
+    const EntryOutcome& o = result.outcomes[i];
+    duplicates += o.duplicate ? 1 : 0;
+    if (summary && !o.duplicate) continue;
     v1::EntryResult* r = resp->add_results();
     r->set_event_id(o.event_id.ToString());
     r->set_position(o.position.value());
     r->set_duplicate(o.duplicate);
     r->set_stream(o.stream);
     r->set_stream_revision(o.stream_revision.value());
+    if (summary) r->set_index(static_cast<uint32_t>(i));
   }
+  resp->set_duplicates(duplicates);
+  resp->set_appended(static_cast<uint32_t>(result.outcomes.size()) -
+                     duplicates);
 }
 
 const char kNotAnAppend[] =
@@ -186,7 +213,8 @@ void IngestService::Record(const absl::StatusOr<AppendResult>& r,
 }
 
 template <typename Request>
-absl::StatusOr<AppendBatch> IngestService::PrepareBatch(Request& req) {
+absl::StatusOr<IngestService::PreparedBatch> IngestService::PrepareBatch(
+    Request& req) {
   const int n = req.entries_size();
   if (n == 0 || n > kMaxBatchEntries) {
     return InvalidArgumentWithViolations(
@@ -194,7 +222,9 @@ absl::StatusOr<AppendBatch> IngestService::PrepareBatch(Request& req) {
                                   " entries, not ", n)}});
   }
   ASSIGN_OR_RETURN(ExpectedRevision expected, ExpectedFromProto(req));
-  AppendBatch batch;
+  ASSIGN_OR_RETURN(const bool summary, SummaryFromProto(req));
+  PreparedBatch prepared{.summary = summary};
+  AppendBatch& batch = prepared.batch;
   batch.expected = expected;
   batch.entries.reserve(n);
   std::vector<FieldViolation> violations;
@@ -214,7 +244,7 @@ absl::StatusOr<AppendBatch> IngestService::PrepareBatch(Request& req) {
   if (!violations.empty()) {
     return InvalidArgumentWithViolations(std::move(violations));
   }
-  return batch;
+  return prepared;
 }
 
 grpc::ServerUnaryReactor* IngestService::Append(
@@ -235,29 +265,31 @@ grpc::ServerUnaryReactor* IngestService::Append(
     return reactor;
   }
   const size_t entries = req.entries_size();
-  absl::StatusOr<AppendBatch> batch = PrepareBatch(req);
-  if (!batch.ok()) {
-    Record(batch.status(), entries, start);
-    reactor->Finish(ToGrpcStatus(batch.status()));
+  absl::StatusOr<PreparedBatch> prepared = PrepareBatch(req);
+  if (!prepared.ok()) {
+    Record(prepared.status(), entries, start);
+    reactor->Finish(ToGrpcStatus(prepared.status()));
     return reactor;
   }
   // On this gRPC thread when the log is idle (one write and fsync), so that
   // a lone append's answer leaves without a handoff to the log's threads and
   // back; under load it joins the committer's next group.
-  log_.AppendHere(std::move(*batch), [this, reactor, response, entries,
-                                      start](absl::StatusOr<AppendResult> r) {
-    Record(r, entries, start);
-    if (!r.ok()) {
-      reactor->Finish(ToGrpcStatus(r.status()));
-      return;
-    }
-    AppendArena arena;
-    auto& out = *google::protobuf::Arena::CreateMessage<v1::AppendResponse>(
-        arena.get());
-    FillAppendResponse(*r, &out);
-    ToBuffer(out, response);
-    reactor->Finish(grpc::Status::OK);
-  });
+  log_.AppendHere(
+      std::move(prepared->batch),
+      [this, reactor, response, entries, start,
+       summary = prepared->summary](absl::StatusOr<AppendResult> r) {
+        Record(r, entries, start);
+        if (!r.ok()) {
+          reactor->Finish(ToGrpcStatus(r.status()));
+          return;
+        }
+        AppendArena arena;
+        auto& out = *google::protobuf::Arena::CreateMessage<v1::AppendResponse>(
+            arena.get());
+        FillAppendResponse(*r, summary, &out);
+        ToBuffer(out, response);
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 
@@ -324,16 +356,17 @@ class IngestService::AppendStreamReactor final
     // an event of the one before it); it still overlaps this one's commit.
     const size_t entries = req.batch().entries_size();
     const absl::Time start = absl::Now();
-    absl::StatusOr<AppendBatch> batch =
+    absl::StatusOr<PreparedBatch> prepared =
         service_.PrepareBatch(*req.mutable_batch());
-    if (!batch.ok()) {
-      service_.Record(batch.status(), entries, start);
-      Complete(slot, batch.status());
+    if (!prepared.ok()) {
+      service_.Record(prepared.status(), entries, start);
+      Complete(slot, prepared.status());
       Run(act);
       return;
     }
+    slot->summary = prepared->summary;
     service_.log_.AppendAsync(
-        std::move(*batch),
+        std::move(prepared->batch),
         [this, slot, entries, start](absl::StatusOr<AppendResult> r) {
           service_.Record(r, entries, start);
           Complete(slot, std::move(r));
@@ -366,6 +399,7 @@ class IngestService::AppendStreamReactor final
  private:
   struct Slot {
     uint64_t batch_id = 0;
+    bool summary = false;  // result_detail SUMMARY
     bool ready = false;
     grpc::ByteBuffer out;
   };
@@ -393,7 +427,7 @@ class IngestService::AppendStreamReactor final
             arena.get());
     resp.set_batch_id(slot->batch_id);
     if (r.ok()) {
-      FillAppendResponse(*r, resp.mutable_result());
+      FillAppendResponse(*r, slot->summary, resp.mutable_result());
     } else {
       ToRpcStatus(r.status(), resp.mutable_error());
     }

@@ -91,8 +91,13 @@ class IngestService final : public IngestServiceBase {
 
  private:
   class AppendStreamReactor;
+  // A validated batch and how its answer describes the entries.
+  struct PreparedBatch {
+    AppendBatch batch;
+    bool summary = false;  // AppendRequest.result_detail SUMMARY
+  };
   template <typename Request>
-  absl::StatusOr<AppendBatch> PrepareBatch(Request& req);
+  absl::StatusOr<PreparedBatch> PrepareBatch(Request& req);
   absl::Status Authorize(const grpc::ServerContextBase& ctx, Role role) const;
   // Completes an append: metrics, then the caller's answer.
   void Record(const absl::StatusOr<AppendResult>& r, size_t entries,

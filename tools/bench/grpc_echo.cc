@@ -145,7 +145,8 @@ class EchoQuery final
 };
 
 // What the ingestion service answers for a committed batch, at the next
-// positions, without looking at the events beyond their ids. Built on an
+// positions, without looking at the events beyond their ids (none in a
+// summary answer). Built on an
 // arena and sent as bytes, as the service does.
 void AnswerCommitted(const ingest::lenient::AppendRequest& req,
                      std::atomic<uint64_t>& next, grpc::ByteBuffer* out,
@@ -160,8 +161,10 @@ void AnswerCommitted(const ingest::lenient::AppendRequest& req,
   r->set_first_position(first);
   r->set_last_position(first + n - 1);
   r->set_head_position(first + n - 1);
-  r->mutable_results()->Reserve(n);
-  for (int i = 0; i < n; ++i) {
+  r->set_appended(static_cast<uint32_t>(n));
+  const int results = req.result_detail() == v1::RESULT_DETAIL_SUMMARY ? 0 : n;
+  r->mutable_results()->Reserve(results);
+  for (int i = 0; i < results; ++i) {
     v1::EntryResult* e = r->add_results();
     e->set_event_id(req.entries(i).event_id());
     e->set_position(first + i);

@@ -71,7 +71,7 @@ class LoadStream final
       if (resp_.has_error() && errors_++ == 0) {
         first_error_ = resp_.error().message();
       }
-      events_ += resp_.result().results_size();
+      events_ += resp_.result().appended() + resp_.result().duplicates();
       MaybeWrite();
     }
     if (acked_ < batches_) {
@@ -108,6 +108,9 @@ class LoadStream final
     v1::AppendStreamRequest& req = slots_[slot];
     const uint64_t first = c_.next_index.fetch_add(1000);
     FillBatch(c_, first, 1000, req.mutable_batch());
+    req.mutable_batch()->set_result_detail(c_.config.load_summary
+                                               ? v1::RESULT_DETAIL_SUMMARY
+                                               : v1::RESULT_DETAIL_ENTRIES);
     req.set_batch_id(sent_);
     sent_at_[slot] = Clock::now();
     ++sent_;
@@ -182,7 +185,7 @@ void FillBatch(const BenchContext& c, uint64_t first, int n,
   for (int i = 0; i < n; ++i) {
     v1::Event* e = entries->Mutable(i);
     *e = pool[(first + i) % pool.size()];
-    e->set_event_id(c.gen->EventId(first + i));
+    c.gen->EventIdInto(first + i, e->mutable_event_id());
     if (c.config.dates_across_log) {
       e->set_occurred_on(c.gen->DateAcross(first + i, c.config.events));
     }
@@ -268,8 +271,10 @@ void RunBulkLoad(BenchContext& c) {
   r.SetLatencies(o.latencies);
   meter.Finish(r);
   const uint64_t head = IngestHead(c.ingest);
-  r.note = absl::StrCat(n, " streams, window ", c.config.load_window,
-                        ", latency per batch; head ", head0, "->", head);
+  r.note = absl::StrCat(
+      n, " streams, window ", c.config.load_window,
+      c.config.load_summary ? ", summary answers" : ", an answer per entry",
+      ", latency per batch; head ", head0, "->", head);
   if (const std::string nodes = NodesNote(c, "stream"); !nodes.empty()) {
     absl::StrAppend(&r.note, "; ", nodes);
   }

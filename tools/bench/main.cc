@@ -56,7 +56,9 @@ struct Flags {
       help ? stdout : stderr,
       "%s\nusage: detente-bench [--smoke] [--events N] [--seconds S]\n"
       "  [--mixed-seconds S] [--pollers N] [--scenarios 0,1,...,7]\n"
-      "  [--load-streams N] [--load-window N] [--query-concurrency N]\n"
+      "  [--load-streams N] [--load-window N] [--load-results "
+      "summary|entries]\n"
+      "  [--query-concurrency N]\n"
       "  [--work-dir DIR] [--keep] [--tsv FILE] [--durability sync|async]\n"
       "  [--dates pool|log]\n"
       "  [--ingest-bin PATH] [--query-bin PATH] [--query-arg ARG]...\n"
@@ -72,6 +74,8 @@ struct Flags {
         "--dates log: event dates rise over the whole log (as in GDELT, every\n"
         "pair has events on many days) instead of repeating with each pool of\n"
         "20,000 event templates (--dates pool, the default).\n"
+        "--load-results entries: loads ask for an EntryResult per entry\n"
+        "rather than the summary answers a bulk loader asks for (default).\n"
         "docs/benchmarks.md has the commands and every round's results.\n");
   }
   std::exit(help ? 0 : 2);
@@ -121,6 +125,12 @@ Flags Parse(int argc, char** argv) {
       c.load_streams = static_cast<int>(num());
     } else if (a == "--load-window") {
       c.load_window = static_cast<int>(num());
+    } else if (a == "--load-results") {
+      const std::string v = value();
+      if (v != "summary" && v != "entries") {
+        Usage("--load-results takes summary or entries");
+      }
+      c.load_summary = v == "summary";
     } else if (a == "--query-concurrency") {
       c.query_concurrency = static_cast<int>(num());
     } else if (a == "--scenarios") {

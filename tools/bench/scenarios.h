@@ -28,6 +28,9 @@ struct BenchConfig {
   uint64_t events = 1000000;       // scenario 1: events bulk loaded
   int load_streams = 2;            // scenario 1: concurrent AppendStreams
   int load_window = 4;             // scenario 1: batches in flight per stream
+  // Loads ask for summary answers (RESULT_DETAIL_SUMMARY), as a bulk loader
+  // does; --load-results entries asks for a result per entry.
+  bool load_summary = true;
   double seconds = 10;             // timed scenarios (2, 5)
   int concurrent_appenders = 64;   // scenario 2
   int query_concurrency = 8;       // scenario 5

@@ -1,6 +1,7 @@
 #include "tools/bench/synth_events.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 
@@ -10,6 +11,7 @@
 #include "domain/actors.h"
 #include "domain/cameo.h"
 #include "domain/date.h"
+#include "domain/uuid.h"
 
 namespace detente::bench {
 namespace {
@@ -114,14 +116,23 @@ std::pair<std::string, std::string> SynthEvents::PairFor(uint64_t draw) const {
 }
 
 std::string SynthEvents::EventId(uint64_t index) const {
+  std::string id;
+  EventIdInto(index, &id);
+  return id;
+}
+
+void SynthEvents::EventIdInto(uint64_t index, std::string* out) const {
+  // A version-4 UUID: 48 bits of a hash of the index, then its low 62 bits.
   const uint64_t hi = Mix(options_.seed * 0x100000001b3ull + index);
   const uint64_t lo = index;
-  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x",
-                         static_cast<uint32_t>(hi >> 32),
-                         static_cast<uint32_t>((hi >> 16) & 0xffff),
-                         static_cast<uint32_t>(hi & 0xfff),
-                         static_cast<uint32_t>(0x8000 | ((lo >> 48) & 0x3fff)),
-                         lo & 0xffffffffffffull);
+  std::array<uint8_t, 16> b;
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(hi >> (56 - 8 * i));
+  b[6] = static_cast<uint8_t>(0x40 | ((hi >> 8) & 0x0f));
+  b[7] = static_cast<uint8_t>(hi);
+  b[8] = static_cast<uint8_t>(0x80 | ((lo >> 56) & 0x3f));
+  for (int i = 9; i < 16; ++i) b[i] = static_cast<uint8_t>(lo >> (120 - 8 * i));
+  out->clear();
+  Uuid(b).AppendText(out);
 }
 
 RawEntry SynthEvents::Make(uint64_t index) const {

@@ -41,6 +41,8 @@ class SynthEvents {
   RawEntry Make(uint64_t index) const;
   // Its event_id: a version-4-shaped UUID derived from seed and index.
   std::string EventId(uint64_t index) const;
+  // The same, written over `out` (no allocation when it has the room).
+  void EventIdInto(uint64_t index, std::string* out) const;
   // The date of event `index` when dates rise over `span` events (a whole
   // log) rather than over each pool of templates: with span 10M, ~460
   // events a day from 1965 to 2023, and every pair with events on many

@@ -90,6 +90,8 @@ bool Loader::Send(std::vector<Row> rows) {
   while (!rows.empty()) {
     v1::AppendStreamRequest req;
     req.set_batch_id(++batch_id_);
+    // Only the counts are used: no result per entry.
+    req.mutable_batch()->set_result_detail(v1::RESULT_DETAIL_SUMMARY);
     auto* entries = req.mutable_batch()->mutable_entries();
     entries->Reserve(static_cast<int>(rows.size()));
     for (Row& r : rows) *entries->Add() = r.event;
@@ -103,9 +105,8 @@ bool Loader::Send(std::vector<Row> rows) {
       return false;
     }
     if (resp.has_result()) {
-      for (const auto& r : resp.result().results()) {
-        (r.duplicate() ? totals.duplicates : totals.appended)++;
-      }
+      totals.appended += resp.result().appended();
+      totals.duplicates += resp.result().duplicates();
       return true;
     }
     std::map<int, std::string> bad = RejectedEntries(resp.error());
