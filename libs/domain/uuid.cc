@@ -9,16 +9,19 @@
 namespace detente {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Each character's hex value, -1 for a character that is not a hex digit.
+constexpr std::array<int8_t, 256> kHexValue = [] {
+  std::array<int8_t, 256> t{};
+  for (int8_t& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
+  return t;
+}();
 
-bool IsHyphenPosition(size_t i) {
-  return i == 8 || i == 13 || i == 18 || i == 23;
-}
+// Where each byte's two hex digits start in 8-4-4-4-12 text.
+constexpr uint8_t kDigitsOf[16] = {0,  2,  4,  6,  9,  11, 14, 16,
+                                   19, 21, 24, 26, 28, 30, 32, 34};
 
 }  // namespace
 
@@ -29,19 +32,19 @@ absl::StatusOr<Uuid> Uuid::Parse(absl::string_view text) {
         "6b9d4fc1-630f-4bea-a000-000000000001)",
         absl::CHexEscape(text.substr(0, 64))));
   };
-  if (text.size() != 36) return bad();
-  std::array<uint8_t, 16> bytes{};
-  size_t nibble = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (IsHyphenPosition(i)) {
-      if (text[i] != '-') return bad();
-      continue;
-    }
-    const int v = HexValue(text[i]);
-    if (v < 0) return bad();
-    bytes[nibble / 2] = static_cast<uint8_t>(bytes[nibble / 2] << 4 | v);
-    ++nibble;
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' ||
+      text[18] != '-' || text[23] != '-') {
+    return bad();
   }
+  std::array<uint8_t, 16> bytes;
+  int invalid = 0;  // negative once a character is not a hex digit
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const int hi = kHexValue[static_cast<uint8_t>(text[kDigitsOf[i]])];
+    const int lo = kHexValue[static_cast<uint8_t>(text[kDigitsOf[i] + 1])];
+    invalid |= hi | lo;
+    bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  if (invalid < 0) return bad();
   return Uuid(bytes);
 }
 
@@ -68,12 +71,7 @@ Uuid Uuid::Random() {
   return Uuid(bytes);
 }
 
-bool Uuid::is_nil() const {
-  for (uint8_t b : bytes_) {
-    if (b != 0) return false;
-  }
-  return true;
-}
+bool Uuid::is_nil() const { return (Word(0) | Word(1)) == 0; }
 
 std::string Uuid::AsBytes() const {
   return std::string(reinterpret_cast<const char*>(bytes_.data()),

@@ -7,7 +7,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
+#include <compare>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -35,7 +38,12 @@ class Uuid {
   // Appends the canonical text (36 characters) to `out`.
   void AppendText(std::string* out) const;
 
-  friend auto operator<=>(const Uuid&, const Uuid&) = default;
+  // Byte order (memcmp), compared as two big-endian words.
+  friend std::strong_ordering operator<=>(const Uuid& a, const Uuid& b) {
+    if (const uint64_t x = a.Word(0), y = b.Word(0); x != y) return x <=> y;
+    return a.Word(1) <=> b.Word(1);
+  }
+  friend bool operator==(const Uuid&, const Uuid&) = default;
 
   template <typename H>
   friend H AbslHashValue(H h, const Uuid& u) {
@@ -43,6 +51,16 @@ class Uuid {
   }
 
  private:
+  // Bytes 8*i..8*i+7 as a big-endian number.
+  uint64_t Word(int i) const {
+    uint64_t w;
+    std::memcpy(&w, bytes_.data() + 8 * i, 8);
+    if constexpr (std::endian::native == std::endian::little) {
+      w = __builtin_bswap64(w);
+    }
+    return w;
+  }
+
   std::array<uint8_t, 16> bytes_{};
 };
 

@@ -1,9 +1,12 @@
 #include "domain/uuid.h"
 
+#include <cstring>
+#include <random>
 #include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -56,6 +59,49 @@ TEST(UuidTest, Bytes) {
 TEST(UuidTest, OrderIsByteOrder) {
   EXPECT_LT(*Uuid::Parse("00000000-0000-0000-0000-000000000001"),
             *Uuid::Parse("00000000-0000-0000-0000-000000000100"));
+  // Against memcmp of the bytes, for pairs that differ in one byte only
+  // (each position, each way) and for random pairs.
+  std::mt19937_64 rng(7);
+  for (int n = 0; n < 2000; ++n) {
+    std::array<uint8_t, 16> a, b;
+    for (uint8_t& x : a) x = static_cast<uint8_t>(rng());
+    b = a;
+    if (n < 512) {
+      b[n % 16] = static_cast<uint8_t>(rng());
+    } else {
+      for (uint8_t& x : b) x = static_cast<uint8_t>(rng());
+    }
+    const int bytes = std::memcmp(a.data(), b.data(), 16);
+    const std::strong_ordering o = Uuid(a) <=> Uuid(b);
+    EXPECT_EQ(o < 0, bytes < 0) << n;
+    EXPECT_EQ(o == 0, bytes == 0) << n;
+    EXPECT_EQ(Uuid(a) == Uuid(b), bytes == 0) << n;
+  }
+}
+
+TEST(UuidTest, ParseReadsEveryDigitAndChecksEveryCharacter) {
+  // Each of the 32 digits set alone, against the bytes it must give.
+  for (int d = 0; d < 32; ++d) {
+    std::string text = "00000000-0000-0000-0000-000000000000";
+    int at = d + (d >= 8) + (d >= 12) + (d >= 16) + (d >= 20);
+    text[at] = 'B';
+    absl::StatusOr<Uuid> id = Uuid::Parse(text);
+    ASSERT_TRUE(id.ok()) << text;
+    for (int i = 0; i < 16; ++i) {
+      const int want = i == d / 2 ? (d % 2 == 0 ? 0xb0 : 0x0b) : 0;
+      EXPECT_EQ(id->bytes()[i], want) << text << " byte " << i;
+    }
+    // Any other character in that place is refused, hyphens included.
+    for (char c : {'g', 'G', '-', ' ', '\0', '/', ':', '@', '`', '\xff'}) {
+      text[at] = c;
+      EXPECT_FALSE(Uuid::Parse(text).ok()) << absl::CHexEscape(text);
+    }
+  }
+  for (int at : {8, 13, 18, 23}) {
+    std::string text = "00000000-0000-0000-0000-000000000000";
+    text[at] = '0';
+    EXPECT_FALSE(Uuid::Parse(text).ok()) << text;
+  }
 }
 
 TEST(UuidTest, RandomIsVersion4AndUniqueAcrossThreads) {

@@ -102,9 +102,9 @@ class LogIndex {
 
   absl::StatusOr<std::optional<keys::IdValue>> Get(LogDb& db,
                                                    const Uuid& id) const;
-  // The ids of `ids` (id, index into `out`), in any order: sets out[index]
-  // for each id the index holds. One sorted MultiGet for those not in
-  // memory. Reorders `ids`.
+  // The ids of `ids` (id, index into `out`), best in byte order (sorted
+  // here otherwise): sets out[index] for each id the index holds. One sorted
+  // MultiGet for those not in memory. Removes those found in memory.
   absl::Status GetMany(LogDb& db, std::vector<std::pair<Uuid, size_t>>& ids,
                        std::vector<std::optional<keys::IdValue>>& out) const;
 

@@ -256,6 +256,9 @@ class RocksEventLog final : public EventLog {
     // retractions: theirs is their subject's).
     std::vector<std::string> bodies;
     std::vector<std::string> streams;
+    // The entries' ids in byte order (the id index's key order), each with
+    // its entry's index: the duplicate checks need no sort on the committer.
+    std::vector<std::pair<Uuid, size_t>> ids;
   };
 
   // What needs no log state: ids for entries without one, the batch's own
@@ -296,9 +299,9 @@ class RocksEventLog final : public EventLog {
                                           int64_t now_micros);
   absl::StatusOr<std::optional<keys::IdValue>> LookupId(
       const Uuid& id, const GroupOverlay& overlay);
-  // LookupId of every entry's id, with one sorted MultiGet for the ids that
-  // are not in the overlay.
-  absl::Status LookupIds(const std::vector<Entry>& entries,
+  // LookupId of every id of `ids` (Pending::ids), with one sorted MultiGet
+  // for those that are not in the overlay; `out` has one per entry.
+  absl::Status LookupIds(const std::vector<std::pair<Uuid, size_t>>& ids,
                          const GroupOverlay& overlay,
                          std::vector<std::optional<keys::IdValue>>& out);
   uint64_t StreamCount(const std::string& stream,
@@ -1091,22 +1094,25 @@ absl::StatusOr<std::optional<keys::IdValue>> RocksEventLog::LookupId(
 }
 
 absl::Status RocksEventLog::LookupIds(
-    const std::vector<Entry>& entries, const GroupOverlay& overlay,
+    const std::vector<std::pair<Uuid, size_t>>& ids,
+    const GroupOverlay& overlay,
     std::vector<std::optional<keys::IdValue>>& out) {
-  const size_t n = entries.size();
-  out.assign(n, std::nullopt);
-  std::vector<std::pair<Uuid, size_t>> ids;
-  ids.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (auto it = overlay.ids.find(entries[i].event_id);
-        it != overlay.ids.end()) {
-      out[i] = it->second;
-    } else {
-      ids.emplace_back(entries[i].event_id, i);
+  out.assign(ids.size(), std::nullopt);
+  std::vector<std::pair<Uuid, size_t>> rest;  // still in byte order
+  if (overlay.ids.empty()) {
+    rest = ids;
+  } else {
+    rest.reserve(ids.size());
+    for (const auto& [id, i] : ids) {
+      if (auto it = overlay.ids.find(id); it != overlay.ids.end()) {
+        out[i] = it->second;
+      } else {
+        rest.emplace_back(id, i);
+      }
     }
   }
-  if (ids.empty()) return absl::OkStatus();
-  return index_.GetMany(*db_, ids, out);
+  if (rest.empty()) return absl::OkStatus();
+  return index_.GetMany(*db_, rest, out);
 }
 
 uint64_t RocksEventLog::StreamCount(const std::string& stream,
@@ -1132,25 +1138,35 @@ absl::StatusOr<std::unique_ptr<RocksEventLog::Pending>> RocksEventLog::Prepare(
         {{"entries", absl::StrCat("a batch holds 1 to ", kMaxBatchEntries,
                                   " entries, not ", n)}}));
   }
-  // Ids: assign missing ones, reject repeats within the batch.
-  std::vector<FieldViolation> violations;
-  absl::flat_hash_map<Uuid, size_t> first_index;
-  first_index.reserve(n);
+  // Ids: assign missing ones, sort them, reject repeats within the batch
+  // (each repeat named with its first occurrence, in entry order).
+  auto p = std::make_unique<Pending>();
+  p->ids.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     if (entries[i].event_id.is_nil()) entries[i].event_id = Uuid::Random();
-    auto [it, inserted] = first_index.emplace(entries[i].event_id, i);
-    if (!inserted) {
+    p->ids.emplace_back(entries[i].event_id, i);
+  }
+  std::sort(p->ids.begin(), p->ids.end());
+  std::vector<std::pair<size_t, size_t>> repeats;  // (index, first index)
+  for (size_t k = 1, first = 0; k < n; ++k) {
+    if (p->ids[k].first != p->ids[first].first) {
+      first = k;
+    } else {
+      repeats.emplace_back(p->ids[k].second, p->ids[first].second);
+    }
+  }
+  if (!repeats.empty()) {
+    std::sort(repeats.begin(), repeats.end());
+    std::vector<FieldViolation> violations;
+    for (const auto& [i, first] : repeats) {
       violations.push_back(
           {EntryField(i, "event_id"),
            absl::StrCat("\"", entries[i].event_id.ToString(),
-                        "\" appears twice in the batch (also entries[",
-                        it->second, "])")});
+                        "\" appears twice in the batch (also entries[", first,
+                        "])")});
     }
-  }
-  if (!violations.empty()) {
     return refuse(InvalidArgumentWithViolations(std::move(violations)));
   }
-  auto p = std::make_unique<Pending>();
   p->bodies.reserve(n);
   p->streams.resize(n);
   for (size_t i = 0; i < n; ++i) {
@@ -1182,7 +1198,7 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
 
   // 1. Duplicates of entries already in the log (or earlier in the group).
   std::vector<std::optional<keys::IdValue>> existing;
-  RETURN_IF_ERROR(LookupIds(entries, overlay, existing));
+  RETURN_IF_ERROR(LookupIds(pending.ids, overlay, existing));
   bool all_duplicates = true;
   bool has_subjects = false;
   for (size_t i = 0; i < n; ++i) {

@@ -167,6 +167,22 @@ TEST_F(RocksEventLogTest, SameIdTwiceInABatchIsRejectedAndNothingWritten) {
   EXPECT_EQ(v[0].field, "entries[2].event_id");
   EXPECT_THAT(v[0].description, HasSubstr("entries[1]"));
   EXPECT_EQ(log_->Head(), Position(0));
+
+  // Every repeat, in entry order, each with its first occurrence.
+  const Entry a = MakeEvent("KOR", "JPN"), b = MakeEvent("USA", "JPN"),
+              c = MakeEvent("CHN", "JPN");
+  r = log_->Append({{a, b, a, c, b, a}, {}});
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  v = GetFieldViolations(r.status());
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].field, "entries[2].event_id");
+  EXPECT_THAT(v[0].description, HasSubstr("(also entries[0])"));
+  EXPECT_EQ(v[1].field, "entries[4].event_id");
+  EXPECT_THAT(v[1].description, HasSubstr("(also entries[1])"));
+  EXPECT_EQ(v[2].field, "entries[5].event_id");
+  EXPECT_THAT(v[2].description, HasSubstr("(also entries[0])"));
+  EXPECT_THAT(v[2].description, HasSubstr(a.event_id.ToString()));
+  EXPECT_EQ(log_->Head(), Position(0));
 }
 
 TEST_F(RocksEventLogTest, BatchSizeIsBounded) {
