@@ -149,6 +149,52 @@ TEST_F(CliTest, StrictWritesNothingOfABadBatch) {
   EXPECT_EQ(Head(), 0u);
 }
 
+// Many small batches, each answered while the next rows are read: every
+// count still exact, on a first load and on a reload of duplicates.
+TEST_F(CliTest, SmallBatchesCountEveryRow) {
+  const size_t n = Lines(kSample).size();
+  RunResult first = Cli({"ingest", "--batch", "7", kSample});
+  EXPECT_EQ(first.status.code, 0) << first.err;
+  EXPECT_THAT(first.err, HasSubstr(absl::StrCat("appended ", n,
+                                                ", duplicates 0, rejected 0")));
+  RunResult second = Cli({"ingest", "--batch", "3", kSample});
+  EXPECT_EQ(second.status.code, 0) << second.err;
+  EXPECT_THAT(second.err, HasSubstr(absl::StrCat("appended 0, duplicates ", n,
+                                                 ", rejected 0")));
+  EXPECT_EQ(Head(), n);
+}
+
+// The good rows of a rejected batch are written before the next batch is
+// sent: here the next batch corrects one of them, and the log keeps the
+// file's order.
+TEST_F(CliTest, ARejectedBatchsGoodRowsPrecedeTheNextBatch) {
+  const std::string file = dir_.Sub("order.jsonl");
+  {
+    std::ofstream out(file);
+    out << R"({"eventId": "7a000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057"})"
+        << "\n"
+        << R"({"eventId": "7a000000-0000-4000-8000-000000000002", "occurredOn": "1998-10-08", "source": "KOR", "target": "XXX", "eventCode": "057"})"
+        << "\n"
+        << R"({"eventId": "7a000000-0000-4000-8000-000000000003", "kind": "ENTRY_KIND_CORRECTION", "subjectEventId": "7a000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057", "goldstein": 3.5})"
+        << "\n"
+        << R"({"eventId": "7a000000-0000-4000-8000-000000000004", "occurredOn": "2015-12-28", "source": "KOR", "target": "JPN", "eventCode": "057"})"
+        << "\n";
+  }
+  RunResult r = Cli({"ingest", "--batch", "2", file});
+  EXPECT_EQ(r.status.code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("order.jsonl:2:"));
+  EXPECT_THAT(r.err, Not(HasSubstr("order.jsonl:3:")));
+  EXPECT_THAT(r.err, HasSubstr("appended 3, duplicates 0, rejected 1"));
+  ReadOutcome all = ReadAll(server_->stub(), v1::ReadRequest());
+  ASSERT_EQ(all.events.size(), 3u);
+  EXPECT_EQ(all.events[0].event().event_id(),
+            "7a000000-0000-4000-8000-000000000001");
+  EXPECT_EQ(all.events[1].event().event_id(),
+            "7a000000-0000-4000-8000-000000000003");
+  EXPECT_EQ(all.events[2].event().event_id(),
+            "7a000000-0000-4000-8000-000000000004");
+}
+
 TEST_F(CliTest, ReadPairByDateIsInDateOrder) {
   RunResult load = Cli({"ingest", kSample});
   ASSERT_EQ(load.status.code, 0) << load.err;

@@ -87,23 +87,32 @@ void Loader::Reject(const std::string& file, uint64_t line,
 }
 
 bool Loader::Send(std::vector<Row> rows) {
-  while (!rows.empty()) {
-    v1::AppendStreamRequest req;
-    req.set_batch_id(++batch_id_);
-    // Only the counts are used: no result per entry.
-    req.mutable_batch()->set_result_detail(v1::RESULT_DETAIL_SUMMARY);
-    auto* entries = req.mutable_batch()->mutable_entries();
-    entries->Reserve(static_cast<int>(rows.size()));
-    for (Row& r : rows) *entries->Add() = r.event;
+  if (!Settle() || !Start(std::move(rows))) return false;
+  // --strict stops at the first bad row: nothing is read past a batch
+  // until it is answered.
+  return !strict_ || Settle();
+}
+
+bool Loader::Start(std::vector<Row> rows) {
+  v1::AppendStreamRequest req;
+  req.set_batch_id(++batch_id_);
+  // Only the counts are used: no result per entry.
+  req.mutable_batch()->set_result_detail(v1::RESULT_DETAIL_SUMMARY);
+  auto* entries = req.mutable_batch()->mutable_entries();
+  entries->Reserve(static_cast<int>(rows.size()));
+  for (Row& r : rows) *entries->Add() = r.event;
+  if (!stream_->Write(req)) return Broke();
+  in_flight_ = std::move(rows);
+  has_in_flight_ = true;
+  return true;
+}
+
+bool Loader::Settle() {
+  while (has_in_flight_) {
+    has_in_flight_ = false;
+    std::vector<Row> rows = std::move(in_flight_);
     v1::AppendStreamResponse resp;
-    if (!stream_->Write(req) || !stream_->Read(&resp)) {
-      broken_ = true;
-      grpc::Status s = stream_->Finish();
-      before_message_();
-      std::cerr << "error: the stream to the ingestion service broke: "
-                << DescribeError(s) << "\n";
-      return false;
-    }
+    if (!stream_->Read(&resp)) return Broke();
     if (resp.has_result()) {
       totals.appended += resp.result().appended();
       totals.duplicates += resp.result().duplicates();
@@ -130,12 +139,25 @@ bool Loader::Send(std::vector<Row> rows) {
       std::cerr << "stopped (--strict): nothing of the batch was written\n";
       return false;
     }
-    rows = std::move(keep);
+    // The good rows again, answered before anything after them is sent.
+    if (!keep.empty() && !Start(std::move(keep))) return false;
   }
   return true;
 }
 
+bool Loader::Broke() {
+  broken_ = true;
+  has_in_flight_ = false;
+  grpc::Status s = stream_->Finish();
+  before_message_();
+  std::cerr << "error: the stream to the ingestion service broke: "
+            << DescribeError(s) << "\n";
+  return false;
+}
+
 bool Loader::Finish() {
+  if (broken_) return false;
+  const bool settled = Settle();
   if (broken_) return false;
   stream_->WritesDone();
   grpc::Status s = stream_->Finish();
@@ -144,7 +166,7 @@ bool Loader::Finish() {
     std::cerr << "error: " << DescribeError(s) << "\n";
     return false;
   }
-  return true;
+  return settled;
 }
 
 }  // namespace detente::cli

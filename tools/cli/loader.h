@@ -38,12 +38,17 @@ class Loader {
          std::function<void()> before_message);
 
   // Sends the rows as one batch (retrying the good rows of a rejected batch
-  // without --strict). False when the load must stop.
+  // without --strict). False when the load must stop. Without --strict the
+  // answer is read when the next batch is sent (or at Finish), so that the
+  // next rows are read from the files while the service commits these;
+  // a batch is always answered, and its good rows sent again, before the
+  // next one is sent, so the log holds the rows in file order.
   bool Send(std::vector<Row> rows);
   // Counts and reports a row rejected before it was sent.
   void Reject(const std::string& file, uint64_t line,
               const std::string& reason);
-  // Ends the stream; false on a stream error.
+  // Reads the last answer and ends the stream; false on a stream error or
+  // when that answer stops the load.
   bool Finish();
 
   Totals totals;
@@ -55,8 +60,18 @@ class Loader {
   std::unique_ptr<grpc::ClientReaderWriter<v1::AppendStreamRequest,
                                            v1::AppendStreamResponse>>
       stream_;
+  // Writes a batch; Settle reads its answer.
+  bool Start(std::vector<Row> rows);
+  // Reads the answer of the batch in flight, if any, and handles it (its
+  // good rows sent again and answered when it was rejected).
+  bool Settle();
+  // Reports a broken stream; returns false.
+  bool Broke();
+
   uint64_t batch_id_ = 0;
   bool broken_ = false;
+  bool has_in_flight_ = false;
+  std::vector<Row> in_flight_;
 };
 
 }  // namespace detente::cli
