@@ -669,6 +669,41 @@ TEST_F(IngestGrpcTest, AppendStreamRejectsOnlyTheBadBatch) {
   }
 }
 
+// Clients that go away with batches still committing, good and bad ones
+// (a bad batch is answered on gRPC's thread, a good one on the log's): the
+// service stays up (under the sanitizers too: its stream may not be
+// touched once another thread has finished it) and its log gapless.
+TEST_F(IngestGrpcTest, AppendStreamsCancelledWithBatchesInFlight) {
+  for (int round = 0; round < 60; ++round) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(30));
+    auto stream = stub().AppendStream(&ctx);
+    for (int b = 0; b < 4; ++b) {
+      v1::AppendStreamRequest req;
+      for (int i = 0; i < 20; ++i) {
+        *req.mutable_batch()->add_entries() = MakeEvent(
+            NewId(), "2002-05-31", "KOR", (b % 2 == 0) ? "JPN" : "XXX", "061");
+      }
+      if (!stream->Write(req)) break;
+    }
+    if (round % 2 == 0) {
+      v1::AppendStreamResponse resp;
+      stream->Read(&resp);  // the first answer, then away
+    }
+    ctx.TryCancel();
+    stream->Finish();
+  }
+  ASSERT_TRUE(server_->process().running()) << server_->StderrText();
+  MustAppend({MakeEvent(NewId(), "2023-03-16", "JPN", "KOR", "036")});
+  const uint64_t head = Head();
+  ReadOutcome read = ReadAll(stub(), v1::ReadRequest());
+  ASSERT_EQ(read.events.size(), head);
+  for (uint64_t i = 0; i < head; ++i) {
+    ASSERT_EQ(read.events[i].position(), i + 1);
+  }
+  EXPECT_EQ(head % 20, 1u) << "whole batches of 20 and the last event";
+}
+
 TEST_F(IngestGrpcTest, SubscribeCatchesUpThenFollowsLiveCommits) {
   for (int i = 0; i < 5; ++i) {
     MustAppend({MakeEvent(NewId(), "2019", "JPN", "KOR", "036")});

@@ -323,7 +323,7 @@ class IngestService::AppendStreamReactor final
         read_closed_ = true;
         MaybeFinishLocked(grpc::Status::OK, act);
       }
-      Run(act);
+      Run(this, act);
       return;
     }
     AppendArena arena;
@@ -348,7 +348,7 @@ class IngestService::AppendStreamReactor final
       }
     }
     if (!parsed) {
-      Run(act);
+      Run(this, act);
       return;
     }
     // The next read starts only once this batch is queued in the log, so
@@ -361,7 +361,7 @@ class IngestService::AppendStreamReactor final
     if (!prepared.ok()) {
       service_.Record(prepared.status(), entries, start);
       Complete(slot, prepared.status());
-      Run(act);
+      Run(this, act);
       return;
     }
     slot->summary = prepared->summary;
@@ -371,7 +371,7 @@ class IngestService::AppendStreamReactor final
           service_.Record(r, entries, start);
           Complete(slot, std::move(r));
         });
-    Run(act);
+    Run(this, act);
   }
 
   void OnWriteDone(bool ok) override {
@@ -391,7 +391,7 @@ class IngestService::AppendStreamReactor final
         MaybeFinishLocked(grpc::Status::OK, act);
       }
     }
-    Run(act);
+    Run(this, act);
   }
 
   void OnDone() override { delete this; }
@@ -414,10 +414,14 @@ class IngestService::AppendStreamReactor final
     std::optional<grpc::Status> finish;
   };
 
-  void Run(Actions& act) {
-    if (act.write != nullptr) StartWrite(act.write);
-    if (act.read) StartRead(&in_);
-    if (act.finish) Finish(*std::move(act.finish));
+  // Static, and called as Run(this, act): once mu_ is released with no
+  // action decided, another thread may finish the call and delete `self`,
+  // so nothing of it is touched then (a member call would be on a deleted
+  // object). With an action, its flag keeps `self` alive until the call.
+  static void Run(AppendStreamReactor* self, Actions& act) {
+    if (act.write != nullptr) self->StartWrite(act.write);
+    if (act.read) self->StartRead(&self->in_);
+    if (act.finish) self->Finish(*std::move(act.finish));
   }
 
   void Complete(Slot* slot, absl::StatusOr<AppendResult> r) {
@@ -441,7 +445,7 @@ class IngestService::AppendStreamReactor final
       MaybeWriteLocked(act);
       MaybeFinishLocked(grpc::Status::OK, act);
     }
-    Run(act);
+    Run(this, act);
   }
 
   // The following require mu_.
