@@ -11,7 +11,7 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libspdlog-dev libcli11-dev libcpp-httplib-dev libtomlplusplus-dev
+  libspdlog-dev libcli11-dev libcpp-httplib-dev libtomlplusplus-dev rapidjson-dev
   prometheus-cpp-dev openssl python3 zlib1g-dev libssl-dev libjemalloc-dev
   libnats-dev nats-server
   chromium clang libclang-rt-14-dev curl systemd

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/event_mapping.h"
+#include "tools/cli/json_event.h"
 
 namespace detente::cli {
 
@@ -43,7 +44,11 @@ bool EventInput::NextLine(std::string* line) {
 }
 
 void EventInput::ParseJson(const std::string& line, InputRow* row) {
-  row->event.Clear();
+  if (ParseEventJsonFast(line, &row->event)) {
+    row->kind = InputRow::Kind::kEvent;
+    return;
+  }
+  row->event.Clear();  // protobuf decides what the fast path declined
   auto parsed = google::protobuf::util::JsonStringToMessage(line, &row->event);
   if (parsed.ok()) {
     row->kind = InputRow::Kind::kEvent;
