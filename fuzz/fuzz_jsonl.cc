@@ -5,8 +5,8 @@
 // same message byte for byte.
 #include <google/protobuf/util/json_util.h>
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 #include "detente/v1/event.pb.h"
 #include "domain/validation.h"
@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fast.SerializeToString(&a);  // deterministic for this message (no maps)
     e.SerializeToString(&b);
     if (!ok || a != b) {
-      std::fprintf(stderr, "fast path differs from protobuf (protobuf %s):\n%s\n%s\n",
+      std::fprintf(stderr,
+                   "fast path differs from protobuf (protobuf %s):\n%s\n%s\n",
                    ok ? "read it" : "refused it", fast.DebugString().c_str(),
                    e.DebugString().c_str());
       std::abort();

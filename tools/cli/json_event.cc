@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "domain/validation.h"
 
 namespace detente::cli {
 namespace {
@@ -99,7 +100,9 @@ class EventHandler
   }
   bool String(const char* s, rapidjson::SizeType n, bool) {
     const absl::string_view v(s, n);
-    if (v.find('\0') != v.npos) return false;
+    // Escapes may decode to a NUL, or (RapidJSON 1.1.0 lets a lone low
+    // surrogate through) to what is not UTF-8.
+    if (v.find('\0') != v.npos || !IsValidUtf8(v)) return false;
     if (in_tags_) {
       out_->add_tags(s, n);
       return true;
@@ -202,14 +205,18 @@ class EventHandler
 }  // namespace
 
 bool ParseEventJsonFast(const std::string& line, v1::Event* out) {
-  // RapidJSON's string stream ends at a NUL; protobuf reads past it.
-  if (std::memchr(line.data(), '\0', line.size()) != nullptr) return false;
+  // RapidJSON's string stream ends at a NUL; protobuf reads past it. The
+  // UTF-8 is checked here rather than by RapidJSON, whose check (1.1.0)
+  // reads past the end of a line that ends inside a character.
+  if (std::memchr(line.data(), '\0', line.size()) != nullptr ||
+      !IsValidUtf8(line)) {
+    return false;
+  }
   out->Clear();
   EventHandler handler(out);
   rapidjson::Reader reader;
   rapidjson::StringStream in(line.c_str());
-  constexpr unsigned kFlags =
-      rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag;
+  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag;
   return !reader.Parse<kFlags>(in, handler).IsError();
 }
 

@@ -10,7 +10,8 @@
 // error):
 //   - a flat object whose keys are Event's fields, by JSON name (eventId)
 //     or proto name (event_id), each at most once;
-//   - strings for the text fields, valid UTF-8 without NUL characters;
+//   - a line of valid UTF-8 without NUL characters;
+//   - strings for the text fields;
 //   - numbers without an exponent for goldstein and tone, digits only for
 //     weight (within uint32); an EntryKind name for kind;
 //   - an array of strings for tags.

@@ -51,33 +51,34 @@ TEST(JsonEventTest, ReadsWhatProtobufReadsTheSameWay) {
 
 TEST(JsonEventTest, DeclinesWhatItIsNotSureOf) {
   for (const std::string& line : std::vector<std::string>{
-           R"({"eventId":"a","eventId":"b"})",          // twice
-           R"({"eventId":"a","event_id":"b"})",         // twice, two names
-           R"({"unknown":"x"})",                        // protobuf's error
-           R"({"title":null})",                         // null
-           R"({"title":1})",                            // wrong type
-           R"({"goldstein":"1.5"})",                    // number as a string
+           R"({"eventId":"a","eventId":"b"})",   // twice
+           R"({"eventId":"a","event_id":"b"})",  // twice, two names
+           R"({"unknown":"x"})",                 // protobuf's error
+           R"({"title":null})",                  // null
+           R"({"title":1})",                     // wrong type
+           R"({"goldstein":"1.5"})",             // number as a string
            R"({"goldstein":"NaN"})",
-           R"({"goldstein":1e3})",                      // exponent
-           R"({"goldstein":12345678901234567890})",     // beyond int64
+           R"({"goldstein":1e3})",                   // exponent
+           R"({"goldstein":12345678901234567890})",  // beyond int64
            R"({"weight":-1})",
            R"({"weight":4294967296})",
            R"({"weight":1.0})",
-           R"({"kind":1})",                             // enum number
-           R"({"kind":"CORRECTION"})",                  // unknown name
+           R"({"kind":1})",             // enum number
+           R"({"kind":"CORRECTION"})",  // unknown name
            R"({"tags":"a"})",
            R"({"tags":["a",1]})",
            R"({"tags":[["a"]]})",
            R"({"title":{"a":"b"}})",
            R"({"title":true})",
-           R"({"title":"a\u0000b"})",                   // NUL decoded
-           std::string("{\"title\":\"a\"}\0x", 15),     // NUL in the line
-           R"({"title":"a"} x)",                        // trailing text
+           R"({"title":"a\u0000b"})",                // NUL decoded
+           std::string("{\"title\":\"a\"}\0x", 15),  // NUL in the line
+           R"({"title":"a"} x)",                     // trailing text
            R"({"title":"a"}{})",
            R"(["a"])",
            R"("a")",
-           "{\"title\":\"\xff\"}",                      // not UTF-8
-           R"({"title":"\ud800"})",                     // lone surrogate
+           "{\"title\":\"\xff\"}",   // not UTF-8
+           R"({"title":"\ud800"})",  // lone surrogates
+           R"({"title":"\udf0f"})",
            "",
        }) {
     v1::Event e;
@@ -91,10 +92,24 @@ TEST(JsonEventTest, ReadsProtobufsOwnJsonOfRandomEvents) {
   std::mt19937_64 rng(20261201);
   // Texts of pieces protobuf's writer escapes (quotes, backslashes,
   // control characters) or writes as they are (multi-byte UTF-8).
-  static const char* const kPieces[] = {"a",  "b",  "X",  "0",    "9",
-                                        " ",  "-",  "_",  "/",    ":",
-                                        "\"", "\\", "\t", "\n",   "\x01",
-                                        "<",  "\xc3\xa9", "\xe2\x80\x94",
+  static const char* const kPieces[] = {"a",
+                                        "b",
+                                        "X",
+                                        "0",
+                                        "9",
+                                        " ",
+                                        "-",
+                                        "_",
+                                        "/",
+                                        ":",
+                                        "\"",
+                                        "\\",
+                                        "\t",
+                                        "\n",
+                                        "\x01",
+                                        "<",
+                                        "\xc3\xa9",
+                                        "\xe2\x80\x94",
                                         "\xf0\x9f\x8c\x8f"};
   auto text = [&](size_t max) {
     std::string s;
@@ -112,11 +127,14 @@ TEST(JsonEventTest, ReadsProtobufsOwnJsonOfRandomEvents) {
     if (rng() % 2) e.set_target(text(3));
     if (rng() % 2) e.set_event_code(text(4));
     if (rng() % 2) {
-      e.set_goldstein(static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000) /
-                      (1 + rng() % 100));
+      e.set_goldstein(
+          static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000) /
+          (1 + rng() % 100));
     }
     if (rng() % 2) e.set_weight(static_cast<uint32_t>(rng()));
-    if (rng() % 2) e.set_tone(std::ldexp(static_cast<double>(rng() % 1000000), -static_cast<int>(rng() % 30)));
+    if (rng() % 2)
+      e.set_tone(std::ldexp(static_cast<double>(rng() % 1000000),
+                            -static_cast<int>(rng() % 30)));
     for (size_t t = rng() % 3; t > 0; --t) e.add_tags(text(8));
     if (rng() % 2) e.set_title(text(60));
     if (rng() % 4 == 0) e.set_summary(text(200));
