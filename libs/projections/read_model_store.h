@@ -159,7 +159,8 @@ class ReadModelStore {
   virtual std::vector<std::string> StreamsOf(const std::string& actor) const = 0;
   // RocksDB's memory, by kind.
   virtual StorageMemory Memory() const = 0;
-  // The compactions it has left (nothing while it reopens).
+  // The compactions it has left (nothing while it reopens), its own
+  // compaction of the day totals included from the start of its thread.
   virtual StorageCompactions Compactions() const = 0;
   // Entries applied since the store was opened, by how their batch was
   // written.
