@@ -140,12 +140,17 @@ TEST_F(CliTest, StrictWritesNothingOfABadBatch) {
   RunResult r = Cli({"ingest", "--strict", kStrict});
   EXPECT_TRUE(r.status.exited && r.status.code != 0) << r.status.ToString();
   EXPECT_THAT(r.err, HasSubstr("strict.jsonl:2:"));
+  // Every row read is accounted for: its two good rows were not sent.
+  EXPECT_THAT(r.err, HasSubstr("read 3, appended 0, duplicates 0, rejected 1, "
+                               "not sent 2"));
   EXPECT_EQ(Head(), 0u);
 
   // A line that is not JSON stops the load before anything is sent.
   r = Cli({"ingest", "--strict", kMixed});
   EXPECT_TRUE(r.status.exited && r.status.code != 0) << r.status.ToString();
   EXPECT_THAT(r.err, HasSubstr("mixed.jsonl:3:"));
+  EXPECT_THAT(r.err, HasSubstr("read 3, appended 0, duplicates 0, rejected 1, "
+                               "not sent 2"));
   EXPECT_EQ(Head(), 0u);
 }
 
@@ -193,6 +198,34 @@ TEST_F(CliTest, ARejectedBatchsGoodRowsPrecedeTheNextBatch) {
             "7a000000-0000-4000-8000-000000000003");
   EXPECT_EQ(all.events[2].event().event_id(),
             "7a000000-0000-4000-8000-000000000004");
+}
+
+// Rejections are reported in the rows' order, whether the reader or the
+// service rejected them: the service's answer about line 2 comes after
+// line 4 was read, and is printed first.
+TEST_F(CliTest, RejectionsAreReportedInTheRowsOrder) {
+  const std::string file = dir_.Sub("rejects.jsonl");
+  {
+    std::ofstream out(file);
+    out << R"({"eventId": "7b000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057"})"
+        << "\n"
+        << R"({"eventId": "7b000000-0000-4000-8000-000000000002", "occurredOn": "1998-10-08", "source": "KOR", "target": "XXX", "eventCode": "057"})"
+        << "\n"
+        << R"({"eventId": "7b000000-0000-4000-8000-000000000003", "occurredOn": "2015-12-28", "source": "KOR", "target": "JPN", "eventCode": "057"})"
+        << "\n"
+        << "this line is not JSON\n"
+        << R"({"eventId": "7b000000-0000-4000-8000-000000000005", "occurredOn": "2019-07-01", "source": "JPN", "target": "KOR", "eventCode": "163"})"
+        << "\n";
+  }
+  RunResult r = Cli({"ingest", "--batch", "2", file});
+  EXPECT_EQ(r.status.code, 1) << r.err;
+  const size_t second = r.err.find("rejects.jsonl:2: rejected");
+  const size_t fourth = r.err.find("rejects.jsonl:4: rejected");
+  ASSERT_NE(second, std::string::npos) << r.err;
+  ASSERT_NE(fourth, std::string::npos) << r.err;
+  EXPECT_LT(second, fourth) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("read 5, appended 3, duplicates 0, rejected 2"));
+  EXPECT_EQ(Head(), 3u);
 }
 
 TEST_F(CliTest, ReadPairByDateIsInDateOrder) {

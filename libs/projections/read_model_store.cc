@@ -893,12 +893,18 @@ class RocksReadModelStore final : public ReadModelStore,
     return m;
   }
   StorageCompactions Compactions() const override {
-    std::shared_ptr<const StoreDb> db = DbUnlessReopening();
-    StorageCompactions c = db ? db->Compactions() : StorageCompactions();
     // The day totals' compaction counts from its thread's start to its
     // end; RocksDB's count has it only while CompactRange runs, so a
     // caller waiting for settled() could go on just before it starts.
-    if (compacting_) c.running = std::max<uint64_t>(c.running, 1);
+    // The flag is read before RocksDB's figures and again after: a
+    // compaction that began and ended between the two reads still counts,
+    // and its figures are never taken from before it with the flag clear.
+    const bool compacting_before = compacting_;
+    std::shared_ptr<const StoreDb> db = DbUnlessReopening();
+    StorageCompactions c = db ? db->Compactions() : StorageCompactions();
+    if (compacting_before || compacting_) {
+      c.running = std::max<uint64_t>(c.running, 1);
+    }
     return c;
   }
   AppliedEntries Applied() const override {

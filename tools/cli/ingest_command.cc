@@ -7,8 +7,6 @@
 
 #include <iostream>
 
-#include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/event_input.h"
@@ -48,21 +46,11 @@ int RunIngest(const IngestOptions& o) {
   }
   auto stub = v1::IngestService::NewStub(Connect(o.address));
   Progress progress(!o.quiet && isatty(STDERR_FILENO), TotalBytes(o.files));
-  Loader loader(*stub, o.strict, [&] { progress.Clear(); });
+  Loader loader(*stub, o.batch, o.strict, [&] { progress.Clear(); });
   Totals& t = loader.totals;
   uint64_t bytes_before = 0;  // of the files already read
   bool ok = true;
   int exit_code = 0;
-  std::vector<Row> rows;
-  // Ids of `rows`: a batch must not hold an id twice (a file may repeat a
-  // row), so a repeated id first sends the batch; the repeat is then
-  // answered as a duplicate.
-  absl::flat_hash_set<std::string> batch_ids;
-  auto send = [&] {
-    batch_ids.clear();
-    ok = loader.Send(std::move(rows));
-    rows.clear();
-  };
   for (const std::string& file : o.files) {
     if (!ok) break;
     auto input = EventInput::Open(file, format);
@@ -82,18 +70,10 @@ int RunIngest(const IngestOptions& o) {
           ++t.skipped[row.reason];
           break;
         case InputRow::Kind::kReject:
-          loader.Reject(file, row.line, row.reason);
-          if (o.strict) ok = false;
+          ok = loader.Reject(file, row.line, t.read, row.reason);
           break;
         case InputRow::Kind::kEvent:
-          if (std::string id = absl::AsciiStrToLower(row.event.event_id());
-              !id.empty() && !batch_ids.insert(id).second) {
-            send();
-            if (!ok) break;
-            batch_ids.insert(id);
-          }
-          rows.push_back(Row{file, row.line, std::move(row.event)});
-          if (static_cast<int>(rows.size()) >= o.batch) send();
+          ok = loader.Add(Row{file, row.line, t.read, std::move(row.event)});
           break;
       }
       if ((t.read & 255) == 0) {
@@ -110,8 +90,7 @@ int RunIngest(const IngestOptions& o) {
     }
     bytes_before += in.bytes_consumed();
   }
-  if (ok && !rows.empty()) send();
-  ok = loader.Finish() && ok;
+  ok = loader.Finish(ok) && ok;
   progress.Clear();
   std::cerr << t.Summary() << "\n";
   if (exit_code != 0) return exit_code;
