@@ -75,14 +75,11 @@ void RunGrpcFloor(BenchContext& c, const std::string& echo_bin,
 
   // Scenario 1's streams and windows, for at most 300 batches.
   {
-    v1::AppendRequest warm;  // the event pool, built before the clock starts
-    FillBatch(c, 0, 1, &warm);
-    IngestStubList stubs;
-    stubs.push_back(v1::IngestService::NewStub(channel));
+    PrepareLoad(c);  // the encoded pool, before the clock starts
     const uint64_t batches =
         std::clamp<uint64_t>(c.config.events / 1000, 1, 300);
     Cpu cpu(echo.pid());
-    LoadOutcome o = LoadBatches(c, stubs, batches);
+    LoadOutcome o = LoadBatches(c, {channel}, batches);
     Result r{.scenario = absl::StrCat(kFloor, "AppendStream x1000"),
              .system = "grpc echo",
              .durability = "-"};

@@ -33,6 +33,13 @@ IngestStubList IngestStubs(const BenchContext& c) {
   return stubs;
 }
 
+IngestChannelList IngestChannels(const BenchContext& c) {
+  IngestChannelList channels;
+  if (c.ingest_nodes.empty()) channels.push_back(c.ingest.channel);
+  for (const ServiceHandle& n : c.ingest_nodes) channels.push_back(n.channel);
+  return channels;
+}
+
 v1::IngestService::Stub& NodeStub(const IngestStubList& stubs, size_t i) {
   return *stubs[i % stubs.size()];
 }

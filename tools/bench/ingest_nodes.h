@@ -24,16 +24,23 @@ using IngestStubList = std::vector<std::unique_ptr<v1::IngestService::Stub>>;
 IngestStubList IngestStubs(const BenchContext& c);
 v1::IngestService::Stub& NodeStub(const IngestStubList& stubs, size_t i);
 
+// One channel per ingest node, in order (c.ingest's alone when the list is
+// empty).
+using IngestChannelList = std::vector<std::shared_ptr<grpc::Channel>>;
+IngestChannelList IngestChannels(const BenchContext& c);
+
 // Scenario 1's load: `batches` batches of 1000 new events over
-// c.config.load_streams AppendStreams (stream i to NodeStub(stubs, i)), each
-// with c.config.load_window batches in flight.
+// c.config.load_streams AppendStreams (stream i to channel i mod their
+// count), each with c.config.load_window batches in flight. PrepareLoad
+// builds what the load needs (the encoded templates) ahead of a clock.
 struct LoadOutcome {
   uint64_t events = 0, errors = 0;
   std::string first_error;
   Latencies latencies;  // per batch, microseconds
   double seconds = 0;
 };
-LoadOutcome LoadBatches(BenchContext& c, const IngestStubList& stubs,
+void PrepareLoad(const BenchContext& c);
+LoadOutcome LoadBatches(BenchContext& c, const IngestChannelList& channels,
                         uint64_t batches);
 
 // The row labels of scenarios 1 and 2: durability from the first node's

@@ -1,4 +1,6 @@
 // Scenarios 1-3: bulk load, unary appends, replay.
+#include <grpcpp/generic/generic_stub.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +13,7 @@
 #include "detente/v1/ingest.grpc.pb.h"
 #include "services/common/event_mapping.h"
 #include "tools/bench/closed_loop.h"
+#include "tools/bench/encoded_batches.h"
 #include "tools/bench/ingest_nodes.h"
 #include "tools/bench/scenarios.h"
 
@@ -37,15 +40,32 @@ const std::vector<v1::Event>& WirePool(const SynthEvents& gen) {
   return pool;
 }
 
+// The load's requests, encoded by hand (encoded_batches.h): built once,
+// before a clock starts.
+const EncodedBatches& LoadEncoder(const BenchContext& c) {
+  static const EncodedBatches encoder(*c.gen, c.config);
+  return encoder;
+}
+
 // One AppendStream, `batches` batches of 1000, up to `window` unanswered.
+// Its requests go out as the bytes EncodedBatches writes (a generic call of
+// the same method): the same bytes protobuf would write.
 class LoadStream final
-    : public grpc::ClientBidiReactor<v1::AppendStreamRequest,
+    : public grpc::ClientBidiReactor<grpc::ByteBuffer,
                                      v1::AppendStreamResponse> {
  public:
-  LoadStream(BenchContext& c, v1::IngestService::Stub& stub, uint64_t batches,
-             int window)
-      : c_(c), batches_(batches), slots_(window), sent_at_(window) {
-    stub.async()->AppendStream(&ctx_, this);
+  LoadStream(BenchContext& c, const std::shared_ptr<grpc::Channel>& channel,
+             uint64_t batches, int window)
+      : c_(c),
+        encoder_(LoadEncoder(c)),
+        batches_(batches),
+        slots_(window),
+        sent_at_(window) {
+    grpc::TemplatedGenericStub<grpc::ByteBuffer, v1::AppendStreamResponse> stub(
+        channel);
+    stub.PrepareBidiStreamingCall(&ctx_,
+                                  "/detente.v1.IngestService/AppendStream",
+                                  grpc::StubOptions(), this);
   }
 
   void Start() {
@@ -105,25 +125,27 @@ class LoadStream final
       return;
     }
     const size_t slot = sent_ % slots_.size();
-    v1::AppendStreamRequest& req = slots_[slot];
     const uint64_t first = c_.next_index.fetch_add(1000);
-    FillBatch(c_, first, 1000, req.mutable_batch());
-    req.mutable_batch()->set_result_detail(c_.config.load_summary
-                                               ? v1::RESULT_DETAIL_SUMMARY
-                                               : v1::RESULT_DETAIL_ENTRIES);
-    req.set_batch_id(sent_);
+    encoder_.Encode(sent_, first, 1000,
+                    c_.config.load_summary ? v1::RESULT_DETAIL_SUMMARY
+                                           : v1::RESULT_DETAIL_ENTRIES,
+                    &bytes_);
+    grpc::Slice slice(bytes_);
+    slots_[slot] = grpc::ByteBuffer(&slice, 1);
     sent_at_[slot] = Clock::now();
     ++sent_;
     writing_ = true;
-    StartWrite(&req);
+    StartWrite(&slots_[slot]);
   }
 
   BenchContext& c_;
+  const EncodedBatches& encoder_;
   grpc::ClientContext ctx_;
   const uint64_t batches_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<v1::AppendStreamRequest> slots_;
+  std::string bytes_;  // the request being encoded
+  std::vector<grpc::ByteBuffer> slots_;
   std::vector<Clock::time_point> sent_at_;
   v1::AppendStreamResponse resp_;
   uint64_t sent_ = 0, acked_ = 0;
@@ -229,15 +251,18 @@ uint64_t IngestDiskBytes(const ServiceHandle& s) {
   return Info(s).disk_bytes();
 }
 
-LoadOutcome LoadBatches(BenchContext& c, const IngestStubList& stubs,
+void PrepareLoad(const BenchContext& c) { LoadEncoder(c); }
+
+LoadOutcome LoadBatches(BenchContext& c, const IngestChannelList& channels,
                         uint64_t batches) {
   const int n = std::max(c.config.load_streams, 1);
+  LoadEncoder(c);  // built before the clock starts
   const auto start = Clock::now();
   std::vector<std::unique_ptr<LoadStream>> streams;
   for (int i = 0; i < n; ++i) {
     const uint64_t b = batches / n + (static_cast<uint64_t>(i) < batches % n);
-    streams.push_back(std::make_unique<LoadStream>(c, NodeStub(stubs, i), b,
-                                                   c.config.load_window));
+    streams.push_back(std::make_unique<LoadStream>(
+        c, channels[i % channels.size()], b, c.config.load_window));
   }
   for (auto& s : streams) s->Start();
   LoadOutcome o;
@@ -257,13 +282,12 @@ LoadOutcome LoadBatches(BenchContext& c, const IngestStubList& stubs,
 }
 
 void RunBulkLoad(BenchContext& c) {
-  WirePool(*c.gen);  // generated before the clock starts
-  const IngestStubList stubs = IngestStubs(c);
+  PrepareLoad(c);  // the encoded pool, before the clock starts
   const uint64_t batches = std::max<uint64_t>(c.config.events / 1000, 1);
   const int n = std::max(c.config.load_streams, 1);
   const uint64_t head0 = IngestHead(c.ingest);
   CostMeter meter(c);
-  LoadOutcome o = LoadBatches(c, stubs, batches);
+  LoadOutcome o = LoadBatches(c, IngestChannels(c), batches);
   Result r{.scenario = "1 bulk load AppendStream x1000",
            .system = c.system,
            .durability = c.durability};
