@@ -293,10 +293,13 @@ class RocksEventLog final : public EventLog {
   absl::Status ApplyReceived();
   absl::Status StageReceived(const ReplicatedGroup& g, GroupOverlay& overlay,
                              GroupWrites& writes, uint64_t& next);
+  // `later_batches`: batches of the group are staged after this one (they
+  // look its ids up in the overlay).
   absl::StatusOr<AppendResult> StageBatch(Pending& pending,
                                           GroupOverlay& overlay,
                                           GroupWrites& writes, uint64_t& next,
-                                          int64_t now_micros);
+                                          int64_t now_micros,
+                                          bool later_batches);
   absl::StatusOr<std::optional<keys::IdValue>> LookupId(
       const Uuid& id, const GroupOverlay& overlay);
   // LookupId of every id of `ids` (Pending::ids), with one sorted MultiGet
@@ -650,8 +653,9 @@ void RocksEventLog::StageGroup(
   results.clear();
   results.reserve(group.size());
   const int64_t now = absl::ToUnixMicros(absl::Now());
-  for (auto& p : group) {
-    results.push_back(StageBatch(*p, overlay, writes, next, now));
+  for (size_t k = 0; k < group.size(); ++k) {
+    results.push_back(StageBatch(*group[k], overlay, writes, next, now,
+                                 /*later_batches=*/k + 1 < group.size()));
   }
 }
 
@@ -1190,7 +1194,7 @@ absl::StatusOr<std::unique_ptr<RocksEventLog::Pending>> RocksEventLog::Prepare(
 
 absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     Pending& pending, GroupOverlay& overlay, GroupWrites& writes,
-    uint64_t& next, int64_t now_micros) {
+    uint64_t& next, int64_t now_micros, bool later_batches) {
   const AppendBatch& batch = pending.batch;
   const std::vector<Entry>& entries = batch.entries;
   const size_t n = entries.size();
@@ -1313,9 +1317,13 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     EntryOutcome& o = result.outcomes[i];
     o.event_id = e.event_id;
     o.stream = streams[i];
-    uint64_t& count = overlay.stream_counts
-                          .try_emplace(streams[i], StreamCount(streams[i], overlay))
-                          .first->second;
+    // One lookup when the group has staged the stream already.
+    auto [it, inserted] = overlay.stream_counts.try_emplace(streams[i], 0);
+    if (inserted) {
+      auto known = stream_counts_.find(streams[i]);
+      if (known != stream_counts_.end()) it->second = known->second;
+    }
+    uint64_t& count = it->second;
     o.position = Position(next++);
     o.stream_revision = StreamRevision(count++);
     if (result.first.value() == 0) result.first = o.position;
@@ -1336,7 +1344,9 @@ absl::StatusOr<AppendResult> RocksEventLog::StageBatch(
     writes.entries.emplace_back(keys::EntryKey(o.position), std::move(record));
     writes.indexed.push_back({e.event_id, o.position.value(), e.kind,
                               streams[i], o.stream_revision.value()});
-    overlay.ids[e.event_id] = keys::IdValue{o.position, e.kind, streams[i]};
+    if (later_batches) {
+      overlay.ids[e.event_id] = keys::IdValue{o.position, e.kind, streams[i]};
+    }
   }
   return result;
 }

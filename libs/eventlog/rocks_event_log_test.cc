@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -503,6 +504,76 @@ TEST_F(RocksEventLogTest, ConcurrentAppendersAreGroupCommittedWithoutGaps) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problems[0];
   EXPECT_EQ(report->entries, all.size());
+}
+
+// Batches that repeat each other's ids, committed in the same groups (the
+// committer lingers in on_commit while they queue up): each id is written
+// once, every other batch answered with its position as a duplicate, and
+// the later batches of a group see the earlier ones' streams and ids.
+TEST_F(RocksEventLogTest, BatchesOfAGroupSeeEachOthersIds) {
+  constexpr int kThreads = 6, kRounds = 30, kPerBatch = 4;
+  log_.reset();
+  std::atomic<int> commits{0};
+  auto opened = OpenRocksEventLog(
+      {.path = dir_.string(), .on_commit = [&](const CommitStats&) {
+         ++commits;
+         std::this_thread::sleep_for(std::chrono::microseconds(300));
+       }});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  log_ = std::move(*opened);
+  // Round r's batch, the same for every thread: ids fixed by r.
+  std::vector<std::vector<Entry>> rounds(kRounds);
+  for (auto& batch : rounds) {
+    for (int i = 0; i < kPerBatch; ++i) {
+      batch.push_back(MakeEvent(i % 2 ? "KOR" : "JPN", "USA"));
+    }
+  }
+  std::vector<std::vector<absl::StatusOr<AppendResult>>> answers(
+      kThreads, std::vector<absl::StatusOr<AppendResult>>(kRounds));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; ++r) {
+        std::promise<absl::StatusOr<AppendResult>> answer;
+        log_->AppendAsync({rounds[r], {}}, [&](absl::StatusOr<AppendResult> a) {
+          answer.set_value(std::move(a));
+        });
+        answers[t][r] = answer.get_future().get();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<RecordedEntry> all = ReadAll();
+  ASSERT_EQ(all.size(), size_t{kRounds * kPerBatch});
+  std::map<Uuid, RecordedEntry> by_id;
+  for (const RecordedEntry& e : all) by_id[e.entry.event_id] = e;
+  ASSERT_EQ(by_id.size(), all.size());
+  // Revisions per stream, counted from the log in position order.
+  std::map<std::string, uint64_t> seen;
+  for (const RecordedEntry& e : all) {
+    EXPECT_EQ(e.stream_revision, StreamRevision(seen[e.stream]++))
+        << "position " << e.position.value();
+  }
+  for (int r = 0; r < kRounds; ++r) {
+    int writers = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      const absl::StatusOr<AppendResult>& a = answers[t][r];
+      ASSERT_TRUE(a.ok()) << a.status();
+      ASSERT_EQ(a->outcomes.size(), size_t{kPerBatch});
+      if (!a->outcomes[0].duplicate) ++writers;
+      for (int i = 0; i < kPerBatch; ++i) {
+        const EntryOutcome& o = a->outcomes[i];
+        EXPECT_EQ(o.duplicate, a->outcomes[0].duplicate);
+        const RecordedEntry& stored = by_id.at(rounds[r][i].event_id);
+        EXPECT_EQ(o.position, stored.position);
+        EXPECT_EQ(o.stream, stored.stream);
+        EXPECT_EQ(o.stream_revision, stored.stream_revision);
+      }
+    }
+    EXPECT_EQ(writers, 1) << "round " << r;
+  }
+  // Groups of several batches did form.
+  EXPECT_LT(commits.load(), kThreads * kRounds);
 }
 
 TEST_F(RocksEventLogTest, AnAppendHereOnAnIdleLogIsAnsweredOnTheCallersThread) {
