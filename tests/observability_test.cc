@@ -156,6 +156,12 @@ TEST(ObservabilityTest, StorageSettingsReachRocksDBAndTheGauges) {
   EXPECT_GT(MetricSample(ingest_text, kIdIndex), 0) << ingest_text;
   EXPECT_LT(MetricSample(ingest_text, kIdIndex), 1 << 20) << ingest_text;
   EXPECT_EQ(MetricSample(query_text, kIdIndex), 0) << query_text;
+  // The id filter: its two smallest filters (1,048,576 ids of 10 bits
+  // each), the log being new.
+  const std::string kIdFilter =
+      "detente_storage_memory_bytes{kind=\"id_filter\"}";
+  EXPECT_EQ(MetricSample(ingest_text, kIdFilter), 2 * 1310720) << ingest_text;
+  EXPECT_EQ(MetricSample(query_text, kIdFilter), 0) << query_text;
   // The temperature read the pair's day totals, which the query service
   // keeps packed (--day-cache-mb): one day's, a few hundred bytes. The
   // ingestion service has no such cache.

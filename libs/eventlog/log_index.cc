@@ -77,7 +77,20 @@ absl::Status LogIndex::Load(LogDb& db) {
         "ids)",
         mark + 1, through, ids.size());
   }
+  // The filter's base has room for the ids the family holds (its fill) and
+  // an eighth more (the estimate is not exact); the ids added later go to
+  // filters after it, which grow.
+  uint64_t in_family = 0;
+  if (!db.db().GetIntProperty(db.ids(), "rocksdb.estimate-num-keys",
+                              &in_family)) {
+    in_family = 0;
+  }
   std::lock_guard lock(mu_);
+  filter_.Reset(in_family + in_family / 8);
+  for (const auto& [id, slot] : ids) filter_.Insert(id);
+  filter_ready_ = false;
+  filter_pending_.store(true, std::memory_order_release);
+  filter_cursor_.clear();
   streams_ = std::move(streams);
   active_ = std::move(ids);
   active_streams_ = std::move(tails);
@@ -156,7 +169,9 @@ absl::StatusOr<std::optional<keys::IdValue>> LogIndex::Get(
   {
     std::lock_guard lock(mu_);
     if (std::optional<keys::IdValue> v = FindInMemory(id)) return v;
+    if (filter_ready_ && !filter_.MayContain(id)) return std::nullopt;
   }
+  family_lookups_.fetch_add(1, std::memory_order_relaxed);
   std::string value;
   rocksdb::Status s =
       db.db().Get(rocksdb::ReadOptions(), db.ids(), keys::IdKey(id), &value);
@@ -181,8 +196,10 @@ absl::Status LogIndex::GetMany(
       };
       ids.erase(std::remove_if(ids.begin(), ids.end(), found), ids.end());
     }
+    if (filter_ready_) filter_.RemoveAbsent(ids);  // keeps their order
   }
   if (ids.empty()) return absl::OkStatus();
+  family_lookups_.fetch_add(ids.size(), std::memory_order_relaxed);
   // The 'i' keys in key (= id byte) order; the committer's come sorted.
   if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
   std::vector<std::array<char, 17>> keys(ids.size());
@@ -211,6 +228,8 @@ absl::Status LogIndex::GetMany(
 
 size_t LogIndex::Add(const std::vector<Added>& entries) {
   std::lock_guard lock(mu_);
+  filter_.InsertAll(entries,
+                    [](const Added& a) -> const Uuid& { return a.id; });
   for (const Added& a : entries) {
     const uint32_t stream = streams_.Intern(a.stream);
     active_.insert_or_assign(a.id, Slot{a.position, stream, a.kind});
@@ -218,6 +237,44 @@ size_t LogIndex::Add(const std::vector<Added>& entries) {
     active_through_ = std::max(active_through_, a.position);
   }
   return active_.size();
+}
+
+absl::StatusOr<bool> LogIndex::FillFilter(LogDb& db, size_t max_ids) {
+  if (!filter_pending()) return true;
+  IdFilter* base;
+  {
+    std::lock_guard lock(mu_);
+    base = &filter_.base();  // stable until the next Load
+  }
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;  // one pass: the cache keeps what lookups read
+  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(read, db.ids()));
+  if (filter_cursor_.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(filter_cursor_);
+    if (it->Valid() && it->key() == filter_cursor_) it->Next();
+  }
+  size_t n = 0;
+  for (; it->Valid() && n < max_ids; it->Next(), ++n) {
+    const rocksdb::Slice key = it->key();
+    absl::StatusOr<Uuid> id =
+        key.size() == 17 && key[0] == keys::kIdTag
+            ? Uuid::FromBytes(absl::string_view(key.data() + 1, 16))
+            : absl::DataLossError("malformed key in the id index");
+    if (!id.ok()) return id.status();
+    base->Insert(*id);
+    if (n + 1 == max_ids) filter_cursor_.assign(key.data(), key.size());
+  }
+  RETURN_IF_ERROR(
+      FromRocks(it->status(), "reading the id index into its filter"));
+  if (it->Valid()) return false;  // the next call goes on from the cursor
+  std::lock_guard lock(mu_);
+  filter_ready_ = true;
+  filter_pending_.store(false, std::memory_order_release);
+  spdlog::info("event log: the id filter holds the id index ({} MiB)",
+               filter_.bytes() >> 20);
+  return true;
 }
 
 size_t LogIndex::waiting() const {
@@ -248,6 +305,11 @@ uint64_t LogIndex::memory_bytes() const {
   }
   return (active_.capacity() + frozen_.capacity()) * kPerBucket + streams +
          streams_.index.capacity() * (sizeof(std::string) + 8) + positions;
+}
+
+uint64_t LogIndex::filter_bytes() const {
+  std::lock_guard lock(mu_);
+  return filter_.bytes();
 }
 
 absl::Status LogIndex::Ingest(LogDb& db, std::mutex& writes,

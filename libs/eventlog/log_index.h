@@ -31,10 +31,20 @@
 //   index.Add(the_written_group);                 // the writer, after a write
 //   if (index.waiting() >= chunk)
 //     RETURN_IF_ERROR(index.Ingest(db, mu, broken));
+//   while (index.filter_pending()) index.FillFilter(db, 100000);  // a thread
+//
+// The ids the family holds are also in a filter in memory (id_filter.h),
+// which spares the family the lookups of ids it certainly lacks. After a
+// Load the filter holds the ids in memory and what Add adds; FillFilter
+// reads the family's ids into it a slice at a time, and until it has read
+// them all the filter is not used. An id can reach the family only through
+// memory (Add or Load, both of which insert it), or was there when its
+// slice was read: none is missed.
 //
 // Thread safety: Get, GetMany, StreamPositions, Add and waiting may be
-// called concurrently with each other and with Ingest. Ingest and Load may
-// not run at the same time as another Ingest or Load (the event log runs
+// called concurrently with each other and with Ingest and FillFilter.
+// Ingest, FillFilter and Load may not run at the same time as another
+// Ingest, FillFilter or Load (the event log runs FillFilter as Ingest, and
 // Ingest on its index thread under its database lock held shared, Load with
 // that lock held exclusively or before its threads start, and its last
 // Ingest after they stopped).
@@ -56,6 +66,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "domain/uuid.h"
+#include "eventlog/id_filter.h"
 #include "eventlog/keys.h"
 
 namespace detente {
@@ -112,6 +123,21 @@ class LogIndex {
   // Returns waiting() after them.
   size_t Add(const std::vector<Added>& ids);
 
+  // Reads up to `max_ids` more ids of the family into the filter, from
+  // where the last call since the Load stopped; true once it has read them
+  // all (the filter then serves Get and GetMany). After a failure the next
+  // call starts the slice again.
+  absl::StatusOr<bool> FillFilter(LogDb& db, size_t max_ids);
+  // The filter has ids of the family still to read.
+  bool filter_pending() const {
+    return filter_pending_.load(std::memory_order_acquire);
+  }
+  // Ids Get and GetMany asked the family about (not in memory, and not
+  // ruled out by the filter), since the start.
+  uint64_t family_lookups() const {
+    return family_lookups_.load(std::memory_order_relaxed);
+  }
+
   // Entries in memory not yet being ingested.
   size_t waiting() const;
   // Entries in memory, waiting or being ingested.
@@ -119,6 +145,8 @@ class LogIndex {
   // Bytes the index in memory takes (its tables' slots, the streams'
   // positions and names).
   uint64_t memory_bytes() const;
+  // Bytes the filter takes.
+  uint64_t filter_bytes() const;
 
   // Writes the index of the entries waiting in memory into the database as
   // sorted table files ('i' keys; 'h' keys; 'r' keys), ingested together in
@@ -178,6 +206,14 @@ class LogIndex {
   Map frozen_;
   Tails frozen_streams_;
   uint64_t frozen_through_ = 0;  // owned by Ingest and Load
+
+  IdFilterChain filter_;       // guarded by mu_ (but inserts into its base)
+  bool filter_ready_ = false;  // guarded by mu_: every id of the family in it
+  std::atomic<bool> filter_pending_{true};  // !filter_ready_, for the thread
+  // The last id key FillFilter read (empty: none yet). Owned by FillFilter
+  // and Load.
+  std::string filter_cursor_;
+  mutable std::atomic<uint64_t> family_lookups_{0};
 };
 
 }  // namespace detente

@@ -248,6 +248,141 @@ TEST_F(LogIndexTest, IdsAreFoundInMemoryAndInTheDatabase) {
   ExpectAllKnown();
 }
 
+// The id filter (id_filter.h): after a Load it is filled from the index's
+// files a slice at a time, and only then spares them the lookups of ids
+// they lack; every id of the log is still found, whether it was in the
+// files, in memory, or reached the files after the Load.
+TEST_F(LogIndexTest, TheIdFilterIsFilledFromTheFilesAndSparesTheirLookups) {
+  Open(/*chunk=*/100);
+  AppendEvents(2000);
+  log_.reset();  // closing writes every id into the files
+  ASSERT_EQ(ReadDisk().ids, 2000u);
+
+  std::unique_ptr<LogDb> db = OpenDb();
+  ASSERT_NE(db, nullptr);
+  LogIndex index;
+  ASSERT_TRUE(index.Load(*db).ok());
+  auto ask = [&](const std::vector<Uuid>& ids) {
+    std::vector<std::pair<Uuid, size_t>> asked;
+    for (size_t i = 0; i < ids.size(); ++i) asked.emplace_back(ids[i], i);
+    std::sort(asked.begin(), asked.end());
+    std::vector<std::optional<keys::IdValue>> out(ids.size());
+    EXPECT_TRUE(index.GetMany(*db, asked, out).ok());
+    return out;
+  };
+  std::vector<Uuid> known;
+  for (const Entry& e : events_) known.push_back(e.event_id);
+  std::vector<Uuid> unknown;
+  for (int i = 0; i < 2000; ++i) unknown.push_back(Uuid::Random());
+  auto expect_known = [&] {
+    std::vector<std::optional<keys::IdValue>> out = ask(known);
+    for (size_t i = 0; i < known.size(); ++i) {
+      ASSERT_TRUE(out[i].has_value()) << i;
+      EXPECT_EQ(out[i]->position, positions_[i]);
+    }
+  };
+
+  // Not filled yet: every id not in memory is looked up in the files.
+  EXPECT_TRUE(index.filter_pending());
+  expect_known();
+  EXPECT_EQ(index.family_lookups(), 2000u);
+  for (const auto& v : ask(unknown)) EXPECT_FALSE(v.has_value());
+  EXPECT_EQ(index.family_lookups(), 4000u);
+
+  // Filled in slices of 300: seven calls for 2,000 ids.
+  int calls = 0;
+  absl::StatusOr<bool> filled = false;
+  while (filled.ok() && !*filled && calls < 100) {
+    filled = index.FillFilter(*db, 300);
+    ++calls;
+  }
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(calls, 7);
+  EXPECT_FALSE(index.filter_pending());
+
+  // The known ids still all go to the files (and are found); of the
+  // unknown ones only the filter's false positives (~1%) do.
+  expect_known();
+  EXPECT_EQ(index.family_lookups(), 6000u);
+  for (const auto& v : ask(unknown)) EXPECT_FALSE(v.has_value());
+  EXPECT_LT(index.family_lookups(), 6000u + 60u);
+  const uint64_t before = index.family_lookups();
+  for (int i = 0; i < 200; ++i) {
+    absl::StatusOr<std::optional<keys::IdValue>> one =
+        index.Get(*db, unknown[i]);
+    ASSERT_TRUE(one.ok());
+    EXPECT_FALSE(one->has_value());
+  }
+  EXPECT_LT(index.family_lookups(), before + 20u);
+
+  // Ids added after the Load, then written into the files: found there.
+  std::vector<Uuid> later;
+  for (uint64_t i = 0; i < 50; ++i) {
+    later.push_back(Uuid::Random());
+    index.Add(
+        {{later.back(), 2001 + i, EntryKind::kEvent, "KOR-JPN", 1000 + i}});
+  }
+  std::mutex writes;
+  std::atomic<bool> broken{false};
+  ASSERT_TRUE(index.Ingest(*db, writes, broken).ok());
+  EXPECT_EQ(index.in_memory(), 0u);
+  std::vector<std::optional<keys::IdValue>> out = ask(later);
+  for (size_t i = 0; i < later.size(); ++i) {
+    ASSERT_TRUE(out[i].has_value()) << i;
+    EXPECT_EQ(out[i]->position, Position(2001 + i));
+  }
+
+  // A Load (as a reopen does) starts the fill again; until it is done the
+  // files are asked; afterwards every id is found.
+  ASSERT_TRUE(index.Load(*db).ok());
+  EXPECT_TRUE(index.filter_pending());
+  const uint64_t at_load = index.family_lookups();
+  for (const auto& v : ask(unknown)) EXPECT_FALSE(v.has_value());
+  EXPECT_EQ(index.family_lookups(), at_load + 2000u);
+  filled = index.FillFilter(*db, 1000000);
+  ASSERT_TRUE(filled.ok() && *filled);
+  expect_known();
+  for (const auto& v : ask(later)) EXPECT_TRUE(v.has_value());
+}
+
+// Ids read back into memory by a Load (past the mark, as after a crash)
+// reach the files only after the filter is filled: the Load put them in it.
+TEST_F(LogIndexTest, TheIdFilterHoldsTheIdsALoadReadBack) {
+  Open(/*chunk=*/500000);
+  AppendEvents(100);
+  log_.reset();
+  std::unique_ptr<LogDb> db = OpenDb();
+  ASSERT_NE(db, nullptr);
+  {
+    // As a crash before the second half's ingestion leaves it.
+    rocksdb::WriteBatch wb;
+    for (size_t i = 50; i < 100; ++i) {
+      ASSERT_TRUE(wb.Delete(db->ids(), keys::IdKey(events_[i].event_id)).ok());
+    }
+    std::string mark;
+    keys::PutBigEndian64(&mark, 50);
+    ASSERT_TRUE(
+        wb.Put(db->meta(), keys::MetaKey(keys::kIdsThrough), mark).ok());
+    ASSERT_TRUE(db->db().Write(rocksdb::WriteOptions(), &wb).ok());
+  }
+  LogIndex index;
+  ASSERT_TRUE(index.Load(*db).ok());
+  EXPECT_EQ(index.in_memory(), 50u);
+  absl::StatusOr<bool> filled = index.FillFilter(*db, 1000);
+  ASSERT_TRUE(filled.ok() && *filled);
+  std::mutex writes;
+  std::atomic<bool> broken{false};
+  ASSERT_TRUE(index.Ingest(*db, writes, broken).ok());
+  EXPECT_EQ(index.in_memory(), 0u);
+  for (size_t i = 0; i < 100; ++i) {
+    absl::StatusOr<std::optional<keys::IdValue>> v =
+        index.Get(*db, events_[i].event_id);
+    ASSERT_TRUE(v.ok()) << v.status();
+    ASSERT_TRUE(v->has_value()) << i;
+    EXPECT_EQ((*v)->position, positions_[i]);
+  }
+}
+
 // A full disk (or any failure) while an id index file is written: the ids
 // stay in memory, in the chunk being written and in the next, and are all
 // found; appends go on; the file is written once the fault clears.

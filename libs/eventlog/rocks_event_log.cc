@@ -185,6 +185,7 @@ class RocksEventLog final : public EventLog {
       }
     }
     info.memory.id_index = index_.memory_bytes();
+    info.memory.id_filter = index_.filter_bytes();
     info.disk_bytes = DirectoryBytes(options_.path);
     return info;
   }
@@ -323,6 +324,10 @@ class RocksEventLog final : public EventLog {
   // The index's thread: writes a chunk of the index into the database once
   // enough entries are waiting (LogIndex::Ingest).
   void IndexLoop();
+  // One slice of the id filter's fill; false to wait a second before the
+  // next (a failure, or no writable database).
+  bool FillIdFilter();
+  static constexpr size_t kIdFilterSlice = 100000;
   void SetStorageError(absl::Status s) {
     std::lock_guard lock(health_mu_);
     storage_error_ = std::move(s);
@@ -439,11 +444,50 @@ void RocksEventLog::NotifyLoop() {
   }
 }
 
+bool RocksEventLog::FillIdFilter() {
+  std::lock_guard ingest_lock(ingest_mu_);
+  std::shared_lock db_lock(db_mu_);
+  // Not on a broken or read-only database: Recover's Load starts the fill
+  // again anyway.
+  if (!db_ || broken_) return false;
+  absl::StatusOr<bool> filled = index_.FillFilter(*db_, kIdFilterSlice);
+  if (!filled.ok()) {
+    spdlog::warn(
+        "event log: reading the id index into its filter: {} (lookups ask "
+        "the index's files meanwhile; retrying every second)",
+        filled.status().ToString());
+    return false;
+  }
+  return true;
+}
+
 void RocksEventLog::IndexLoop() {
   std::unique_lock lock(index_mu_);
+  // The id filter is filled a slice at a time between ingestions (log_index.h);
+  // after a failed slice, or on a broken database, not before this time.
+  std::chrono::steady_clock::time_point fill_after{};
   while (true) {
-    index_cv_.wait(lock, [&] { return index_wake_ || index_stop_; });
+    // Woken by the committer for an ingestion; every second anyway, to see
+    // a fill that a reopen's Load started.
+    index_cv_.wait_for(lock, std::chrono::seconds(1), [&] {
+      return index_wake_ || index_stop_ ||
+             (index_.filter_pending() &&
+              std::chrono::steady_clock::now() >= fill_after);
+    });
     if (index_stop_) return;
+    if (!index_wake_) {
+      if (!index_.filter_pending() ||
+          std::chrono::steady_clock::now() < fill_after) {
+        continue;
+      }
+      lock.unlock();
+      const bool filled = FillIdFilter();
+      lock.lock();
+      if (!filled) {
+        fill_after = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      }
+      continue;
+    }
     index_wake_ = false;
     lock.unlock();
     absl::Status s;

@@ -20,6 +20,9 @@ struct StorageMemory {
   // The event log's latest ids, held in memory until they are written as
   // one file (eventlog/log_index.h); 0 elsewhere.
   uint64_t id_index = 0;
+  // The event log's filter of every id in its index (eventlog/id_filter.h):
+  // 10 bits per id; 0 elsewhere.
+  uint64_t id_filter = 0;
   // The query service's read models: the day totals and the event versions
   // of whole streams, decoded and kept in memory (--day-cache-mb bounds the
   // first, 128 MiB the second), counted by what their vectors hold; 0

@@ -12,13 +12,15 @@ struct StorageGauges::Impl {
                    .Help("Storage memory by kind: memtables, table_readers "
                          "(index and filter blocks outside the block cache), "
                          "block_cache (in use), id_index (the event log's "
-                         "latest ids, before they are written), day_cache and "
+                         "latest ids, before they are written), id_filter "
+                         "(its filter of every id), day_cache and "
                          "version_cache (the read models' cached streams)")
                    .Register(registry)),
         memtables(memory.Add({{"kind", "memtables"}})),
         table_readers(memory.Add({{"kind", "table_readers"}})),
         block_cache(memory.Add({{"kind", "block_cache"}})),
         id_index(memory.Add({{"kind", "id_index"}})),
+        id_filter(memory.Add({{"kind", "id_filter"}})),
         day_cache(memory.Add({{"kind", "day_cache"}})),
         version_cache(memory.Add({{"kind", "version_cache"}})),
         capacity(prometheus::BuildGauge()
@@ -50,6 +52,7 @@ struct StorageGauges::Impl {
   prometheus::Gauge& table_readers;
   prometheus::Gauge& block_cache;
   prometheus::Gauge& id_index;
+  prometheus::Gauge& id_filter;
   prometheus::Gauge& day_cache;
   prometheus::Gauge& version_cache;
   prometheus::Gauge& capacity;
@@ -68,6 +71,7 @@ void StorageGauges::Set(const StorageMemory& m, const StorageCompactions& c,
   impl_->table_readers.Set(static_cast<double>(m.table_readers));
   impl_->block_cache.Set(static_cast<double>(m.block_cache_usage));
   impl_->id_index.Set(static_cast<double>(m.id_index));
+  impl_->id_filter.Set(static_cast<double>(m.id_filter));
   impl_->day_cache.Set(static_cast<double>(m.day_cache));
   impl_->version_cache.Set(static_cast<double>(m.version_cache));
   impl_->capacity.Set(static_cast<double>(m.block_cache_capacity));
