@@ -10,8 +10,10 @@
 // `capacity` ids, 10 bits each. IdFilterChain keeps a base filter, which a
 // bulk fill writes (the ids already stored), and after it filters for the
 // ids inserted one by one: once one is full, a filter of twice its size
-// takes the ids that follow, so that the rate stays near 1% per filter as
-// the log grows. Never a false negative: an id inserted is always "maybe".
+// takes the ids that follow. A lookup asks every filter, so their rates
+// add up: ~1% for each full one (about 3% after 10M ids inserted one by
+// one; a start folds them all into one base again). Never a false
+// negative: an id inserted is always "maybe".
 //
 //   IdFilterChain filter(/*base_capacity=*/4'000'000);
 //   filter.base().Insert(stored);       // the fill, on a thread of its own

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/table_properties.h>
 
 #include <algorithm>
 #include <array>
@@ -29,6 +30,33 @@ constexpr absl::string_view kIngestPrefix = "id-index-";
 
 }  // namespace
 
+namespace {
+
+// The ids the family holds: its tables' entries (no id is ever deleted)
+// and its memtables' (a migration writes through them); RocksDB's
+// estimate-num-keys only when the tables' properties cannot be read.
+uint64_t CountIds(LogDb& db) {
+  uint64_t n = 0;
+  rocksdb::TablePropertiesCollection tables;
+  if (db.db().GetPropertiesOfAllTables(db.ids(), &tables).ok()) {
+    for (const auto& [file, props] : tables) {
+      n += props->num_entries -
+           std::min(props->num_entries, props->num_deletions);
+    }
+  } else if (!db.db().GetIntProperty(db.ids(), "rocksdb.estimate-num-keys",
+                                     &n)) {
+    n = 0;
+  }
+  for (const char* memtables : {"rocksdb.num-entries-active-mem-table",
+                                "rocksdb.num-entries-imm-mem-tables"}) {
+    uint64_t m = 0;
+    if (db.db().GetIntProperty(db.ids(), memtables, &m)) n += m;
+  }
+  return n;
+}
+
+}  // namespace
+
 absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db) {
   std::string value;
   rocksdb::Status s = db.db().Get(rocksdb::ReadOptions(), db.meta(),
@@ -43,6 +71,13 @@ absl::StatusOr<uint64_t> ReadIdsThrough(LogDb& db) {
 // Everything is read into new tables first: after a failure the index is
 // as it was.
 absl::Status LogIndex::Load(LogDb& db) {
+  {
+    // Whatever happens below, the filter (of the database before) is not
+    // used until it is filled again.
+    std::lock_guard lock(mu_);
+    filter_ready_ = false;
+    filter_pending_.store(true, std::memory_order_release);
+  }
   RemoveTableFilesLeftOver(db.db(), kIngestPrefix);
   ASSIGN_OR_RETURN(const uint64_t mark, ReadIdsThrough(db));
   Streams streams;
@@ -78,13 +113,8 @@ absl::Status LogIndex::Load(LogDb& db) {
         mark + 1, through, ids.size());
   }
   // The filter's base has room for the ids the family holds (its fill) and
-  // an eighth more (the estimate is not exact); the ids added later go to
-  // filters after it, which grow.
-  uint64_t in_family = 0;
-  if (!db.db().GetIntProperty(db.ids(), "rocksdb.estimate-num-keys",
-                              &in_family)) {
-    in_family = 0;
-  }
+  // an eighth more; the ids added later go to filters after it, which grow.
+  const uint64_t in_family = CountIds(db);
   std::lock_guard lock(mu_);
   filter_.Reset(in_family + in_family / 8);
   for (const auto& [id, slot] : ids) filter_.Insert(id);

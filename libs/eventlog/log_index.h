@@ -31,7 +31,7 @@
 //   index.Add(the_written_group);                 // the writer, after a write
 //   if (index.waiting() >= chunk)
 //     RETURN_IF_ERROR(index.Ingest(db, mu, broken));
-//   while (index.filter_pending()) index.FillFilter(db, 100000);  // a thread
+//   index.FillFilter(db, 100000);  // a slice; on a thread, while pending
 //
 // The ids the family holds are also in a filter in memory (id_filter.h),
 // which spares the family the lookups of ids it certainly lacks. After a

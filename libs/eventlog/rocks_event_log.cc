@@ -328,6 +328,7 @@ class RocksEventLog final : public EventLog {
   // next (a failure, or no writable database).
   bool FillIdFilter();
   static constexpr size_t kIdFilterSlice = 100000;
+  uint64_t fill_failures_ = 0;  // owned by the index thread
   void SetStorageError(absl::Status s) {
     std::lock_guard lock(health_mu_);
     storage_error_ = std::move(s);
@@ -452,10 +453,13 @@ bool RocksEventLog::FillIdFilter() {
   if (!db_ || broken_) return false;
   absl::StatusOr<bool> filled = index_.FillFilter(*db_, kIdFilterSlice);
   if (!filled.ok()) {
-    spdlog::warn(
-        "event log: reading the id index into its filter: {} (lookups ask "
-        "the index's files meanwhile; retrying every second)",
-        filled.status().ToString());
+    // The first failure, then one a minute while they last.
+    if (fill_failures_++ % 60 == 0) {
+      spdlog::warn(
+          "event log: reading the id index into its filter: {} (lookups ask "
+          "the index's files meanwhile; retrying every second; {} failures)",
+          filled.status().ToString(), fill_failures_);
+    }
     return false;
   }
   return true;

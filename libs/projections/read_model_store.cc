@@ -896,13 +896,15 @@ class RocksReadModelStore final : public ReadModelStore,
     // The day totals' compaction counts from its thread's start to its
     // end; RocksDB's count has it only while CompactRange runs, so a
     // caller waiting for settled() could go on just before it starts.
-    // The flag is read before RocksDB's figures and again after: a
-    // compaction that began and ended between the two reads still counts,
-    // and its figures are never taken from before it with the flag clear.
+    // The flag and its count of changes are read before RocksDB's figures
+    // and again after: a compaction that began (or ended) between the two
+    // reads changed the count, and counts as running.
+    const uint64_t changes_before = compacting_changes_.load();
     const bool compacting_before = compacting_;
     std::shared_ptr<const StoreDb> db = DbUnlessReopening();
     StorageCompactions c = db ? db->Compactions() : StorageCompactions();
-    if (compacting_before || compacting_) {
+    if (compacting_before || compacting_ ||
+        compacting_changes_.load() != changes_before) {
       c.running = std::max<uint64_t>(c.running, 1);
     }
     return c;
@@ -1156,6 +1158,7 @@ class RocksReadModelStore final : public ReadModelStore,
   // since opening double (from 1M on by default): O(size) work in all.
   void CompactDayTotals() {
     if (compacting_.exchange(true)) return;
+    ++compacting_changes_;
     if (compactor_.joinable()) compactor_.join();
     auto compact = [this, db = db_] {
       NameThisThread("rm-compact");
@@ -1166,7 +1169,7 @@ class RocksReadModelStore final : public ReadModelStore,
       if (!s.ok() && !s.IsIncomplete()) {
         spdlog::warn("read models: compacting day totals: {}", s.ToString());
       }
-      compacting_ = false;
+      SetNotCompacting();
     };
     try {
       compactor_ = std::thread(std::move(compact));
@@ -1174,7 +1177,7 @@ class RocksReadModelStore final : public ReadModelStore,
       // No thread to be had (a limit): RocksDB's own compactions get there
       // later; this one waits for the next doubling.
       spdlog::warn("read models: not compacting day totals now: {}", e.what());
-      compacting_ = false;
+      SetNotCompacting();
     }
   }
 
@@ -1182,7 +1185,7 @@ class RocksReadModelStore final : public ReadModelStore,
   void StopCompactor() {
     if (db_) db_->db().DisableManualCompaction();
     if (compactor_.joinable()) compactor_.join();
-    compacting_ = false;
+    SetNotCompacting();
   }
 
   // The database views read, once no reopen is under way; null when the
@@ -1217,6 +1220,12 @@ class RocksReadModelStore final : public ReadModelStore,
   uint64_t operands_ = 0;                  // Apply's thread only
   uint64_t next_compaction_;               // Apply's thread only
   std::atomic<bool> compacting_{false};
+  // Counts each change of compacting_ (Compactions() reads it twice).
+  std::atomic<uint64_t> compacting_changes_{0};
+  void SetNotCompacting() {
+    compacting_ = false;
+    ++compacting_changes_;
+  }
   std::atomic<bool> stopping_{false};
   std::thread compactor_;                  // Apply's thread and destructor
   mutable std::mutex mu_;

@@ -102,9 +102,13 @@ bool Loader::Reject(const std::string& file, uint64_t line, uint64_t ordinal,
   ++totals.rejected;
   Hold(ordinal, absl::StrCat(file, ":", line, ": rejected: ", reason));
   if (strict_) return false;
-  // Held messages wait for the rows before them; a batch sent early keeps
-  // them few when a file is mostly rejected.
-  if (held_.size() > batch_ && !building_.empty()) return SendBuilding();
+  // Held messages wait for the rows before them; when a file is mostly
+  // rejected, a batch sent early, or the answer of the one in flight read
+  // now, keeps them few.
+  if (held_.size() > batch_) {
+    if (!building_.empty()) return SendBuilding();
+    if (has_in_flight_) return Settle();
+  }
   Flush(Boundary());
   return true;
 }
@@ -200,6 +204,13 @@ bool Loader::SettleInFlight() {
       return true;
     }
     std::map<int, std::string> bad = RejectedEntries(resp.error());
+    // Violations that name no row of the batch (none, or only indexes out
+    // of its range) refuse it as a whole: sending its rows again would
+    // never end.
+    if (!bad.empty() &&
+        bad.lower_bound(0) == bad.lower_bound(static_cast<int>(rows.size()))) {
+      bad.clear();
+    }
     if (bad.empty()) {
       Hold(rows.front().ordinal,
            absl::StrCat("error: batch rejected: ", resp.error().message()));
