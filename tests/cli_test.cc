@@ -51,6 +51,13 @@ std::string JsonField(const std::string& line, const std::string& name) {
   return m ? (*m)[1] : "";
 }
 
+// Writes `lines` to `path`, one per line.
+void WriteLines(const std::string& path,
+                const std::vector<std::string>& lines) {
+  std::ofstream out(path);
+  for (const std::string& line : lines) out << line << "\n";
+}
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -174,17 +181,12 @@ TEST_F(CliTest, SmallBatchesCountEveryRow) {
 // file's order.
 TEST_F(CliTest, ARejectedBatchsGoodRowsPrecedeTheNextBatch) {
   const std::string file = dir_.Sub("order.jsonl");
-  {
-    std::ofstream out(file);
-    out << R"({"eventId": "7a000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057"})"
-        << "\n"
-        << R"({"eventId": "7a000000-0000-4000-8000-000000000002", "occurredOn": "1998-10-08", "source": "KOR", "target": "XXX", "eventCode": "057"})"
-        << "\n"
-        << R"({"eventId": "7a000000-0000-4000-8000-000000000003", "kind": "ENTRY_KIND_CORRECTION", "subjectEventId": "7a000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057", "goldstein": 3.5})"
-        << "\n"
-        << R"({"eventId": "7a000000-0000-4000-8000-000000000004", "occurredOn": "2015-12-28", "source": "KOR", "target": "JPN", "eventCode": "057"})"
-        << "\n";
-  }
+  WriteLines(
+      file,
+      {R"({"eventId": "7a000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057"})",
+       R"({"eventId": "7a000000-0000-4000-8000-000000000002", "occurredOn": "1998-10-08", "source": "KOR", "target": "XXX", "eventCode": "057"})",
+       R"({"eventId": "7a000000-0000-4000-8000-000000000003", "kind": "ENTRY_KIND_CORRECTION", "subjectEventId": "7a000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057", "goldstein": 3.5})",
+       R"({"eventId": "7a000000-0000-4000-8000-000000000004", "occurredOn": "2015-12-28", "source": "KOR", "target": "JPN", "eventCode": "057"})"});
   RunResult r = Cli({"ingest", "--batch", "2", file});
   EXPECT_EQ(r.status.code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("order.jsonl:2:"));
@@ -205,18 +207,13 @@ TEST_F(CliTest, ARejectedBatchsGoodRowsPrecedeTheNextBatch) {
 // line 4 was read, and is printed first.
 TEST_F(CliTest, RejectionsAreReportedInTheRowsOrder) {
   const std::string file = dir_.Sub("rejects.jsonl");
-  {
-    std::ofstream out(file);
-    out << R"({"eventId": "7b000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057"})"
-        << "\n"
-        << R"({"eventId": "7b000000-0000-4000-8000-000000000002", "occurredOn": "1998-10-08", "source": "KOR", "target": "XXX", "eventCode": "057"})"
-        << "\n"
-        << R"({"eventId": "7b000000-0000-4000-8000-000000000003", "occurredOn": "2015-12-28", "source": "KOR", "target": "JPN", "eventCode": "057"})"
-        << "\n"
-        << "this line is not JSON\n"
-        << R"({"eventId": "7b000000-0000-4000-8000-000000000005", "occurredOn": "2019-07-01", "source": "JPN", "target": "KOR", "eventCode": "163"})"
-        << "\n";
-  }
+  WriteLines(
+      file,
+      {R"({"eventId": "7b000000-0000-4000-8000-000000000001", "occurredOn": "1965-06-22", "source": "JPN", "target": "KOR", "eventCode": "057"})",
+       R"({"eventId": "7b000000-0000-4000-8000-000000000002", "occurredOn": "1998-10-08", "source": "KOR", "target": "XXX", "eventCode": "057"})",
+       R"({"eventId": "7b000000-0000-4000-8000-000000000003", "occurredOn": "2015-12-28", "source": "KOR", "target": "JPN", "eventCode": "057"})",
+       "this line is not JSON",
+       R"({"eventId": "7b000000-0000-4000-8000-000000000005", "occurredOn": "2019-07-01", "source": "JPN", "target": "KOR", "eventCode": "163"})"});
   RunResult r = Cli({"ingest", "--batch", "2", file});
   EXPECT_EQ(r.status.code, 1) << r.err;
   const size_t second = r.err.find("rejects.jsonl:2: rejected");
