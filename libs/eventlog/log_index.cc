@@ -28,10 +28,6 @@ namespace {
 // directory (table_ingest.h).
 constexpr absl::string_view kIngestPrefix = "id-index-";
 
-}  // namespace
-
-namespace {
-
 // The ids the family holds: its tables' entries (no id is ever deleted)
 // and its memtables' (a migration writes through them); RocksDB's
 // estimate-num-keys only when the tables' properties cannot be read.
@@ -116,10 +112,8 @@ absl::Status LogIndex::Load(LogDb& db) {
   // an eighth more; the ids added later go to filters after it, which grow.
   const uint64_t in_family = CountIds(db);
   std::lock_guard lock(mu_);
-  filter_.Reset(in_family + in_family / 8);
+  filter_.Reset(in_family + in_family / 8);  // not ready since the start
   for (const auto& [id, slot] : ids) filter_.Insert(id);
-  filter_ready_ = false;
-  filter_pending_.store(true, std::memory_order_release);
   filter_cursor_.clear();
   streams_ = std::move(streams);
   active_ = std::move(ids);
