@@ -114,7 +114,12 @@ bool Loader::Reject(const std::string& file, uint64_t line, uint64_t ordinal,
 }
 
 void Loader::Hold(uint64_t ordinal, std::string text) {
-  held_.push_back(Message{ordinal, std::move(text)});
+  // In row order (stable): a reader's rejections come in order, at the end;
+  // the service's about earlier rows go before them.
+  auto at = std::upper_bound(
+      held_.begin(), held_.end(), ordinal,
+      [](uint64_t o, const Message& m) { return o < m.ordinal; });
+  held_.insert(at, Message{ordinal, std::move(text)});
 }
 
 uint64_t Loader::Boundary() const {
@@ -125,10 +130,6 @@ uint64_t Loader::Boundary() const {
 }
 
 void Loader::Flush(uint64_t boundary) {
-  if (held_.empty()) return;
-  std::stable_sort(
-      held_.begin(), held_.end(),
-      [](const Message& a, const Message& b) { return a.ordinal < b.ordinal; });
   size_t n = 0;
   while (n < held_.size() && held_[n].ordinal < boundary) ++n;
   if (n == 0) return;

@@ -112,7 +112,7 @@ class Loader {
   std::vector<Row> building_;
   // Ids of `building_`, lowercased.
   absl::flat_hash_set<std::string> building_ids_;
-  std::vector<Message> held_;
+  std::vector<Message> held_;  // in row (ordinal) order
 };
 
 }  // namespace detente::cli
