@@ -115,15 +115,20 @@ void RunGrpcFloor(BenchContext& c, const std::string& echo_bin,
         s, cpu, true, "canned answers: no validation, no log");
   }
 
-  {
+  for (ReplayClient client : {ReplayClient::kDecodes, ReplayClient::kBytes}) {
+    const bool bytes = client == ReplayClient::kBytes;
     Cpu cpu(echo.pid());
-    ReplayOutcome o = ReplayAll({.address = address, .channel = channel});
+    ReplayOutcome o =
+        ReplayAll({.address = address, .channel = channel}, "", client);
     LoopStats s{.calls = o.events, .seconds = o.seconds, .latencies = o.gaps};
     if (!o.status.ok()) {
       s.errors = 1;
       s.first_error = o.status.error_message();
     }
-    Add(c, "Read of the whole log", s, cpu, true,
+    Add(c,
+        bytes ? "Read of the whole log, events as bytes"
+              : "Read of the whole log",
+        s, cpu, true,
         absl::StrCat(o.events,
                      " events in canned messages of 1000; latency = "
                      "gap between messages"));

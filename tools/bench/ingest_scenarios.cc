@@ -15,6 +15,7 @@
 #include "tools/bench/closed_loop.h"
 #include "tools/bench/encoded_batches.h"
 #include "tools/bench/ingest_nodes.h"
+#include "tools/bench/replay_wire.pb.h"
 #include "tools/bench/scenarios.h"
 
 namespace detente::bench {
@@ -152,24 +153,32 @@ class LoadStream final
   bool writing_ = false, done_ = false;
 };
 
-class ReplayReader final : public grpc::ClientReadReactor<v1::ReadResponse> {
+// A whole Read on the callback API. `Response` is v1::ReadResponse (every
+// event decoded into a RecordedEvent) or bench::ReadResponseEvents (each
+// event kept as its bytes, replay_wire.proto).
+template <typename Response>
+class ReplayReader final : public grpc::ClientReadReactor<Response> {
  public:
-  ReplayReader(v1::IngestService::Stub& stub, const v1::ReadRequest& req) {
-    stub.async()->Read(&ctx_, &req, this);
+  // What the generated stub does, with `Response` in place of
+  // v1::ReadResponse.
+  ReplayReader(grpc::Channel& channel, const v1::ReadRequest& req)
+      : method_("/detente.v1.IngestService/Read",
+                grpc::internal::RpcMethod::SERVER_STREAMING) {
+    grpc::internal::ClientCallbackReaderFactory<Response>::Create(
+        &channel, method_, &ctx_, &req, this);
     last_ = Clock::now();
-    StartRead(&resp_);
-    StartCall();
+    this->StartRead(&resp_);
+    this->StartCall();
   }
   void OnReadDone(bool ok) override {
     if (!ok) return;
     const auto now = Clock::now();
     gaps_.Add(Micros(now - last_));
     last_ = now;
-    events_ += resp_.events_size();
-    if (resp_.events_size() > 0) {
-      last_position_ = resp_.events(resp_.events_size() - 1).position();
-    }
-    StartRead(&resp_);
+    const int n = resp_.events_size();
+    events_ += n;
+    if (n > 0) last_position_ = LastPosition();
+    this->StartRead(&resp_);
   }
   void OnDone(const grpc::Status& s) override {
     std::lock_guard lock(mu_);
@@ -181,20 +190,37 @@ class ReplayReader final : public grpc::ClientReadReactor<v1::ReadResponse> {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return done_; });
   }
-  void Cancel() { ctx_.TryCancel(); }
 
   Latencies gaps_;
-  uint64_t events_ = 0, last_position_ = 0;
+  uint64_t events_ = 0, last_position_ = 0, bytes_ = 0;
   grpc::Status status_;
 
  private:
+  uint64_t LastPosition();
+
+  const grpc::internal::RpcMethod method_;
   grpc::ClientContext ctx_;
-  v1::ReadResponse resp_;
+  Response resp_;
   Clock::time_point last_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
 };
+
+template <>
+uint64_t ReplayReader<v1::ReadResponse>::LastPosition() {
+  return resp_.events(resp_.events_size() - 1).position();
+}
+
+// The bytes are counted, as nats_bench counts its messages' payloads; only
+// the message's last event is decoded, for its position.
+template <>
+uint64_t ReplayReader<ReadResponseEvents>::LastPosition() {
+  for (const std::string& e : resp_.events()) bytes_ += e.size();
+  v1::RecordedEvent last;
+  if (!last.ParseFromString(resp_.events(resp_.events_size() - 1))) return 0;
+  return last.position();
+}
 
 }  // namespace
 
@@ -383,21 +409,33 @@ void RunSettledAppends(BenchContext& c) {
   }
 }
 
-ReplayOutcome ReplayAll(const ServiceHandle& ingest,
-                        const std::string& stream) {
-  auto stub = v1::IngestService::NewStub(ingest.channel);
+namespace {
+
+template <typename Response>
+ReplayOutcome Replay(grpc::Channel& channel, const std::string& stream) {
   const auto start = Clock::now();
   v1::ReadRequest req;
   req.set_batch_size(1000);
   if (!stream.empty()) req.mutable_filter()->set_stream(stream);
-  ReplayReader reader(*stub, req);
+  ReplayReader<Response> reader(channel, req);
   reader.Wait();
   ReplayOutcome o;
   o.seconds = Seconds(Clock::now() - start);
   o.events = reader.events_;
+  o.last_position = reader.last_position_;
+  o.bytes = reader.bytes_;
   o.gaps = reader.gaps_;
   o.status = reader.status_;
   return o;
+}
+
+}  // namespace
+
+ReplayOutcome ReplayAll(const ServiceHandle& ingest, const std::string& stream,
+                        ReplayClient client) {
+  return client == ReplayClient::kDecodes
+             ? Replay<v1::ReadResponse>(*ingest.channel, stream)
+             : Replay<ReadResponseEvents>(*ingest.channel, stream);
 }
 
 namespace {
@@ -424,18 +462,40 @@ Result ReplayRow(BenchContext& c, const char* scenario,
 
 void RunReplay(BenchContext& c) {
   const uint64_t head = IngestHead(c.ingest);
-  Result r = ReplayRow(
-      c, "3 replay of the whole log (Read)",
-      [&] { return ReplayAll(c.ingest); },
-      [&](uint64_t events) {
-        return absl::StrCat(events, " of ", head, " events");
-      });
-  if (const Result* f = c.report->Find("0e raw forward scan")) {
-    r.floor_ratio = r.rate / f->rate;
-    r.floor_name = "raw scan";
+  for (ReplayClient client : {ReplayClient::kDecodes, ReplayClient::kBytes}) {
+    const bool bytes = client == ReplayClient::kBytes;
+    uint64_t last = 0, payload = 0;
+    Result r = ReplayRow(
+        c,
+        bytes ? "3c replay of the whole log (Read), events as bytes"
+              : "3 replay of the whole log (Read)",
+        [&] {
+          ReplayOutcome o = ReplayAll(c.ingest, "", client);
+          last = o.last_position;
+          payload = o.bytes;
+          return o;
+        },
+        [&](uint64_t events) {
+          std::string s = absl::StrCat(events, " of ", head, " events");
+          if (last != head) absl::StrAppend(&s, "; ERROR last position ", last);
+          if (bytes) {
+            absl::StrAppend(&s, ", ", payload / std::max<uint64_t>(events, 1),
+                            " bytes each; the client decodes none (as "
+                            "nats_bench takes JetStream's)");
+          }
+          return s;
+        });
+    if (const Result* f = c.report->Find("0e raw forward scan")) {
+      r.floor_ratio = r.rate / f->rate;
+      r.floor_name = "raw scan";
+    }
+    CompareToFloor(*c.report,
+                   bytes
+                       ? "0g gRPC floor: Read of the whole log, events as bytes"
+                       : "0g gRPC floor: Read of the whole log",
+                   "gRPC floor", r);
+    c.report->Add(r);
   }
-  CompareToFloor(*c.report, "0g gRPC floor: Read", "gRPC floor", r);
-  c.report->Add(r);
 
   // 3b: the busiest pair's stream whole, through the stream index.
   const auto& [a, b] = c.gen->pair(0);

@@ -103,12 +103,19 @@ uint64_t IngestDiskBytes(const ServiceHandle& s);
 // the whole of one stream ("CHN-USA") with `stream`.
 struct ReplayOutcome {
   uint64_t events = 0;
+  uint64_t last_position = 0;  // of the last event received
+  uint64_t bytes = 0;          // of the events (kBytes only)
   double seconds = 0;
   Latencies gaps;  // microseconds between messages
   grpc::Status status;
 };
+// What the replaying client does with each event: decode it into a
+// v1::RecordedEvent, or take it as its bytes (replay_wire.proto), as
+// nats_bench takes JetStream's messages.
+enum class ReplayClient { kDecodes, kBytes };
 ReplayOutcome ReplayAll(const ServiceHandle& ingest,
-                        const std::string& stream = "");
+                        const std::string& stream = "",
+                        ReplayClient client = ReplayClient::kDecodes);
 
 void RunBulkLoad(BenchContext& c);          // 1
 // `suffix` ends the rows' names.

@@ -262,7 +262,7 @@ if [ -n "$DTSV" ] && [ "$DTSV" != none ]; then
     # wall seconds they cover ("-" when not measured; absent from a TSV of
     # a build before round 21). Server CPU per event = ingest (+ query) CPU
     # over rate x wall seconds.
-    awk -F'\t' '$1 ~ /^(0 |0a|0b|0c|0d|0e|1 |2a|2b|3 )/ {
+    awk -F'\t' '$1 ~ /^(0 |0a|0b|0c|0d|0e|1 |2a|2b|3 |3c)/ {
         sys = ($2 == "detente") ? "Detente" : ($2 == "raw rocksdb" ? "raw RocksDB 7.8" : "disk (detente-bench)");
         d = ($3 == "fsync") ? "fsync before ack" : ($3 == "no fsync" ? "NOT durable: no fsync" : "-");
         wl = $1; timed = "client";
