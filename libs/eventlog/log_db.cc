@@ -314,6 +314,12 @@ LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env,
   o.entries.table_factory =
       NewTableFactory(cache, /*bloom_bits_per_key=*/0, metadata);
   o.entries.write_buffer_size = 32u << 20;
+  // LZ4 rather than RocksDB's default Snappy: about as small here (176
+  // bytes per event on disk against 177), and a replay decompresses every
+  // block it reads (Snappy was 16% of a replay's CPU; round 27 of
+  // docs/benchmarks.md). Files written before keep Snappy, which RocksDB
+  // reads as before: each block records its compression.
+  o.entries.compression = rocksdb::kLZ4Compression;
   // The id index: random UUIDs, looked up (almost always missing) for
   // every appended entry, in each of its files (a dozen at 10M entries), so
   // a bloom filter with few false positives: each one reads a data block

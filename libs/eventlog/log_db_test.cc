@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
@@ -466,6 +467,50 @@ TEST_F(LogDbTest, IndexAndFilterBlocksCanLiveInTheBlockCache) {
       << inside.table_readers;
   EXPECT_GE(inside.block_cache_usage, outside.block_cache_usage + filter_bytes)
       << outside.block_cache_usage;
+}
+
+// The entries' files are LZ4-compressed; a log whose files are Snappy's
+// (every log before round 27) reads as before, and new files beside them
+// are LZ4.
+TEST_F(LogDbTest, EntriesAreLz4AndSnappyFilesStillRead) {
+  auto compressions = [&](LogDb& d) {
+    EXPECT_TRUE(d.db().Flush(rocksdb::FlushOptions(), d.entries()).ok());
+    rocksdb::TablePropertiesCollection tables;
+    EXPECT_TRUE(d.db().GetPropertiesOfAllTables(d.entries(), &tables).ok());
+    std::multiset<std::string> names;
+    for (const auto& [file, props] : tables) {
+      names.insert(props->compression_name);
+    }
+    return names;
+  };
+  WriteHistory();
+  {  // Its entries rewritten into a Snappy file, as the log wrote them before.
+    LogDbOptions o = MakeLogDbOptions(1u << 20, nullptr);
+    o.entries.compression = rocksdb::kSnappyCompression;
+    auto db = OpenLogDb(o, path(), LogDbMode::kReadWrite);
+    ASSERT_TRUE(db.ok()) << db.status();
+    rocksdb::CompactRangeOptions all;
+    all.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForce;
+    ASSERT_TRUE(
+        (*db)->db().CompactRange(all, (*db)->entries(), nullptr, nullptr).ok());
+    EXPECT_THAT(compressions(**db), ::testing::ElementsAre("Snappy"));
+  }
+  {
+    std::unique_ptr<EventLog> log = MustOpen();
+    ASSERT_NE(log, nullptr);
+    std::vector<std::string> read;
+    for (const RecordedEntry& e : testing::ReadAllEntries(*log)) {
+      read.push_back(EncodeRecord(e));
+    }
+    EXPECT_EQ(read, before_);
+    std::vector<Entry> more;
+    for (int i = 0; i < 10; ++i) more.push_back(MakeEvent("KOR", "JPN"));
+    ASSERT_TRUE(log->Append({more, {}}).ok());
+  }
+  std::unique_ptr<LogDb> d = OpenDb();
+  ASSERT_NE(d, nullptr);
+  EXPECT_THAT(compressions(*d), ::testing::ElementsAre("LZ4", "Snappy"));
 }
 
 TEST_F(LogDbTest, MigratesAVersion1Log) {

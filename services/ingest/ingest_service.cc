@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "common/wire.h"
 #include "domain/validation.h"
+#include "eventlog/read_ahead.h"
 #include "eventlog/subscription.h"
 #include "services/common/byte_buffers.h"
 #include "services/common/event_mapping.h"
@@ -533,31 +534,27 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* IngestService::Read(
   page_req.encoded = true;
   const uint64_t max_count = req->max_count();
   return ThreadedWriteReactor::Start(
-      [this, page_req, head, max_count, slot](
-          ThreadedWriteReactor& w) mutable -> grpc::Status {
-        uint64_t remaining = max_count == 0 ? UINT64_MAX : max_count;
+      [this, page_req, head, max_count,
+       slot](ThreadedWriteReactor& w) mutable -> grpc::Status {
         EncodedPager pager(kReadEventsField, options_.max_response_bytes);
         pager.end = [&](std::string* msg, Position) {
           wire::PutVarintFieldIfSet(msg, 2, head.value());  // head_position
         };
-        while (remaining > 0) {
+        // The next pages are read while this thread encodes and sends.
+        ReadAhead pages(log_, std::move(page_req), max_count);
+        for (;;) {
           if (w.cancelled()) {
             return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
           }
-          page_req.max_entries =
-              std::min<uint64_t>(page_req.max_entries, remaining);
-          absl::StatusOr<ReadResult> page = log_.Read(page_req);
+          absl::StatusOr<ReadResult> page = pages.Next();
           if (!page.ok()) return ToGrpcStatus(page.status());
-          remaining -= page->encoded.size();
           absl::StatusOr<bool> sent = pager.Write(page->encoded, w);
           if (!sent.ok()) return ToGrpcStatus(sent.status());
           if (!*sent) {
             return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
           }
-          if (page->end) break;
-          page_req.from = page->next;
+          if (page->end) return grpc::Status::OK;
         }
-        return grpc::Status::OK;
       });
 }
 
