@@ -1,12 +1,18 @@
 // The storage codecs: arbitrary bytes as entry values, id-index values,
 // stream runs, keys and read-model versions must decode or be refused, never
 // crash; what decodes re-encodes to something that decodes to the same thing.
+// An entry value that decodes goes to the wire (RecordedEventWriter, the
+// replay's encoder) as the same bytes as the generated code writes for it;
+// one that does not is refused with the output untouched.
 #include <cstdlib>
 
+#include "detente/v1/ingest.pb.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
 #include "eventlog/stream_runs.h"
 #include "projections/pair_version.h"
+#include "services/common/event_mapping.h"
+#include "services/common/recorded_wire.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view in(reinterpret_cast<const char*>(data), size);
@@ -17,6 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!back.ok() || back->entry.event_id != r->entry.event_id ||
         back->stream != r->stream) {
       std::abort();
+    }
+  }
+  {
+    RecordedEventWriter writer;
+    std::string wire = "x";
+    const bool written = writer.Append(1, Position(7), in, &wire).ok();
+    if (!written && wire != "x") std::abort();
+    if (r.ok()) {
+      v1::ReadResponse expected;
+      ToProto(*r, expected.add_events());
+      if (!written || wire != "x" + expected.SerializeAsString()) std::abort();
     }
   }
   if (auto id = keys::DecodeIdValue(in)) {

@@ -89,6 +89,34 @@ inline void PutDouble(std::string* out, uint32_t field, double d) {
   out->append(buf, 8);
 }
 
+// Writers into a buffer sized beforehand (with the sizes above): each
+// writes at `p` and returns the end of what it wrote. For hot paths that
+// size a message first and then write it in one pass, without the bounds
+// checks of appending to a string.
+inline char* WriteVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+inline char* WriteTag(char* p, uint32_t field, WireType type) {
+  return WriteVarint(p, (static_cast<uint64_t>(field) << 3) | type);
+}
+inline char* WriteBytes(char* p, absl::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+inline char* WriteFixed64(char* p, uint64_t bits) {
+  for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(bits >> (8 * i));
+  return p;
+}
+// The size of a tag.
+inline size_t TagSize(uint32_t field) {
+  return VarintSize(static_cast<uint64_t>(field) << 3);
+}
+
 // Reads one varint at `p` (not past `end`) into `v` and moves `p` past it.
 // False when it is cut off or longer than 10 bytes.
 inline bool ReadVarint(const uint8_t*& p, const uint8_t* end, uint64_t* v) {

@@ -84,15 +84,19 @@ std::string Uuid::ToString() const {
   return out;
 }
 
-void Uuid::AppendText(std::string* out) const {
+char* Uuid::WriteText(char* p) const {
   static constexpr char kHex[] = "0123456789abcdef";
-  char text[36];
-  char* p = text;
   for (size_t i = 0; i < bytes_.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
     *p++ = kHex[bytes_[i] >> 4];
     *p++ = kHex[bytes_[i] & 0x0f];
   }
+  return p;
+}
+
+void Uuid::AppendText(std::string* out) const {
+  char text[36];
+  WriteText(text);
   out->append(text, sizeof(text));
 }
 

@@ -37,6 +37,9 @@ class Uuid {
   std::string ToString() const;
   // Appends the canonical text (36 characters) to `out`.
   void AppendText(std::string* out) const;
+  // Writes the canonical text at `out` (room for 36 characters); returns
+  // its end.
+  char* WriteText(char* out) const;
 
   // Byte order (memcmp), compared as two big-endian words.
   friend std::strong_ordering operator<=>(const Uuid& a, const Uuid& b) {

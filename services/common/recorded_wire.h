@@ -3,7 +3,9 @@
 // message (ReadResponse.events, SubscribeResponse.events), without building
 // protobuf objects. The bytes are exactly those of
 // ToProto(DecodeRecord(record)).SerializeAsString() (recorded_wire_test.cc),
-// at a fraction of the cost: the replay and catch-up hot path.
+// at a fraction of the cost: the replay and catch-up hot path. Each
+// RecordedEvent is sized first and then written in one pass into the room
+// made for it (no nested messages built apart and copied in).
 //
 //   RecordedEventWriter w;
 //   std::string msg;
@@ -31,9 +33,7 @@ class RecordedEventWriter {
                       absl::string_view record, std::string* out);
 
  private:
-  RecordView view_;
-  std::string event_;     // scratch: the nested Event
-  std::string recorded_;  // scratch: the RecordedEvent
+  RecordView view_;  // scratch: the record's fields
 };
 
 }  // namespace detente

@@ -61,6 +61,14 @@ std::vector<RecordedEntry> Cases() {
   retraction.stream = "JPN-KOR";
   retraction.recorded_at_micros = 1;
   out.push_back(retraction);
+  // Lengths of two and three varint bytes (the title, the summary, the
+  // nested Event and RecordedEvent), an empty Timestamp, a large position.
+  RecordedEntry big = full;
+  big.entry.data.title = std::string(200, 't');
+  big.entry.data.summary = std::string(20000, 's');
+  big.recorded_at_micros = 0;
+  big.position = Position(uint64_t{1} << 40);
+  out.push_back(big);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Micro-benchmarks of the hot paths: validation (ValidateEntry), the storage
-// encoding (EncodeRecord / DecodeRecord) and the temperature kernel
-// (ComputeSeries). Events come from the benchmark's generator.
+// encoding (EncodeRecord / DecodeRecord), a stored record to the wire
+// (RecordedEventWriter) and the temperature kernel (ComputeSeries). Events come
+// from the benchmark's generator.
 //
 //   build/tools/bench/detente-micro-bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
@@ -12,6 +13,7 @@
 #include "eventlog/record_codec.h"
 #include "projections/periods.h"
 #include "projections/temperature.h"
+#include "services/common/recorded_wire.h"
 #include "tools/bench/synth_events.h"
 
 namespace detente::bench {
@@ -84,6 +86,34 @@ void BM_DecodeRecord(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 BENCHMARK(BM_DecodeRecord);
+
+// A stored record to the wire as a ReadResponse's RecordedEvent (the
+// replay's encoding, services/common/recorded_wire.h), into messages of
+// 1,000 events as the ingestion service's Read writes them.
+void BM_RecordedEventWriter(benchmark::State& state) {
+  const std::vector<RawEntry> raw = RawPool(1024);
+  std::vector<std::string> pool;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    pool.push_back(EncodeRecord(Recorded(raw[i], i + 1)));
+  }
+  RecordedEventWriter writer;
+  std::string msg;
+  msg.reserve(1000 * 512);
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    if ((i % 1000) == 0) {
+      bytes += msg.size();
+      msg.clear();
+    }
+    const std::string& v = pool[i & 1023];
+    absl::Status s = writer.Append(1, Position(++i), v, &msg);
+    benchmark::DoNotOptimize(s);
+  }
+  bytes += msg.size();
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_RecordedEventWriter);
 
 // ComputeSeries over ten years (2014-2023) for a pair with `events` events
 // spread over 1965-2023; range(1) is the resolution (0 day, 2 month).

@@ -26,11 +26,12 @@ double Micros(Clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
 }
 
-// The event log's options (libs/eventlog/rocks_event_log.cc,
-// MakeRocksOptions), repeated here because they are private to it.
+// The event log's options for its entries (libs/eventlog/log_db.cc,
+// MakeLogDbOptions), repeated here because they are private to it.
 rocksdb::Options LogLikeOptions() {
   rocksdb::Options o;
   o.create_if_missing = true;
+  o.compression = rocksdb::kLZ4Compression;
   o.IncreaseParallelism(2);
   o.max_background_jobs = 2;
   rocksdb::BlockBasedTableOptions table;
@@ -208,6 +209,7 @@ void RunRocksFloor(const FloorOptions& o, const SynthEvents& gen,
       rocksdb::ReadOptions ro;
       ro.iterate_lower_bound = &lo;
       ro.iterate_upper_bound = &hi;
+      ro.fill_cache = false;  // as the log's scans
       const auto start = Clock::now();
       std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
       uint64_t n = 0, sum = 0;
