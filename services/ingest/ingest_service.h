@@ -45,8 +45,8 @@ struct IngestServiceOptions {
   // Who may call what (reader: Read, Subscribe, GetEvent, GetInfo; writer:
   // Append, AppendStream). Optional (nullptr: everyone); not owned.
   const Authorizer* auth = nullptr;
-  // Read and Subscribe streams open at once (each holds a thread); more
-  // are refused with RESOURCE_EXHAUSTED.
+  // Read and Subscribe streams open at once (each holds a thread, a Read
+  // two while it reads ahead); more are refused with RESOURCE_EXHAUSTED.
   int max_open_streams = 4096;
 };
 
