@@ -23,6 +23,18 @@ function(detente_test name)
   set_tests_properties(${name} PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
 endfunction()
 
+# detente_proto_library(NAME PROTO x.proto PREFIX dir): the C++ of one
+# private .proto (protobuf only, no gRPC), included as "dir/x.pb.h".
+function(detente_proto_library name)
+  cmake_parse_arguments(ARG "" "PROTO;PREFIX" "" ${ARGN})
+  add_library(${name} STATIC ${ARG_PROTO})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf)
+  target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_BINARY_DIR}/gen)
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gen/${ARG_PREFIX})
+  protobuf_generate(TARGET ${name} LANGUAGE cpp
+    PROTOC_OUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/gen/${ARG_PREFIX})
+endfunction()
+
 # detente_executable(NAME SOURCES main.cc DEPS ...)
 function(detente_executable name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})

@@ -1,6 +1,7 @@
 #include "eventlog/read_ahead.h"
 
 #include <algorithm>
+#include <system_error>
 #include <utility>
 
 #include "common/thread_name.h"
@@ -9,13 +10,14 @@ namespace detente {
 
 ReadAhead::ReadAhead(EventLog& log, ReadRequest first, uint64_t limit,
                      size_t depth)
-    : depth_(std::max<size_t>(depth, 1)),
-      thread_([this, &log, first = std::move(first), limit]() mutable {
-        NameThisThread("read-ahead");
-        Run(log, std::move(first), limit);
-      }) {}
+    : log_(log),
+      req_(std::move(first)),
+      remaining_(limit == 0 ? UINT64_MAX : limit),
+      page_size_(req_.max_entries),
+      depth_(std::max<size_t>(depth, 1)) {}
 
 ReadAhead::~ReadAhead() {
+  if (!thread_.joinable()) return;
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -24,30 +26,34 @@ ReadAhead::~ReadAhead() {
   thread_.join();
 }
 
-void ReadAhead::Run(EventLog& log, ReadRequest req, uint64_t limit) {
-  uint64_t remaining = limit == 0 ? UINT64_MAX : limit;
-  const size_t page_size = req.max_entries;
+absl::StatusOr<ReadResult> ReadAhead::ReadPage(bool* last) {
+  req_.max_entries =
+      static_cast<size_t>(std::min<uint64_t>(page_size_, remaining_));
+  absl::StatusOr<ReadResult> page = log_.Read(req_);
+  *last = !page.ok() || page->end;
+  if (page.ok()) {
+    const uint64_t got =
+        req_.encoded ? page->encoded.size() : page->entries.size();
+    remaining_ -= std::min(got, remaining_);
+    if (remaining_ == 0) {
+      *last = true;
+      page->end = true;
+    } else if (!*last) {
+      req_.from = page->next;
+    }
+  }
+  return page;
+}
+
+void ReadAhead::Run() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || pages_.size() < depth_; });
       if (stop_) return;
     }
-    req.max_entries = static_cast<size_t>(
-        std::min<uint64_t>(page_size, remaining));
-    absl::StatusOr<ReadResult> page = log.Read(req);
-    bool last = !page.ok() || page->end;
-    if (page.ok()) {
-      const uint64_t got = req.encoded ? page->encoded.size()
-                                       : page->entries.size();
-      remaining -= std::min(got, remaining);
-      if (remaining == 0) {
-        last = true;
-        page->end = true;
-      } else if (!last) {
-        req.from = page->next;
-      }
-    }
+    bool last = false;
+    absl::StatusOr<ReadResult> page = ReadPage(&last);
     {
       std::lock_guard lock(mu_);
       pages_.push_back(std::move(page));
@@ -59,15 +65,39 @@ void ReadAhead::Run(EventLog& log, ReadRequest req, uint64_t limit) {
 }
 
 absl::StatusOr<ReadResult> ReadAhead::Next() {
+  if (done_) {
+    ReadResult end;
+    end.end = true;
+    return end;
+  }
+  if (!started_ || inline_) {
+    started_ = true;
+    bool last = false;
+    absl::StatusOr<ReadResult> page = ReadPage(&last);
+    done_ = last;
+    if (!last && !inline_) {
+      try {
+        thread_ = std::thread([this] {
+          NameThisThread("read-ahead");
+          Run();
+        });
+      } catch (const std::system_error&) {
+        inline_ = true;  // no thread to be had: the next pages read here
+      }
+    }
+    return page;
+  }
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return !pages_.empty() || finished_; });
-  if (pages_.empty()) {
-    ReadResult done;
-    done.end = true;
-    return done;
+  if (pages_.empty()) {  // (not reached: done_ is set with the last page)
+    done_ = true;
+    ReadResult end;
+    end.end = true;
+    return end;
   }
   absl::StatusOr<ReadResult> page = std::move(pages_.front());
   pages_.pop_front();
+  done_ = finished_ && pages_.empty();
   lock.unlock();
   cv_.notify_all();
   return page;

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "eventlog/rocks_event_log.h"
@@ -15,13 +18,17 @@ namespace {
 
 using ::detente::testing::MakeEvent;
 
-// A real log whose Reads are counted, and fail from the `fail_from`th on
-// (1-based; 0: never).
+// A real log whose Reads are counted, with the threads they ran on, and
+// fail from the `fail_from`th on (1-based; 0: never).
 class CountedLog final : public EventLog {
  public:
   explicit CountedLog(EventLog& log) : log_(log) {}
 
   absl::StatusOr<ReadResult> Read(const ReadRequest& request) override {
+    {
+      std::lock_guard lock(mu_);
+      threads_.push_back(std::this_thread::get_id());
+    }
     const int n = ++reads;
     if (fail_from > 0 && n >= fail_from) {
       return absl::UnavailableError("read failed (injected)");
@@ -48,11 +55,25 @@ class CountedLog final : public EventLog {
   }
   void Close() override { log_.Close(); }
 
+  std::vector<std::thread::id> threads() {
+    std::lock_guard lock(mu_);
+    return threads_;
+  }
+  // Waits up to 10 s for `n` reads to have begun.
+  bool WaitForReads(int n) {
+    for (int i = 0; i < 1000 && reads.load() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return reads.load() >= n;
+  }
+
   std::atomic<int> reads{0};
   int fail_from = 0;
 
  private:
   EventLog& log_;
+  std::mutex mu_;
+  std::vector<std::thread::id> threads_;
 };
 
 class ReadAheadTest : public ::testing::Test {
@@ -122,7 +143,8 @@ class ReadAheadTest : public ::testing::Test {
 };
 
 TEST_F(ReadAheadTest, ThePagesOfTheWholeLogInOrder) {
-  ReadAhead pages(*log_, Pages(1000));
+  CountedLog counted(*log_);
+  ReadAhead pages(counted, Pages(1000));
   absl::Status error;
   const auto got = Drain(pages, &error);
   ASSERT_TRUE(error.ok()) << error;
@@ -130,11 +152,32 @@ TEST_F(ReadAheadTest, ThePagesOfTheWholeLogInOrder) {
   EXPECT_EQ(got[0], Range(1, 1000));
   EXPECT_EQ(got[1], Range(1001, 2000));
   EXPECT_EQ(got[2], Range(2001, 2500));
-  // After the end: an empty page that ends.
+  // After the end: an empty page that ends, and no more reads.
   absl::StatusOr<ReadResult> more = pages.Next();
   ASSERT_TRUE(more.ok());
   EXPECT_TRUE(more->end);
   EXPECT_TRUE(more->encoded.empty());
+  // The first page on the caller's thread, the next ones on another.
+  const auto threads = counted.threads();
+  ASSERT_EQ(threads.size(), 3u);
+  EXPECT_EQ(threads[0], std::this_thread::get_id());
+  EXPECT_NE(threads[1], std::this_thread::get_id());
+  EXPECT_EQ(threads[2], threads[1]);
+}
+
+TEST_F(ReadAheadTest, AReadOfOnePageStartsNoThread) {
+  CountedLog counted(*log_);
+  ReadRequest r = Pages(1000);
+  r.from = Position(2001);
+  ReadAhead pages(counted, r);
+  absl::Status error;
+  const auto got = Drain(pages, &error);
+  ASSERT_TRUE(error.ok()) << error;
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], Range(2001, 2500));
+  const auto threads = counted.threads();
+  ASSERT_EQ(threads.size(), 1u);
+  EXPECT_EQ(threads[0], std::this_thread::get_id());
 }
 
 TEST_F(ReadAheadTest, DecodedPagesBackwardFromAPosition) {
@@ -153,15 +196,17 @@ TEST_F(ReadAheadTest, DecodedPagesBackwardFromAPosition) {
 }
 
 TEST_F(ReadAheadTest, ALimitCutsTheLastPageAndEndsThere) {
-  CountedLog counted(*log_);
-  ReadAhead pages(counted, Pages(1000), /*limit=*/1500);
-  absl::Status error;
-  const auto got = Drain(pages, &error);
-  ASSERT_TRUE(error.ok()) << error;
-  ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(got[0], Range(1, 1000));
-  EXPECT_EQ(got[1], Range(1001, 1500));
-  EXPECT_EQ(counted.reads.load(), 2);  // nothing read past the limit
+  for (bool encoded : {true, false}) {
+    CountedLog counted(*log_);
+    ReadAhead pages(counted, Pages(1000, encoded), /*limit=*/1500);
+    absl::Status error;
+    const auto got = Drain(pages, &error);
+    ASSERT_TRUE(error.ok()) << error;
+    ASSERT_EQ(got.size(), 2u) << encoded;
+    EXPECT_EQ(got[0], Range(1, 1000));
+    EXPECT_EQ(got[1], Range(1001, 1500));
+    EXPECT_EQ(counted.reads.load(), 2);  // nothing read past the limit
+  }
 }
 
 TEST_F(ReadAheadTest, AnErrorTakesItsPagesPlaceAndEndsTheRead) {
@@ -182,19 +227,16 @@ TEST_F(ReadAheadTest, AnErrorTakesItsPagesPlaceAndEndsTheRead) {
 TEST_F(ReadAheadTest, ReadsNoMoreThanItsDepthAheadOfTheCaller) {
   CountedLog counted(*log_);
   ReadAhead pages(counted, Pages(100), /*limit=*/0, /*depth=*/2);
-  // Nothing taken: two pages wait, and no third is read.
-  for (int i = 0; i < 200 && counted.reads.load() < 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(counted.reads.load(), 2);
-  // One taken: one more read.
+  // The first page read here; then two wait, and no third is read.
   ASSERT_TRUE(pages.Next().ok());
-  for (int i = 0; i < 200 && counted.reads.load() < 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(counted.WaitForReads(3));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(counted.reads.load(), 3);
+  // One more taken: one more read.
+  ASSERT_TRUE(pages.Next().ok());
+  ASSERT_TRUE(counted.WaitForReads(4));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(counted.reads.load(), 4);
 }
 
 TEST_F(ReadAheadTest, DestroyedBeforeTheEndItStops) {
@@ -202,11 +244,9 @@ TEST_F(ReadAheadTest, DestroyedBeforeTheEndItStops) {
   {
     ReadAhead pages(counted, Pages(10));  // 250 pages
     ASSERT_TRUE(pages.Next().ok());
-  }  // joins its thread
-  const int reads = counted.reads.load();
-  EXPECT_LE(reads, 4);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(counted.reads.load(), reads);
+  }  // stops and joins its thread
+  // The page taken and at most two waiting; none after the join.
+  EXPECT_LE(counted.reads.load(), 3);
 }
 
 }  // namespace

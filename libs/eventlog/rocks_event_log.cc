@@ -74,6 +74,9 @@ struct GroupWrites {
   size_t bytes = 0;
 };
 
+// Reads of more positions than this do not fill the block cache.
+constexpr uint64_t kScanPositions = uint64_t{1} << 16;
+
 class RocksEventLog final : public EventLog {
  public:
   RocksEventLog(RocksEventLogOptions options, LogDbOptions db_options,
@@ -1502,11 +1505,12 @@ absl::StatusOr<ReadResult> RocksEventLog::Read(const ReadRequest& req) {
     rocksdb::ReadOptions ro;
     ro.iterate_lower_bound = &lower_slice;
     ro.iterate_upper_bound = &upper_slice;
-    // A range of positions is a scan: each block is read once, and keeping
-    // it would push out of the cache what lookups read again (a stream's
-    // entries, the index and filter partitions). Round 27 of
-    // docs/benchmarks.md: replay +10%.
-    ro.fill_cache = false;
+    // A long range of positions is a scan (a replay, a catch-up): each
+    // block is read once, and keeping it would push out of the cache what
+    // lookups read again (a stream's entries, the index and filter
+    // partitions). Round 27 of docs/benchmarks.md: replay +10%. Short
+    // ranges (subscribers at the head, reading the same new blocks) fill it.
+    ro.fill_cache = hi - lo < kScanPositions;
     it.reset(db_->db().NewIterator(ro, db_->entries()));
     if (req.backward) {
       it->SeekToLast();

@@ -126,7 +126,7 @@ void RunGrpcFloor(BenchContext& c, const std::string& echo_bin,
       s.first_error = o.status.error_message();
     }
     Add(c,
-        bytes ? "Read of the whole log, events as bytes"
+        bytes ? "Read (events as bytes) of the whole log"
               : "Read of the whole log",
         s, cpu, true,
         absl::StrCat(o.events,
