@@ -17,6 +17,7 @@
 #include <cstring>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/string_view.h"
 
 namespace detente::wire {
@@ -153,7 +154,49 @@ class Reader {
   explicit Reader(absl::string_view in)
       : p_(reinterpret_cast<const uint8_t*>(in.data())), end_(p_ + in.size()) {}
 
-  bool Next() {
+  // Inlined for the common case, a field with a one-byte tag (numbers up to
+  // 15) whose value or length, if a varint, is one byte too, as nearly
+  // every field of the stored records is; anything else goes the general
+  // way (NextSlow), which reads the same fields.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Next() {
+    if (end_ - p_ >= 2 && p_[0] < 0x80 && p_[0] >= 8) {
+      const uint8_t tag = p_[0];
+      const uint8_t b = p_[1];
+      const uint32_t type = tag & 7;
+      if (type == kVarint && b < 0x80) {
+        Took(tag, 2);
+        varint_ = b;
+        return true;
+      }
+      if (type == kLen && b < 0x80 && b <= end_ - p_ - 2) {
+        bytes_ = absl::string_view(reinterpret_cast<const char*>(p_ + 2), b);
+        Took(tag, 2 + b);
+        return true;
+      }
+      if (type == kFixed64 && end_ - p_ >= 9) {
+        varint_ = Fixed64At(p_ + 1);
+        Took(tag, 9);
+        return true;
+      }
+    }
+    return NextSlow();
+  }
+
+  bool ok() const { return ok_; }
+  uint32_t field() const { return field_; }
+  uint32_t type() const { return type_; }
+  // For kVarint, kFixed64 and kFixed32 fields.
+  uint64_t varint() const { return varint_; }
+  double as_double() const {
+    double d;
+    std::memcpy(&d, &varint_, sizeof(d));
+    return d;
+  }
+  // For kLen fields: a view into the input.
+  absl::string_view bytes() const { return bytes_; }
+
+ private:
+  ABSL_ATTRIBUTE_NOINLINE bool NextSlow() {
     if (p_ == end_) return false;
     uint64_t tag;
     if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) {
@@ -166,8 +209,7 @@ class Reader {
         return ReadVarint(&varint_) || Fail();
       case kFixed64:
         if (end_ - p_ < 8) return Fail();
-        varint_ = 0;
-        for (int i = 0; i < 8; ++i) varint_ |= static_cast<uint64_t>(p_[i]) << (8 * i);
+        varint_ = Fixed64At(p_);
         p_ += 8;
         return true;
       case kFixed32:
@@ -190,20 +232,16 @@ class Reader {
     }
   }
 
-  bool ok() const { return ok_; }
-  uint32_t field() const { return field_; }
-  uint32_t type() const { return type_; }
-  // For kVarint, kFixed64 and kFixed32 fields.
-  uint64_t varint() const { return varint_; }
-  double as_double() const {
-    double d;
-    std::memcpy(&d, &varint_, sizeof(d));
-    return d;
+  static uint64_t Fixed64At(const uint8_t* p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+    return v;
   }
-  // For kLen fields: a view into the input.
-  absl::string_view bytes() const { return bytes_; }
-
- private:
+  void Took(uint8_t tag, size_t n) {
+    field_ = tag >> 3;
+    type_ = tag & 7;
+    p_ += n;
+  }
   bool Fail() {
     ok_ = false;
     p_ = end_;
