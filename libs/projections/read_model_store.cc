@@ -196,7 +196,12 @@ StoreConfig MakeStoreConfig(const ReadModelStoreOptions& options) {
   o.max_total_wal_size = 128u << 20;
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Every family's blocks LZ4-compressed (RocksDB's default is Snappy, as
+  // every store before round 28 was written): LZ4 compresses the catch-up's
+  // table files in about half Snappy's time and reads faster. Each block
+  // records its compression, so files written before read as they did.
   rocksdb::ColumnFamilyOptions meta;
+  meta.compression = rocksdb::kLZ4Compression;
   meta.merge_operator = std::make_shared<DayTotalsMerge>();
   // Each stream's versions and day totals continue their memtable inserts
   // from where that stream's last ones went (memory only).
@@ -205,10 +210,12 @@ StoreConfig MakeStoreConfig(const ReadModelStoreOptions& options) {
       NewTableFactory(cache, /*bloom_bits_per_key=*/10, options.table_metadata);
   // Entry copies and the id index are read by keys that exist.
   rocksdb::ColumnFamilyOptions details;
+  details.compression = rocksdb::kLZ4Compression;
   details.table_factory =
       NewTableFactory(cache, /*bloom_bits_per_key=*/0, options.table_metadata);
   details.write_buffer_size = 32u << 20;
   rocksdb::ColumnFamilyOptions ids;
+  ids.compression = rocksdb::kLZ4Compression;
   ids.table_factory =
       NewTableFactory(cache, /*bloom_bits_per_key=*/0, options.table_metadata);
   ids.write_buffer_size = 32u << 20;

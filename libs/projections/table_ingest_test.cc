@@ -6,12 +6,15 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/table_properties.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -266,6 +269,53 @@ TEST(TableIngestTest, WithoutThreadsTheFilesAreWrittenInTurn) {
   EXPECT_EQ(FilesBeingIngested(path), 0);
 
   ExpectAsAppliedAtOnceThenRemove(*store, path, h);
+}
+
+// The store's table files, those a batch writes and those its flushes and
+// compactions write, are LZ4's in every column family (since round 28;
+// RocksDB records each block's compression, so older Snappy files still
+// read, as the event log's LogDbTest.EntriesAreLz4AndSnappyFilesStillRead
+// shows for the same RocksDB).
+TEST(TableIngestTest, TheTablesAreLz4) {
+  std::mt19937_64 rng(28);
+  testing::History h = testing::RandomHistory(rng, 2400, 10);
+  const std::string path = testing::TempPath("table-ingest-lz4");
+  {
+    auto store =
+        ReadModelStore::Open({.path = path, .ingest_min_entries = 500});
+    ASSERT_TRUE(store.ok()) << store.status();
+    // A batch written as table files, then a small one through the
+    // memtables, which closing the store flushes.
+    const std::vector<RecordedEntry> big(h.all.begin(), h.all.end() - 10);
+    const std::vector<RecordedEntry> small(h.all.end() - 10, h.all.end());
+    ASSERT_TRUE((*store)->Apply(big, Position(big.size())).ok());
+    ASSERT_TRUE((*store)->Apply(small, Position(h.all.size())).ok());
+    EXPECT_GT((*store)->Applied().tables, 0u);
+  }
+  std::vector<std::string> names;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& n : names) families.push_back({n, {}});
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families,
+                                           &handles, &raw)
+                  .ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::multiset<std::string> compressions;
+  for (rocksdb::ColumnFamilyHandle* family : handles) {
+    rocksdb::TablePropertiesCollection tables;
+    ASSERT_TRUE(db->GetPropertiesOfAllTables(family, &tables).ok());
+    for (const auto& [file, props] : tables) {
+      compressions.insert(props->compression_name);
+    }
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(family).ok());
+  }
+  db.reset();
+  EXPECT_GE(compressions.size(), 3u);  // one file per family at least
+  EXPECT_EQ(compressions.count("LZ4"), compressions.size());
+  fs::remove_all(path);
 }
 
 }  // namespace
