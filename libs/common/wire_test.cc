@@ -34,8 +34,11 @@ Seen ReadAll(absl::string_view in) {
   return seen;
 }
 
-// The encoding's rules read one byte at a time, with nothing taken for
-// granted: what Reader must agree with on any input.
+// The encoding's rules, read one byte at a time with nothing taken for
+// granted, as protobuf's CodedInputStream applies them: field numbers from
+// 1 to 2^29 - 1, varints of at most 10 bytes (bits past the 64th dropped),
+// wire types 0, 1, 2 and 5 (no groups). What Reader must agree with on any
+// input.
 Seen Reference(absl::string_view in) {
   Seen seen{{}, true};
   size_t i = 0;
@@ -44,7 +47,7 @@ Seen Reference(absl::string_view in) {
     for (int shift = 0; shift < 70; shift += 7) {
       if (i == in.size()) return false;
       const auto b = static_cast<uint8_t>(in[i++]);
-      if (shift < 64) *v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      *v |= static_cast<uint64_t>(b & 0x7f) << shift;
       if (b < 0x80) return true;
     }
     return false;
@@ -129,6 +132,18 @@ TEST(WireReader, CutsAndBadTagsFail) {
   // A varint cut off after its tag.
   EXPECT_FALSE(ReadAll(std::string("\x08", 1)).ok);
   EXPECT_FALSE(ReadAll(std::string("\x08\x80", 2)).ok);
+  // A varint of 11 bytes; a zero tag padded to two bytes; wire types 6
+  // and 7; field number 2^29, one past the largest.
+  EXPECT_FALSE(
+      ReadAll(std::string("\x08") + std::string(10, '\x80') + "\x01").ok);
+  EXPECT_FALSE(ReadAll(std::string("\x80\x00\x01", 3)).ok);
+  EXPECT_FALSE(ReadAll(std::string("\x0e\x01", 2)).ok);
+  EXPECT_FALSE(ReadAll(std::string("\x0f\x01", 2)).ok);
+  std::string largest, too_large;
+  PutVarintField(&largest, (1u << 29) - 1, 1);
+  PutVarintField(&too_large, 1u << 29, 1);
+  EXPECT_TRUE(ReadAll(largest).ok);
+  EXPECT_FALSE(ReadAll(too_large).ok);
   // Empty input: no field, and whole.
   EXPECT_TRUE(ReadAll("").ok);
   EXPECT_TRUE(ReadAll("").fields.empty());
@@ -146,25 +161,22 @@ TEST(WireReader, AgreesWithTheReferenceOnRandomInput) {
     for (int k = 0; k < fields; ++k) {
       const uint32_t number = pick(4) == 0 ? 16 + pick(3000) : 1 + pick(15);
       switch (pick(4)) {
-        case 0:
-          PutVarintField(&m, number, pick(2) ? pick(128) : rng());
+        case 0:  // values of one byte, half the time; else of 1 to 10
+          PutVarintField(&m, number, pick(2) ? pick(128) : rng() >> pick(64));
           break;
         case 1:
           PutString(&m, number,
                     std::string(pick(2) ? pick(128) : pick(400),
                                 static_cast<char>(pick(256))));
           break;
-        case 2: {
-          m.push_back(static_cast<char>(number < 16 ? number << 3 | kFixed64
-                                                    : 0x08 | kFixed64));
+        case 2:
+          PutTag(&m, number, kFixed64);
           for (int b = 0; b < 8; ++b) m.push_back(static_cast<char>(pick(256)));
           break;
-        }
-        default: {
-          m.push_back(static_cast<char>((1 + pick(15)) << 3 | kFixed32));
+        default:
+          PutTag(&m, number, kFixed32);
           for (int b = 0; b < 4; ++b) m.push_back(static_cast<char>(pick(256)));
           break;
-        }
       }
     }
     for (size_t cut = 0; cut <= m.size(); ++cut) ExpectSame(m.substr(0, cut));

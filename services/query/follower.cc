@@ -29,9 +29,8 @@ absl::Status Decode(const v1::SubscribeResponse& resp,
         "a Subscribe message has ", resp.records_size(), " records but ",
         resp.record_positions_size(), " record_positions"));
   }
-  // Room first, and each entry moved once, from its decoder's result: an
-  // entry is ~400 bytes of strings to move.
-  out->reserve(out->size() + resp.records_size() + resp.events_size());
+  // Each entry moved once, from its decoder's result (an entry is ~400
+  // bytes of strings to move); the caller reserved the room.
   for (int i = 0; i < resp.records_size(); ++i) {
     absl::StatusOr<RecordedEntry> r =
         DecodeRecord(Position(resp.record_positions(i)), resp.records(i));
