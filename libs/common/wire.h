@@ -155,9 +155,10 @@ class Reader {
       : p_(reinterpret_cast<const uint8_t*>(in.data())), end_(p_ + in.size()) {}
 
   // Inlined for the common case, a field with a one-byte tag (numbers up to
-  // 15) whose value or length, if a varint, is one byte too, as nearly
-  // every field of the stored records is; anything else goes the general
-  // way (NextSlow), which reads the same fields.
+  // 15) whose value or length, if a varint, is one byte too, or a fixed64:
+  // most fields of the stored records (not their fields 16-21, nor the
+  // revisions, times and positions, whose varints are longer). Anything
+  // else goes the general way (NextSlow), which reads the same fields.
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool Next() {
     if (end_ - p_ >= 2 && p_[0] < 0x80 && p_[0] >= 8) {
       const uint8_t tag = p_[0];
