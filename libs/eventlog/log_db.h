@@ -30,7 +30,8 @@ struct LogDbOptions {
 };
 
 // `metadata`: where the tables' index and filter blocks live
-// (rocks_tuning.h).
+// (rocks_tuning.h). `env` nullptr: the default Env with the write-ahead
+// log written into zeros (zeroed_wal.h); a caller's Env is used as it is.
 LogDbOptions MakeLogDbOptions(
     size_t block_cache_bytes, rocksdb::Env* env,
     TableMetadata metadata = TableMetadata::kOutsideCache);

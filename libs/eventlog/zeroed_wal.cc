@@ -1,0 +1,180 @@
+#include "eventlog/zeroed_wal.h"
+
+#include <fcntl.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace detente {
+namespace {
+
+// Read as zeros without being touched: BSS pages map to the zero page.
+alignas(4096) const char kZeros[1u << 16] = {};
+
+rocksdb::IOStatus ErrnoStatus(const std::string& what, const std::string& path,
+                              int err) {
+  const std::string msg = what + " " + path + ": " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) return rocksdb::IOStatus::NoSpace(msg);
+  return rocksdb::IOStatus::IOError(msg);
+}
+
+bool IsWalFile(const std::string& name) {
+  constexpr std::string_view kSuffix = ".log";
+  return name.size() > kSuffix.size() &&
+         name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) ==
+             0;
+}
+
+// A WAL file on a file descriptor of its own (see zeroed_wal.h). Appends
+// come from one thread at a time (RocksDB's write group leader); Sync may
+// come from another, which fdatasync allows.
+class ZeroedWalFile : public rocksdb::FSWritableFile {
+ public:
+  ZeroedWalFile(int fd, std::string path, const rocksdb::FileOptions& o)
+      : rocksdb::FSWritableFile(o), fd_(fd), path_(std::move(path)) {}
+  ~ZeroedWalFile() override {
+    if (fd_ >= 0) {
+      Close(rocksdb::IOOptions(), nullptr).PermitUncheckedError();
+    }
+  }
+
+  using rocksdb::FSWritableFile::Append;
+  rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                           const rocksdb::IOOptions&,
+                           rocksdb::IODebugContext*) override {
+    const uint64_t at = size_.load(std::memory_order_relaxed);
+    const uint64_t end = at + data.size();
+    if (end > filled_ && data.size() < kWalBulkAppend) {
+      // Zeros from the end of this append to the next chunk boundary (at
+      // least one chunk ahead), written before the data so that a failure
+      // leaves nothing of the append behind.
+      const uint64_t target = (end / kWalZeroChunk + 1) * kWalZeroChunk;
+      for (uint64_t off = std::max(filled_, end); off < target;) {
+        const size_t n = static_cast<size_t>(
+            std::min<uint64_t>(target - off, sizeof(kZeros)));
+        rocksdb::IOStatus s = WriteAll(kZeros, n, off);
+        if (!s.ok()) return s;
+        off += n;
+      }
+      filled_ = target;
+    }
+    rocksdb::IOStatus s = WriteAll(data.data(), data.size(), at);
+    if (!s.ok()) return s;
+    filled_ = std::max(filled_, end);
+    size_.store(end, std::memory_order_relaxed);
+    return rocksdb::IOStatus::OK();
+  }
+
+  rocksdb::IOStatus Truncate(uint64_t size, const rocksdb::IOOptions&,
+                             rocksdb::IODebugContext*) override {
+    if (ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      return ErrnoStatus("truncate", path_, errno);
+    }
+    size_.store(size, std::memory_order_relaxed);
+    filled_ = size;
+    return rocksdb::IOStatus::OK();
+  }
+
+  // Cuts the zeros ahead off, so that a file closed cleanly holds its
+  // records only.
+  rocksdb::IOStatus Close(const rocksdb::IOOptions&,
+                          rocksdb::IODebugContext*) override {
+    if (fd_ < 0) return rocksdb::IOStatus::OK();
+    rocksdb::IOStatus s;
+    const uint64_t size = size_.load(std::memory_order_relaxed);
+    if (filled_ > size && ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      s = ErrnoStatus("truncate", path_, errno);
+    }
+    if (close(fd_) != 0 && s.ok()) s = ErrnoStatus("close", path_, errno);
+    fd_ = -1;
+    return s;
+  }
+
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions&,
+                          rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();  // nothing is buffered here
+  }
+
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions&,
+                         rocksdb::IODebugContext*) override {
+    if (fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
+    return rocksdb::IOStatus::OK();
+  }
+
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&,
+                          rocksdb::IODebugContext*) override {
+    if (fsync(fd_) != 0) return ErrnoStatus("fsync", path_, errno);
+    return rocksdb::IOStatus::OK();
+  }
+
+  bool IsSyncThreadSafe() const override { return true; }
+
+  uint64_t GetFileSize(const rocksdb::IOOptions&,
+                       rocksdb::IODebugContext*) override {
+    return size_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  rocksdb::IOStatus WriteAll(const char* p, size_t n, uint64_t off) {
+    while (n > 0) {
+      const ssize_t w = pwrite(fd_, p, n, static_cast<off_t>(off));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("write", path_, errno);
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+      off += static_cast<uint64_t>(w);
+    }
+    return rocksdb::IOStatus::OK();
+  }
+
+  int fd_;
+  const std::string path_;
+  std::atomic<uint64_t> size_{0};  // bytes appended
+  uint64_t filled_ = 0;            // bytes in the file: appended and zeros
+};
+
+class ZeroedWalFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit ZeroedWalFileSystem(std::shared_ptr<rocksdb::FileSystem> base)
+      : FileSystemWrapper(std::move(base)) {}
+  const char* Name() const override { return "DetenteZeroedWal"; }
+
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& o,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* dbg) override {
+    if (!IsWalFile(name) || o.use_direct_writes || o.use_mmap_writes) {
+      return target()->NewWritableFile(name, o, result, dbg);
+    }
+    const int fd =
+        open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus("open", name, errno);
+    result->reset(new ZeroedWalFile(fd, name, o));
+    return rocksdb::IOStatus::OK();
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<rocksdb::FileSystem> NewZeroedWalFileSystem(
+    std::shared_ptr<rocksdb::FileSystem> base) {
+  return std::make_shared<ZeroedWalFileSystem>(std::move(base));
+}
+
+rocksdb::Env* ZeroedWalEnv() {
+  static rocksdb::Env* const env =
+      rocksdb::NewCompositeEnv(
+          NewZeroedWalFileSystem(rocksdb::FileSystem::Default()))
+          .release();
+  return env;
+}
+
+}  // namespace detente

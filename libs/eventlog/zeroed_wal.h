@@ -1,0 +1,50 @@
+// Write-ahead log files written into zeros, so that a synced append costs
+// one data write and a cache flush rather than also a journal commit.
+//
+// A WAL file grows with every append; fdatasync must then make the file's
+// new size durable as well as its data, which on ext4 is a journal (or fast
+// commit) write between the data write and the cache flush: three device
+// round trips per sync where an overwrite of blocks already written needs
+// two (round 29 of docs/benchmarks.md traced both). RocksDB's own answer,
+// recycle_log_file_num, is switched off by RocksDB 7.8 in every recovery
+// mode but kSkipAnyCorruptedRecords, which we cannot use. PostgreSQL's
+// (wal_init_zero) is this one: the file system below hands RocksDB WAL
+// files (names ending ".log") that write zeros ahead of the appends, a
+// chunk at a time, so that most syncs find their blocks allocated, written
+// and inside the file's size.
+//
+// Contract with RocksDB's recovery: a WAL left by a crash or a power cut
+// ends in zeros after its last record (up to one chunk). RocksDB's log
+// reader takes a zeroed record header as the end of what was written (the
+// format it reads from preallocated files), in every recovery mode; tested
+// in zeroed_wal_test.cc with kPointInTimeRecovery (ours) and
+// kAbsoluteConsistency. A file closed cleanly is cut back to its records.
+// Appends of a bulk load's size (64 KiB and more) are not zeroed ahead:
+// they would write their bytes twice for a saving that is small beside
+// their own write.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+namespace rocksdb {
+class Env;
+class FileSystem;
+}  // namespace rocksdb
+
+namespace detente {
+
+// Bytes zeroed ahead of the appends at a time.
+inline constexpr uint64_t kWalZeroChunk = 1u << 20;
+// Appends of this size or more extend the file without zeroing ahead.
+inline constexpr uint64_t kWalBulkAppend = 64u << 10;
+
+// `base` with its WAL files written into zeros (above).
+std::shared_ptr<rocksdb::FileSystem> NewZeroedWalFileSystem(
+    std::shared_ptr<rocksdb::FileSystem> base);
+
+// The default Env over NewZeroedWalFileSystem(FileSystem::Default()); lives
+// as long as the process, as Env::Default() does.
+rocksdb::Env* ZeroedWalEnv();
+
+}  // namespace detente
