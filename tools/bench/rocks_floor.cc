@@ -16,6 +16,7 @@
 #include "domain/actors.h"
 #include "eventlog/keys.h"
 #include "eventlog/record_codec.h"
+#include "eventlog/zeroed_wal.h"
 
 namespace detente::bench {
 namespace {
@@ -41,10 +42,13 @@ rocksdb::Options LogLikeOptions() {
   return o;
 }
 
-std::unique_ptr<rocksdb::DB> OpenFresh(const std::string& path) {
+std::unique_ptr<rocksdb::DB> OpenFresh(const std::string& path,
+                                      rocksdb::Env* env = nullptr) {
   std::filesystem::remove_all(path);
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(LogLikeOptions(), path, &db);
+  rocksdb::Options options = LogLikeOptions();
+  if (env != nullptr) options.env = env;
+  rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
   if (!s.ok()) {
     std::fprintf(stderr, "raw rocksdb: %s\n", s.ToString().c_str());
     std::exit(2);
@@ -188,6 +192,48 @@ void RunRocksFloor(const FloorOptions& o, const SynthEvents& gen,
              std::chrono::duration<double>(Clock::now() - cstart).count();
     c.SetLatencies(all);
     report.Add(c);
+  }
+  {
+    // Single synced commits through RocksDB's own WAL files and through the
+    // event log's (eventlog/zeroed_wal.h), on two fresh databases, taking
+    // turns in slices of half a second so that both see the same disk.
+    const std::string plain_path = o.dir + "/raw-wal-plain";
+    const std::string zeroed_path = o.dir + "/raw-wal-zeroed";
+    std::unique_ptr<rocksdb::DB> dbs[2] = {
+        OpenFresh(plain_path), OpenFresh(zeroed_path, ZeroedWalEnv())};
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    Latencies lat[2];
+    uint64_t n[2] = {0, 0};
+    double busy[2] = {0, 0};
+    const int slices = std::max(1, static_cast<int>(o.single_seconds * 2));
+    for (int slice = 0; slice < slices; ++slice) {
+      for (int turn = 0; turn < 2; ++turn) {
+        const int v = slice % 2 == 0 ? turn : 1 - turn;
+        const auto start = Clock::now();
+        const auto end = start + std::chrono::milliseconds(250);
+        while (Clock::now() < end) {
+          const auto t = Clock::now();
+          const uint64_t p = ++n[v];
+          dbs[v]->Put(wo, keys::EntryKey(Position(p)), pool[p % pool.size()]);
+          lat[v].Add(Micros(Clock::now() - t));
+        }
+        busy[v] += std::chrono::duration<double>(Clock::now() - start).count();
+      }
+    }
+    for (int v = 0; v < 2; ++v) {
+      Result r{.scenario = v == 0 ? "0h raw single commits, RocksDB's WAL"
+                                  : "0i raw single commits, WAL in zeros",
+               .system = "raw rocksdb", .durability = "fsync"};
+      r.rate = static_cast<double>(n[v]) / busy[v];
+      r.SetLatencies(lat[v]);
+      r.note = v == 0 ? "taking turns with 0i"
+                      : "eventlog/zeroed_wal.h, as the event log";
+      report.Add(r);
+    }
+    for (auto& db : dbs) db.reset();
+    std::filesystem::remove_all(plain_path);
+    std::filesystem::remove_all(zeroed_path);
   }
   {
     const std::string path = o.dir + "/raw-nosync";
