@@ -388,6 +388,10 @@ void RunUnaryAppends(BenchContext& c, const std::string& suffix) {
         absl::StrAppend(&r.note, r.note.empty() ? "" : "; ",
                         "p50 - fsync p50 = ", static_cast<int>(r.p50_us - f->p50_us),
                         " us");
+        if (const Result* j = c.report->Find("0j raw single")) {
+          absl::StrAppend(&r.note, "; p50 - idle raw commit p50 = ",
+                          static_cast<int>(r.p50_us - j->p50_us), " us");
+        }
       }
       if (const Result* f = c.report->Find("0b raw single")) {
         r.floor_ratio = r.rate / f->rate;

@@ -28,8 +28,9 @@ Result MeasureFsync(const std::string& dir, int n);
 //   "0a raw batches x1000 fsync", "0b raw single event fsync",
 //   "0c raw 64 concurrent single fsync", "0d raw batches x1000 no fsync",
 //   "0e raw forward scan", "0f raw forward scan + decode",
-//   "0h"/"0i" single commits through RocksDB's WAL files and through the
-//   event log's WAL written into zeros (eventlog/zeroed_wal.h), taking turns.
+//   "0h"/"0i"/"0j" single commits through RocksDB's WAL files, through the
+//   event log's WAL written into zeros (eventlog/zeroed_wal.h), and through
+//   it after 0.2 ms asleep each (as a lone append arrives), taking turns.
 void RunRocksFloor(const FloorOptions& o, const SynthEvents& gen,
                    Report& report);
 
