@@ -13,15 +13,25 @@
 // chunk at a time, so that most syncs find their blocks allocated, written
 // and inside the file's size.
 //
-// Contract with RocksDB's recovery: a WAL left by a crash or a power cut
-// ends in zeros after its last record (up to one chunk). RocksDB's log
-// reader takes a zeroed record header as the end of what was written (the
-// format it reads from preallocated files), in every recovery mode; tested
-// in zeroed_wal_test.cc with kPointInTimeRecovery (ours) and
-// kAbsoluteConsistency. A file closed cleanly is cut back to its records.
-// Appends of a bulk load's size (64 KiB and more) are not zeroed ahead:
-// they would write their bytes twice for a saving that is small beside
-// their own write.
+// Contract with RocksDB: a WAL left by a crash or a power cut ends in
+// zeros after its last record (up to one chunk). RocksDB's log reader
+// takes a zeroed record header for padding and skips to the next 32 KiB
+// block, so zeros after the last record end the replay; a torn last record
+// before them is what it was before (kPointInTimeRecovery, ours, stops at
+// it). Tested in zeroed_wal_test.cc with kPointInTimeRecovery and
+// kAbsoluteConsistency. While a WAL is open the file system gives its size
+// as the bytes appended, never the zeros ahead, so a checkpoint copying the
+// live WAL during appends copies a prefix of the log (zeros copied beside
+// appends landing after them could make a log with a gap). A file closed
+// cleanly is cut back to its records. Appends of a bulk load's size (64 KiB
+// and more) are not zeroed ahead: they would write their bytes twice for a
+// saving that is small beside their own write.
+//
+// Costs: a small append that crosses a chunk boundary needs up to 1 MiB of
+// free space, so a nearly full disk refuses appends up to 1 MiB earlier
+// (nothing acknowledged is lost; the log's full-disk handling is the same).
+// The saving needs a file system that overwrites in place (ext4, XFS); on
+// copy-on-write ones (btrfs, ZFS) an overwrite allocates anyway.
 #pragma once
 
 #include <cstdint>

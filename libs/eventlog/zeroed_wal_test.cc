@@ -7,11 +7,15 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/utilities/checkpoint.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 
 #include "domain/uuid.h"
 
@@ -86,7 +90,8 @@ TEST_F(ZeroedWalTest, AppendsLandInZerosAheadAndCloseCutsThemOff) {
 
 TEST_F(ZeroedWalTest, FilesOtherThanTheLogAreLeftAsTheyAre) {
   auto zfs = NewZeroedWalFileSystem(rocksdb::FileSystem::Default());
-  for (const char* name : {"000008.sst", "MANIFEST-000001", "LOG"}) {
+  for (const char* name :
+       {"000008.sst", "MANIFEST-000001", "LOG", "000009.logx", "a.log.old"}) {
     const fs::path p = dir_ / name;
     std::unique_ptr<rocksdb::FSWritableFile> f;
     ASSERT_TRUE(
@@ -96,6 +101,114 @@ TEST_F(ZeroedWalTest, FilesOtherThanTheLogAreLeftAsTheyAre) {
     ASSERT_TRUE(f->Flush(rocksdb::IOOptions(), nullptr).ok());
     EXPECT_EQ(fs::file_size(p), 3u) << name;
     ASSERT_TRUE(f->Close(rocksdb::IOOptions(), nullptr).ok());
+  }
+}
+
+// While a WAL is open, the file system gives its size as the bytes
+// appended, not the zeros ahead; closed, the file is that size.
+TEST_F(ZeroedWalTest, AnOpenLogsSizeIsItsBytesAppended) {
+  auto zfs = NewZeroedWalFileSystem(rocksdb::FileSystem::Default());
+  const fs::path wal = dir_ / "000011.log";
+  const rocksdb::IOOptions io;
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  ASSERT_TRUE(
+      zfs->NewWritableFile(wal.string(), rocksdb::FileOptions(), &f, nullptr)
+          .ok());
+  ASSERT_TRUE(f->Append("abcde", io, nullptr).ok());
+  EXPECT_EQ(fs::file_size(wal), kWalZeroChunk);
+  uint64_t size = 0;
+  ASSERT_TRUE(zfs->GetFileSize(wal.string(), io, &size, nullptr).ok());
+  EXPECT_EQ(size, 5u);
+  // The same file by another spelling of its path.
+  ASSERT_TRUE(
+      zfs->GetFileSize((dir_ / "." / "000011.log").string(), io, &size, nullptr)
+          .ok());
+  EXPECT_EQ(size, 5u);
+  std::vector<rocksdb::FileAttributes> children;
+  ASSERT_TRUE(
+      zfs->GetChildrenFileAttributes(dir_.string(), io, &children, nullptr)
+          .ok());
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_EQ(children[0].size_bytes, 5u);
+
+  ASSERT_TRUE(f->Close(io, nullptr).ok());
+  EXPECT_EQ(fs::file_size(wal), 5u);
+  // A log no one has open (as a crash leaves it) is its bytes on disk.
+  {
+    std::ofstream(dir_ / "000012.log", std::ios::binary)
+        << std::string(7, '\0');
+  }
+  ASSERT_TRUE(
+      zfs->GetFileSize((dir_ / "000012.log").string(), io, &size, nullptr)
+          .ok());
+  EXPECT_EQ(size, 7u);
+}
+
+// Checkpoints (the log's online backups) taken while synced writes go on
+// copy the live WAL up to its bytes appended: each is a prefix of the
+// writes, without a gap, and its copy of the WAL ends at a record.
+TEST_F(ZeroedWalTest, CheckpointsDuringWritesArePrefixesOfTheWrites) {
+  const fs::path live = dir_ / "live";
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.env = ZeroedWalEnv();
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(o, live.string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto key = [](int i) {
+    char k[16];
+    std::snprintf(k, sizeof(k), "k%08d", i);
+    return std::string(k);
+  };
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    for (int i = 0; !stop.load(); ++i) {
+      if (!db->Put(sync, key(i), std::string(200 + i % 300, 'v')).ok()) return;
+      written.store(i + 1);
+    }
+  });
+  constexpr int kCheckpoints = 12;
+  for (int c = 0; c < kCheckpoints; ++c) {
+    while (written.load() < 200 * (c + 1)) std::this_thread::yield();
+    rocksdb::Checkpoint* cp = nullptr;
+    ASSERT_TRUE(rocksdb::Checkpoint::Create(db.get(), &cp).ok());
+    // No flush first, so the copy of the WAL holds every write (the log's
+    // backups flush first and copy the WAL of the writes since).
+    ASSERT_TRUE(
+        cp->CreateCheckpoint((dir_ / ("cp" + std::to_string(c))).string(),
+                             /*log_size_for_flush=*/UINT64_MAX)
+            .ok());
+    delete cp;
+  }
+  stop.store(true);
+  writer.join();
+  const int total = written.load();
+  db.reset();
+
+  for (int c = 0; c < kCheckpoints; ++c) {
+    SCOPED_TRACE(c);
+    const fs::path dir = dir_ / ("cp" + std::to_string(c));
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().extension() != ".log" || fs::file_size(e.path()) == 0) {
+        continue;
+      }
+      EXPECT_EQ(Contents(e.path()).back(), 'v') << e.path();
+    }
+    rocksdb::Options ro;
+    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(ro, dir.string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> copy(raw);
+    std::unique_ptr<rocksdb::Iterator> it(
+        copy->NewIterator(rocksdb::ReadOptions()));
+    int n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+      ASSERT_EQ(it->key().ToString(), key(n));
+    }
+    ASSERT_TRUE(it->status().ok());
+    EXPECT_GE(n, 200 * (c + 1));
+    EXPECT_LE(n, total);
   }
 }
 
