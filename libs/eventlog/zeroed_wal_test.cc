@@ -266,5 +266,60 @@ TEST_F(ZeroedWalTest, ALogACrashLeftEndingInZerosRecoversEverySyncedWrite) {
   }
 }
 
+// A last record torn before the zeros (a power cut in the middle of it) is
+// what it was before the zeros: kPointInTimeRecovery recovers every write
+// before it; kAbsoluteConsistency refuses the log.
+TEST_F(ZeroedWalTest, ALastRecordTornBeforeTheZerosIsDroppedAsBefore) {
+  const fs::path live = dir_ / "live", torn = dir_ / "torn";
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.env = ZeroedWalEnv();
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(o, live.string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  constexpr int kWrites = 100;
+  for (int i = 0; i < kWrites; ++i) {
+    ASSERT_TRUE(
+        db->Put(sync, "k" + std::to_string(i), std::string(300, 'v')).ok());
+  }
+  fs::copy(live, torn, fs::copy_options::recursive);
+  db.reset();
+
+  // Zero the last 16 bytes of the last record, the zeros after it kept.
+  fs::path wal;
+  for (const auto& e : fs::directory_iterator(torn)) {
+    if (e.path().extension() == ".log") wal = e.path();
+  }
+  ASSERT_FALSE(wal.empty());
+  std::string bytes = Contents(wal);
+  const size_t end = bytes.find_last_not_of('\0') + 1;
+  ASSERT_LT(end, bytes.size());  // zeros follow the records
+  std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(end - 16),
+            bytes.begin() + static_cast<std::ptrdiff_t>(end), '\0');
+  { std::ofstream(wal, std::ios::binary | std::ios::trunc) << bytes; }
+
+  const fs::path strict = dir_ / "strict";
+  fs::copy(torn, strict, fs::copy_options::recursive);
+  o.create_if_missing = false;
+  o.env = rocksdb::Env::Default();
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+  EXPECT_FALSE(rocksdb::DB::Open(o, strict.string(), &raw).ok());
+
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  ASSERT_TRUE(rocksdb::DB::Open(o, torn.string(), &raw).ok());
+  db.reset(raw);
+  std::string v;
+  for (int i = 0; i < kWrites - 1; ++i) {
+    EXPECT_TRUE(
+        db->Get(rocksdb::ReadOptions(), "k" + std::to_string(i), &v).ok())
+        << i;
+  }
+  EXPECT_TRUE(
+      db->Get(rocksdb::ReadOptions(), "k" + std::to_string(kWrites - 1), &v)
+          .IsNotFound());
+}
+
 }  // namespace
 }  // namespace detente
