@@ -29,6 +29,22 @@ std::string Contents(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// A database at `path` (created if missing) whose WAL is written into
+// zeros, or, with `zeroed` false, read back through plain files; null if
+// RocksDB refuses to open it.
+std::unique_ptr<rocksdb::DB> Open(
+    const fs::path& path, bool zeroed,
+    rocksdb::WALRecoveryMode mode =
+        rocksdb::WALRecoveryMode::kPointInTimeRecovery) {
+  rocksdb::Options o;
+  o.create_if_missing = zeroed;
+  o.env = zeroed ? ZeroedWalEnv() : rocksdb::Env::Default();
+  o.wal_recovery_mode = mode;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(o, path.string(), &raw).ok()) return nullptr;
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
 class ZeroedWalTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -148,13 +164,8 @@ TEST_F(ZeroedWalTest, AnOpenLogsSizeIsItsBytesAppended) {
 // copy the live WAL up to its bytes appended: each is a prefix of the
 // writes, without a gap, and its copy of the WAL ends at a record.
 TEST_F(ZeroedWalTest, CheckpointsDuringWritesArePrefixesOfTheWrites) {
-  const fs::path live = dir_ / "live";
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.env = ZeroedWalEnv();
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(o, live.string(), &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::DB> db = Open(dir_ / "live", /*zeroed=*/true);
+  ASSERT_NE(db, nullptr);
   auto key = [](int i) {
     char k[16];
     std::snprintf(k, sizeof(k), "k%08d", i);
@@ -197,8 +208,10 @@ TEST_F(ZeroedWalTest, CheckpointsDuringWritesArePrefixesOfTheWrites) {
       }
       EXPECT_EQ(Contents(e.path()).back(), 'v') << e.path();
     }
-    rocksdb::Options ro;
-    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(ro, dir.string(), &raw).ok());
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.string(), &raw)
+            .ok());
     std::unique_ptr<rocksdb::DB> copy(raw);
     std::unique_ptr<rocksdb::Iterator> it(
         copy->NewIterator(rocksdb::ReadOptions()));
@@ -220,13 +233,8 @@ TEST_F(ZeroedWalTest, ALogACrashLeftEndingInZerosRecoversEverySyncedWrite) {
                     rocksdb::WALRecoveryMode::kAbsoluteConsistency}) {
     SCOPED_TRACE(static_cast<int>(mode));
     const fs::path live = dir_ / "live", crashed = dir_ / "crashed";
-    rocksdb::Options o;
-    o.create_if_missing = true;
-    o.env = ZeroedWalEnv();
-    o.wal_recovery_mode = mode;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(o, live.string(), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::DB> db = Open(live, /*zeroed=*/true, mode);
+    ASSERT_NE(db, nullptr);
     rocksdb::WriteOptions sync;
     sync.sync = true;
     constexpr int kWrites = 3000;  // ~1.5 chunks of log
@@ -249,10 +257,8 @@ TEST_F(ZeroedWalTest, ALogACrashLeftEndingInZerosRecoversEverySyncedWrite) {
     }
     EXPECT_EQ(logs, 1);
 
-    o.create_if_missing = false;
-    o.env = rocksdb::Env::Default();  // recovery reads with plain files
-    ASSERT_TRUE(rocksdb::DB::Open(o, crashed.string(), &raw).ok());
-    db.reset(raw);
+    db = Open(crashed, /*zeroed=*/false, mode);  // read with plain files
+    ASSERT_NE(db, nullptr);
     for (int i = 0; i < kWrites; ++i) {
       std::string v;
       ASSERT_TRUE(
@@ -271,12 +277,8 @@ TEST_F(ZeroedWalTest, ALogACrashLeftEndingInZerosRecoversEverySyncedWrite) {
 // before it; kAbsoluteConsistency refuses the log.
 TEST_F(ZeroedWalTest, ALastRecordTornBeforeTheZerosIsDroppedAsBefore) {
   const fs::path live = dir_ / "live", torn = dir_ / "torn";
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.env = ZeroedWalEnv();
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(o, live.string(), &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::DB> db = Open(live, /*zeroed=*/true);
+  ASSERT_NE(db, nullptr);
   rocksdb::WriteOptions sync;
   sync.sync = true;
   constexpr int kWrites = 100;
@@ -302,14 +304,11 @@ TEST_F(ZeroedWalTest, ALastRecordTornBeforeTheZerosIsDroppedAsBefore) {
 
   const fs::path strict = dir_ / "strict";
   fs::copy(torn, strict, fs::copy_options::recursive);
-  o.create_if_missing = false;
-  o.env = rocksdb::Env::Default();
-  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
-  EXPECT_FALSE(rocksdb::DB::Open(o, strict.string(), &raw).ok());
-
-  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  ASSERT_TRUE(rocksdb::DB::Open(o, torn.string(), &raw).ok());
-  db.reset(raw);
+  EXPECT_EQ(Open(strict, /*zeroed=*/false,
+                 rocksdb::WALRecoveryMode::kAbsoluteConsistency),
+            nullptr);
+  db = Open(torn, /*zeroed=*/false);
+  ASSERT_NE(db, nullptr);
   std::string v;
   for (int i = 0; i < kWrites - 1; ++i) {
     EXPECT_TRUE(
