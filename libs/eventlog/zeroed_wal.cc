@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 
 namespace detente {
 namespace {
@@ -30,10 +31,7 @@ rocksdb::IOStatus ErrnoStatus(const std::string& what, const std::string& path,
 }
 
 bool IsWalFile(const std::string& name) {
-  constexpr std::string_view kSuffix = ".log";
-  return name.size() > kSuffix.size() &&
-         name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) ==
-             0;
+  return absl::EndsWith(name, ".log");  // RocksDB passes whole paths
 }
 
 std::string Normal(const std::string& path) {
