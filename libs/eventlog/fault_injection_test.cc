@@ -1,4 +1,5 @@
-// Storage failures: injected write and fsync errors and ENOSPC. An append
+// Storage failures: injected write and fsync errors and ENOSPC, under the
+// zeroed write-ahead log the service writes and under RocksDB's own. An append
 // that meets one fails with UNAVAILABLE, nothing of it becomes visible,
 // reads keep working, and appends resume once the fault clears.
 #include <gmock/gmock.h>
@@ -10,11 +11,13 @@
 #include <filesystem>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "eventlog/faulty_fs.h"
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/test_entries.h"
 #include "eventlog/verify.h"
+#include "eventlog/zeroed_wal.h"
 
 namespace detente {
 namespace {
@@ -25,13 +28,18 @@ using ::detente::testing::FaultyFs;
 using ::detente::testing::HereAnswer;
 using ::detente::testing::MakeEvent;
 
-class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
+// The fault, and whether the write-ahead log is the zeroed one the service
+// writes (zeroed_wal.h) or RocksDB's own (a caller's Env).
+class FaultInjectionTest
+    : public ::testing::TestWithParam<std::tuple<Fault, bool>> {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("detente-fault-test-" + Uuid::Random().ToString());
     fs_ = std::make_shared<FaultyFs>(rocksdb::FileSystem::Default());
-    env_ = rocksdb::NewCompositeEnv(fs_);
+    env_ = rocksdb::NewCompositeEnv(
+        ZeroedWal() ? NewZeroedWalFileSystem(fs_)
+                    : std::shared_ptr<rocksdb::FileSystem>(fs_));
     auto log = OpenRocksEventLog(
         {.path = dir_.string(), .env = env_.get(), .storage_retry = retry_});
     ASSERT_TRUE(log.ok()) << log.status();
@@ -51,6 +59,8 @@ class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
     }
     return log_->StorageHealth();
   }
+  virtual Fault fault() const { return std::get<0>(GetParam()); }
+  virtual bool ZeroedWal() const { return std::get<1>(GetParam()); }
   // How often a broken log reopens its storage by itself.
   absl::Duration retry_ = absl::Milliseconds(50);
   std::filesystem::path dir_;
@@ -65,7 +75,7 @@ class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
 TEST_P(FaultInjectionTest,
        AFailedWriteOnTheCallersThreadIsRepairedWithoutAppends) {
   ASSERT_TRUE(log_->Append({{MakeEvent("KOR", "JPN")}, {}}).ok());
-  fs_->fault = GetParam();
+  fs_->fault = fault();
   HereAnswer failed = AppendHereOnce(*log_, {{MakeEvent("JPN", "KOR")}, {}});
   ASSERT_EQ(failed.thread, std::this_thread::get_id());  // committed here
   EXPECT_EQ(failed.result.status().code(), absl::StatusCode::kUnavailable)
@@ -81,7 +91,7 @@ TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
   Entry before = MakeEvent("KOR", "JPN");
   ASSERT_TRUE(log_->Append({{before}, {}}).ok());
 
-  fs_->fault = GetParam();
+  fs_->fault = fault();
   Entry lost = MakeEvent("KOR", "JPN");
   auto failed = log_->Append({{lost, MakeEvent("USA", "JPN")}, {}});
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
@@ -112,10 +122,11 @@ TEST_P(FaultInjectionTest, FailsCleanlyKeepsReadingAndResumes) {
   // The failed batch is all or nothing. When the fault struck after the
   // write-ahead log had it (a failed fsync), the reopen replays it: it was
   // never acknowledged, and the retry of its entry is a duplicate.
-  const bool replayed = GetParam() == Fault::kSyncError && resumed->outcomes[0].duplicate;
+  const bool replayed =
+      fault() == Fault::kSyncError && resumed->outcomes[0].duplicate;
   EXPECT_EQ(resumed->outcomes[0].position, Position(2));
   EXPECT_EQ(log_->Head(), Position(replayed ? 3 : 2));
-  if (GetParam() != Fault::kSyncError) {
+  if (fault() != Fault::kSyncError) {
     EXPECT_FALSE(resumed->outcomes[0].duplicate);
   }
   log_.reset();
@@ -135,6 +146,8 @@ class LostEntriesTest : public FaultInjectionTest {
  protected:
   // Reopens only at appends, so that no reopen races the directory moves.
   LostEntriesTest() { retry_ = absl::ZeroDuration(); }
+  Fault fault() const override { return Fault::kWriteError; }
+  bool ZeroedWal() const override { return true; }
   // A failed write, then a failed reopen: the log reads through a read-only
   // handle, which writes nothing, so the directory may be moved under it.
   void BreakAndKeepBroken() {
@@ -226,9 +239,20 @@ TEST_F(LostEntriesTest, AReopenNeverCreatesANewLog) {
   std::filesystem::rename(moved, dir_);
 }
 
-INSTANTIATE_TEST_SUITE_P(Faults, FaultInjectionTest,
-                         ::testing::Values(Fault::kNoSpace, Fault::kWriteError,
-                                           Fault::kSyncError));
+std::string ParamName(
+    const ::testing::TestParamInfo<std::tuple<Fault, bool>>& info) {
+  static constexpr const char* kFaults[] = {"None", "NoSpace", "WriteError",
+                                            "SyncError", "Slow"};
+  return std::string(kFaults[static_cast<int>(std::get<0>(info.param))]) +
+         (std::get<1>(info.param) ? "ZeroedWal" : "RocksDbWal");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, FaultInjectionTest,
+    ::testing::Combine(::testing::Values(Fault::kNoSpace, Fault::kWriteError,
+                                         Fault::kSyncError),
+                       ::testing::Bool()),
+    ParamName);
 
 }  // namespace
 }  // namespace detente

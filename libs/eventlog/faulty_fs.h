@@ -1,7 +1,8 @@
 // Tests only: a RocksDB file system whose writable files fail on demand
 // (ENOSPC, write errors, fsync errors), for the storage-failure tests of the
 // log and of cluster mode's local copies; or are slow (each write and fsync
-// takes 100 ms more), to make a background job observably slow.
+// takes 100 ms more), to make a background job observably slow. Files
+// written in place (the zeroed WAL's, zeroed_wal.h) fail alike.
 #pragma once
 
 #include <rocksdb/file_system.h>
@@ -11,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+
+#include "absl/strings/match.h"
 
 namespace detente::testing {
 
@@ -57,9 +60,59 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
 
  private:
+  friend class FaultyRWFile;
   static void Slow() {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  const std::atomic<Fault>& fault_;
+};
+
+// A file written in place (the zeroed WAL's, zeroed_wal.h), failing alike.
+class FaultyRWFile : public rocksdb::FSRandomRWFile {
+ public:
+  FaultyRWFile(std::unique_ptr<rocksdb::FSRandomRWFile> f,
+               const std::atomic<Fault>& fault)
+      : f_(std::move(f)), fault_(fault) {}
+  rocksdb::IOStatus Write(uint64_t offset, const rocksdb::Slice& data,
+                          const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    if (fault_ == Fault::kNoSpace) {
+      return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+    }
+    if (fault_ == Fault::kWriteError) {
+      return rocksdb::IOStatus::IOError("injected: write error");
+    }
+    if (fault_ == Fault::kSlow) FaultyFile::Slow();
+    return f_->Write(offset, data, o, dbg);
+  }
+  rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& o,
+                         rocksdb::Slice* result, char* scratch,
+                         rocksdb::IODebugContext* dbg) const override {
+    return f_->Read(offset, n, o, result, scratch, dbg);
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    return f_->Flush(o, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
+                         rocksdb::IODebugContext* dbg) override {
+    if (fault_ == Fault::kSyncError) {
+      return rocksdb::IOStatus::IOError("injected: fsync error");
+    }
+    if (fault_ == Fault::kSlow) FaultyFile::Slow();
+    return f_->Sync(o, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    return Sync(o, dbg);
+  }
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    return f_->Close(o, dbg);
+  }
+
+ private:
+  std::unique_ptr<rocksdb::FSRandomRWFile> f_;
   const std::atomic<Fault>& fault_;
 };
 
@@ -73,13 +126,18 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
       std::unique_ptr<rocksdb::FSWritableFile>* result,
       rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(name, o, result, dbg);
-    const bool chosen =
-        only_names_ending_with.empty() ||
-        (name.size() >= only_names_ending_with.size() &&
-         name.compare(name.size() - only_names_ending_with.size(),
-                      std::string::npos, only_names_ending_with) == 0);
-    if (s.ok() && chosen) {
+    if (s.ok() && Chosen(name)) {
       result->reset(new FaultyFile(std::move(*result), fault));
+    }
+    return s;
+  }
+  rocksdb::IOStatus NewRandomRWFile(
+      const std::string& name, const rocksdb::FileOptions& o,
+      std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+      rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewRandomRWFile(name, o, result, dbg);
+    if (s.ok() && Chosen(name)) {
+      result->reset(new FaultyRWFile(std::move(*result), fault));
     }
     return s;
   }
@@ -87,6 +145,11 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
   // When set (before the files are made), only files whose names end so
   // fail.
   std::string only_names_ending_with;
+
+ private:
+  bool Chosen(const std::string& name) const {
+    return absl::EndsWith(name, only_names_ending_with);
+  }
 };
 
 }  // namespace detente::testing

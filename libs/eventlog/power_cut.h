@@ -5,8 +5,10 @@
 // hold after a power cut. While it copies, every change to the directory
 // through the wrapper waits, so that the copy is one moment's state even
 // while background work (flushes, compactions, ingested files) creates,
-// renames and deletes files. Used by the log's and the read models' power
-// loss tests.
+// renames and deletes files. A file written in place (the zeroed WAL's,
+// zeroed_wal.h) keeps its synced bytes, and what was written in it since
+// its last sync comes back as zeros. Used by the log's and the read
+// models' power loss tests.
 //
 //   SyncLedger ledger;
 //   auto fs = std::make_shared<LedgerFs>(ledger);
@@ -20,11 +22,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace detente::testing {
 
@@ -49,6 +54,23 @@ class SyncLedger {
     std::lock_guard lock(mu_);
     Entry& e = files_[std::filesystem::path(path).filename().string()];
     e.synced = e.written;
+    e.unsynced.clear();
+  }
+  // A file opened to be written in place: if this run has not written it,
+  // its `size` bytes were durable before.
+  void Opened(const std::string& path, uint64_t size) {
+    std::lock_guard lock(mu_);
+    files_.try_emplace(std::filesystem::path(path).filename().string(),
+                       Entry{.written = size, .synced = size});
+  }
+  // `n` bytes written in place at `offset`. Until a sync they are not
+  // durable: a power cut leaves zeros there (the file's only writer in
+  // place, the zeroed WAL, overwrites zeros or extends the file).
+  void WrittenAt(const std::string& path, uint64_t offset, uint64_t n) {
+    std::lock_guard lock(mu_);
+    Entry& e = files_[std::filesystem::path(path).filename().string()];
+    e.written = std::max(e.written, offset + n);
+    e.unsynced.emplace_back(offset, n);
   }
   // A hard link (an ingested table file) or a rename shares the durable
   // bytes of its source (the directory entry itself is taken as durable).
@@ -67,11 +89,19 @@ class SyncLedger {
     if (it == files_.end()) return std::nullopt;
     return it->second.synced;
   }
+  // Ranges of `name` written in place since its last sync (offset, bytes).
+  std::vector<std::pair<uint64_t, uint64_t>> Unsynced(const std::string& name) {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(name);
+    if (it == files_.end()) return {};
+    return it->second.unsynced;
+  }
 
  private:
   struct Entry {
     uint64_t written = 0;
     uint64_t synced = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> unsynced;
   };
   std::mutex mu_;
   std::map<std::string, Entry> files_;
@@ -127,6 +157,54 @@ class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
   uint64_t size_ = 0;
 };
 
+// A file written in place (the zeroed WAL's, zeroed_wal.h).
+class LedgerRWFile : public rocksdb::FSRandomRWFile {
+ public:
+  LedgerRWFile(std::unique_ptr<rocksdb::FSRandomRWFile> f, std::string path,
+               SyncLedger& ledger)
+      : f_(std::move(f)), path_(std::move(path)), ledger_(ledger) {}
+  rocksdb::IOStatus Write(uint64_t offset, const rocksdb::Slice& data,
+                          const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    std::shared_lock frozen(ledger_.freeze());
+    rocksdb::IOStatus s = f_->Write(offset, data, o, dbg);
+    if (s.ok()) ledger_.WrittenAt(path_, offset, data.size());
+    return s;
+  }
+  rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& o,
+                         rocksdb::Slice* result, char* scratch,
+                         rocksdb::IODebugContext* dbg) const override {
+    return f_->Read(offset, n, o, result, scratch, dbg);
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    return f_->Flush(o, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
+                         rocksdb::IODebugContext* dbg) override {
+    std::shared_lock frozen(ledger_.freeze());
+    rocksdb::IOStatus s = f_->Sync(o, dbg);
+    if (s.ok()) ledger_.Synced(path_);
+    return s;
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    std::shared_lock frozen(ledger_.freeze());
+    rocksdb::IOStatus s = f_->Fsync(o, dbg);
+    if (s.ok()) ledger_.Synced(path_);
+    return s;
+  }
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& o,
+                          rocksdb::IODebugContext* dbg) override {
+    return f_->Close(o, dbg);
+  }
+
+ private:
+  std::unique_ptr<rocksdb::FSRandomRWFile> f_;
+  std::string path_;
+  SyncLedger& ledger_;
+};
+
 class LedgerFs : public rocksdb::FileSystemWrapper {
  public:
   explicit LedgerFs(SyncLedger& ledger)
@@ -141,6 +219,21 @@ class LedgerFs : public rocksdb::FileSystemWrapper {
     if (s.ok()) {
       ledger_.Created(name);
       result->reset(new LedgerFile(std::move(*result), name, ledger_));
+    }
+    return s;
+  }
+  rocksdb::IOStatus NewRandomRWFile(
+      const std::string& name, const rocksdb::FileOptions& o,
+      std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+      rocksdb::IODebugContext* dbg) override {
+    std::shared_lock frozen(ledger_.freeze());
+    rocksdb::IOStatus s = target()->NewRandomRWFile(name, o, result, dbg);
+    if (s.ok()) {
+      uint64_t size = 0;
+      s = target()->GetFileSize(name, o.io_options, &size, dbg);
+      if (!s.ok()) return s;
+      ledger_.Opened(name, size);
+      result->reset(new LedgerRWFile(std::move(*result), name, ledger_));
     }
     return s;
   }
@@ -184,6 +277,19 @@ inline void PullThePlug(const std::filesystem::path& from,
     if (std::optional<uint64_t> keep = ledger.Durable(name)) {
       fs::resize_file(to / name,
                       std::min<uint64_t>(*keep, fs::file_size(to / name)));
+    }
+    // What was written in place since the last sync is lost: zeros, as
+    // before it was written.
+    const auto unsynced = ledger.Unsynced(name);
+    if (unsynced.empty()) continue;
+    const uint64_t size = fs::file_size(to / name);
+    std::fstream file(to / name,
+                      std::ios::in | std::ios::out | std::ios::binary);
+    for (const auto& [offset, n] : unsynced) {
+      if (offset >= size) continue;
+      file.seekp(static_cast<std::streamoff>(offset));
+      const std::string zeros(std::min(n, size - offset), '\0');
+      file.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
     }
   }
 }

@@ -18,6 +18,7 @@
 #include "eventlog/rocks_event_log.h"
 #include "eventlog/test_entries.h"
 #include "eventlog/verify.h"
+#include "eventlog/zeroed_wal.h"
 
 namespace detente {
 namespace {
@@ -28,15 +29,20 @@ using ::detente::testing::MakeEvent;
 using ::detente::testing::PullThePlug;
 using ::detente::testing::SyncLedger;
 
-// Durability, and the id index's chunk (ids in memory before a file).
+// Durability, the id index's chunk (ids in memory before a file), and
+// whether the write-ahead log is the zeroed one the service writes
+// (zeroed_wal.h: a cut leaves zeros after its last synced record, and
+// zeros where it wrote since) or RocksDB's own (a caller's Env).
 class PowerLossTest
-    : public ::testing::TestWithParam<std::tuple<Durability, size_t>> {
+    : public ::testing::TestWithParam<std::tuple<Durability, size_t, bool>> {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("detente-power-" + Uuid::Random().ToString());
     fs::create_directories(dir_);
     fs_ = std::make_shared<LedgerFs>(ledger_);
-    env_ = rocksdb::NewCompositeEnv(fs_);
+    env_ = rocksdb::NewCompositeEnv(
+        std::get<2>(GetParam()) ? NewZeroedWalFileSystem(fs_)
+                                : std::shared_ptr<rocksdb::FileSystem>(fs_));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -47,7 +53,7 @@ class PowerLossTest
 };
 
 TEST_P(PowerLossTest, AcknowledgedEntriesSurviveOrOnlyASuffixIsLost) {
-  const auto [durability, chunk] = GetParam();
+  const auto [durability, chunk, zeroed] = GetParam();
   auto log = OpenRocksEventLog({.path = (dir_ / "live").string(),
                                 .durability = durability,
                                 .id_index_chunk = chunk,
@@ -101,13 +107,15 @@ TEST_P(PowerLossTest, AcknowledgedEntriesSurviveOrOnlyASuffixIsLost) {
   EXPECT_TRUE(report->ok()) << report->problems[0];
   std::cout << "durability " << DurabilityName(durability) << ", id index "
             << "chunk " << chunk << ": " << head << " of "
-            << acknowledged.size() << " entries survived\n";
+            << acknowledged.size() << " entries survived"
+            << (zeroed ? " (zeroed WAL)" : "") << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Durabilities, PowerLossTest,
     ::testing::Combine(::testing::Values(Durability::kSync, Durability::kAsync),
-                       ::testing::Values(size_t{500000}, size_t{16})));
+                       ::testing::Values(size_t{500000}, size_t{16}),
+                       ::testing::Bool()));
 
 }  // namespace
 }  // namespace detente

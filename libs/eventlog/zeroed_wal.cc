@@ -1,14 +1,10 @@
 #include "eventlog/zeroed_wal.h"
 
-#include <fcntl.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -22,13 +18,6 @@ namespace {
 
 // Read as zeros without being touched: BSS pages map to the zero page.
 alignas(4096) const char kZeros[1u << 16] = {};
-
-rocksdb::IOStatus ErrnoStatus(const std::string& what, const std::string& path,
-                              int err) {
-  const std::string msg = what + " " + path + ": " + std::strerror(err);
-  if (err == ENOSPC || err == EDQUOT) return rocksdb::IOStatus::NoSpace(msg);
-  return rocksdb::IOStatus::IOError(msg);
-}
 
 bool IsWalFile(const std::string& name) {
   return absl::EndsWith(name, ".log");  // RocksDB passes whole paths
@@ -71,28 +60,36 @@ class OpenWals {
       sizes_;
 };
 
-// A WAL file on a file descriptor of its own (see zeroed_wal.h). Appends
-// come from one thread at a time (RocksDB's write group leader); Sync may
-// come from another, which fdatasync allows.
+// A WAL file over two files of the wrapped file system (see zeroed_wal.h):
+// a random-access one that writes in place, and the writable one RocksDB
+// would have written, kept to cut the file (file systems need not support
+// cutting a file by its name; RocksDB 7.8's own does not). Whatever that
+// file system is (a test's power-cut ledger or fault injector, a user's)
+// sees every byte written and every sync. Appends come from one thread at a
+// time (RocksDB's write group leader); Sync may come from another, which
+// fdatasync allows.
 class ZeroedWalFile : public rocksdb::FSWritableFile {
  public:
-  ZeroedWalFile(int fd, std::string path, const rocksdb::FileOptions& o,
+  ZeroedWalFile(std::unique_ptr<rocksdb::FSRandomRWFile> file,
+                std::unique_ptr<rocksdb::FSWritableFile> cutter,
+                std::string path, const rocksdb::FileOptions& o,
                 std::shared_ptr<OpenWals> open_wals)
       : rocksdb::FSWritableFile(o),
-        fd_(fd),
+        file_(std::move(file)),
+        cutter_(std::move(cutter)),
         path_(std::move(path)),
         open_wals_(std::move(open_wals)),
         size_(open_wals_->Add(path_)) {}
   ~ZeroedWalFile() override {
-    if (fd_ >= 0) {
+    if (file_ != nullptr) {
       Close(rocksdb::IOOptions(), nullptr).PermitUncheckedError();
     }
   }
 
   using rocksdb::FSWritableFile::Append;
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                           const rocksdb::IOOptions&,
-                           rocksdb::IODebugContext*) override {
+                           const rocksdb::IOOptions& io,
+                           rocksdb::IODebugContext* dbg) override {
     const uint64_t at = size_->load(std::memory_order_relaxed);
     const uint64_t end = at + data.size();
     if (end > filled_ && data.size() < kWalBulkAppend) {
@@ -103,60 +100,60 @@ class ZeroedWalFile : public rocksdb::FSWritableFile {
       for (uint64_t off = std::max(filled_, end); off < target;) {
         const size_t n = static_cast<size_t>(
             std::min<uint64_t>(target - off, sizeof(kZeros)));
-        rocksdb::IOStatus s = WriteAll(kZeros, n, off);
+        rocksdb::IOStatus s =
+            file_->Write(off, rocksdb::Slice(kZeros, n), io, dbg);
         if (!s.ok()) return s;
         off += n;
       }
       filled_ = target;
     }
-    rocksdb::IOStatus s = WriteAll(data.data(), data.size(), at);
+    rocksdb::IOStatus s = file_->Write(at, data, io, dbg);
     if (!s.ok()) return s;
     filled_ = std::max(filled_, end);
     size_->store(end, std::memory_order_release);
     return rocksdb::IOStatus::OK();
   }
 
-  rocksdb::IOStatus Truncate(uint64_t size, const rocksdb::IOOptions&,
-                             rocksdb::IODebugContext*) override {
-    if (ftruncate(fd_, static_cast<off_t>(size)) != 0) {
-      return ErrnoStatus("truncate", path_, errno);
-    }
+  rocksdb::IOStatus Truncate(uint64_t size, const rocksdb::IOOptions& io,
+                             rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = cutter_->Truncate(size, io, dbg);
+    if (!s.ok()) return s;
     size_->store(size, std::memory_order_release);
     filled_ = size;
-    return rocksdb::IOStatus::OK();
+    return s;
   }
 
   // Cuts the zeros ahead off, so that a file closed cleanly holds its
   // records only.
-  rocksdb::IOStatus Close(const rocksdb::IOOptions&,
-                          rocksdb::IODebugContext*) override {
-    if (fd_ < 0) return rocksdb::IOStatus::OK();
+  rocksdb::IOStatus Close(const rocksdb::IOOptions& io,
+                          rocksdb::IODebugContext* dbg) override {
+    if (file_ == nullptr) return rocksdb::IOStatus::OK();
     rocksdb::IOStatus s;
     const uint64_t size = size_->load(std::memory_order_relaxed);
-    if (filled_ > size && ftruncate(fd_, static_cast<off_t>(size)) != 0) {
-      s = ErrnoStatus("truncate", path_, errno);
+    if (filled_ > size) s = cutter_->Truncate(size, io, dbg);
+    for (rocksdb::IOStatus closed :
+         {file_->Close(io, dbg), cutter_->Close(io, dbg)}) {
+      if (s.ok()) s = closed;
     }
-    if (close(fd_) != 0 && s.ok()) s = ErrnoStatus("close", path_, errno);
-    fd_ = -1;
+    file_.reset();
+    cutter_.reset();
     open_wals_->Remove(path_, size_);
     return s;
   }
 
-  rocksdb::IOStatus Flush(const rocksdb::IOOptions&,
-                          rocksdb::IODebugContext*) override {
-    return rocksdb::IOStatus::OK();  // nothing is buffered here
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& io,
+                          rocksdb::IODebugContext* dbg) override {
+    return file_->Flush(io, dbg);
   }
 
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions&,
-                         rocksdb::IODebugContext*) override {
-    if (fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
-    return rocksdb::IOStatus::OK();
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& io,
+                         rocksdb::IODebugContext* dbg) override {
+    return file_->Sync(io, dbg);
   }
 
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&,
-                          rocksdb::IODebugContext*) override {
-    if (fsync(fd_) != 0) return ErrnoStatus("fsync", path_, errno);
-    return rocksdb::IOStatus::OK();
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& io,
+                          rocksdb::IODebugContext* dbg) override {
+    return file_->Fsync(io, dbg);
   }
 
   bool IsSyncThreadSafe() const override { return true; }
@@ -167,21 +164,8 @@ class ZeroedWalFile : public rocksdb::FSWritableFile {
   }
 
  private:
-  rocksdb::IOStatus WriteAll(const char* p, size_t n, uint64_t off) {
-    while (n > 0) {
-      const ssize_t w = pwrite(fd_, p, n, static_cast<off_t>(off));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoStatus("write", path_, errno);
-      }
-      p += w;
-      n -= static_cast<size_t>(w);
-      off += static_cast<uint64_t>(w);
-    }
-    return rocksdb::IOStatus::OK();
-  }
-
-  int fd_;
+  std::unique_ptr<rocksdb::FSRandomRWFile> file_;
+  std::unique_ptr<rocksdb::FSWritableFile> cutter_;
   const std::string path_;
   const std::shared_ptr<OpenWals> open_wals_;
   // Bytes appended; shared with open_wals_ until the file is closed.
@@ -202,10 +186,19 @@ class ZeroedWalFileSystem : public rocksdb::FileSystemWrapper {
     if (!IsWalFile(name) || o.use_direct_writes || o.use_mmap_writes) {
       return target()->NewWritableFile(name, o, result, dbg);
     }
-    const int fd =
-        open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return ErrnoStatus("open", name, errno);
-    result->reset(new ZeroedWalFile(fd, name, o, open_wals_));
+    // Made (or emptied) as RocksDB's own WAL files are, then written in
+    // place through a random-access file of the same file system.
+    std::unique_ptr<rocksdb::FSWritableFile> made;
+    rocksdb::IOStatus s = target()->NewWritableFile(name, o, &made, dbg);
+    if (!s.ok()) return s;
+    std::unique_ptr<rocksdb::FSRandomRWFile> file;
+    s = target()->NewRandomRWFile(name, o, &file, dbg);
+    if (!s.ok()) {
+      made->Close(o.io_options, dbg).PermitUncheckedError();
+      return s;
+    }
+    result->reset(new ZeroedWalFile(std::move(file), std::move(made), name, o,
+                                    open_wals_));
     return rocksdb::IOStatus::OK();
   }
 

@@ -11,7 +11,10 @@
 // (wal_init_zero) is this one: the file system below hands RocksDB WAL
 // files (names ending ".log") that write zeros ahead of the appends, a
 // chunk at a time, so that most syncs find their blocks allocated, written
-// and inside the file's size.
+// and inside the file's size. The writes go through the wrapped file
+// system's random-access file (NewRandomRWFile), and the cuts through the
+// writable file it would have handed RocksDB, so a file system below (a
+// test's power-cut ledger or fault injector) sees every write and sync.
 //
 // Contract with RocksDB: a WAL left by a crash or a power cut ends in
 // zeros after its last record (up to one chunk). RocksDB's log reader
