@@ -288,13 +288,15 @@ absl::Status CheckFormat(LogDb& db) {
 }  // namespace
 
 LogDbOptions MakeLogDbOptions(size_t block_cache_bytes, rocksdb::Env* env,
-                              TableMetadata metadata) {
+                              TableMetadata metadata, WalFiles wal) {
   LogDbOptions o;
   o.db.create_if_missing = true;
   // Without an Env of the caller's (tests inject faults through theirs),
-  // the write-ahead log is written into zeros: a synced append then costs
-  // no journal commit (zeroed_wal.h).
-  o.db.env = env != nullptr ? env : ZeroedWalEnv();
+  // the write-ahead log of a log that syncs every write is written into
+  // zeros: a synced append then costs no journal commit (zeroed_wal.h).
+  o.db.env = env != nullptr             ? env
+             : wal == WalFiles::kZeroed ? ZeroedWalEnv()
+                                        : rocksdb::Env::Default();
   o.db.info_log = MakeRocksLogger();
   o.db.IncreaseParallelism(2);
   o.db.max_background_jobs = 2;

@@ -29,12 +29,23 @@ struct LogDbOptions {
   rocksdb::ColumnFamilyOptions ids;      // 'i'
 };
 
+// How the write-ahead log's files are written.
+enum class WalFiles {
+  // Into zeros (zeroed_wal.h): for a log whose every write is synced.
+  kZeroed,
+  // Appended, RocksDB's own: for a log that does not sync every write. A
+  // power cut may keep a later page of a file written in place and lose an
+  // earlier one, and RocksDB's reader replays past a hole of zeros.
+  kAppended,
+};
+
 // `metadata`: where the tables' index and filter blocks live
-// (rocks_tuning.h). `env` nullptr: the default Env with the write-ahead
-// log written into zeros (zeroed_wal.h); a caller's Env is used as it is.
+// (rocks_tuning.h). `env` nullptr: the default Env, with the write-ahead
+// log's files written as `wal` says; a caller's Env is used as it is.
 LogDbOptions MakeLogDbOptions(
     size_t block_cache_bytes, rocksdb::Env* env,
-    TableMetadata metadata = TableMetadata::kOutsideCache);
+    TableMetadata metadata = TableMetadata::kOutsideCache,
+    WalFiles wal = WalFiles::kZeroed);
 
 class LogDb {
  public:

@@ -50,11 +50,26 @@ class SyncLedger {
     Entry& e = files_[std::filesystem::path(path).filename().string()];
     e.written = size;
   }
-  void Synced(const std::string& path) {
+  // What a sync begun now will make durable: the bytes written so far.
+  struct Mark {
+    uint64_t written = 0;
+    size_t unsynced = 0;
+  };
+  Mark Marked(const std::string& path) {
     std::lock_guard lock(mu_);
     Entry& e = files_[std::filesystem::path(path).filename().string()];
-    e.synced = e.written;
-    e.unsynced.clear();
+    return {e.written, e.unsynced.size()};
+  }
+  // A sync begun at `mark` returned: what was written before it is
+  // durable; what a write from another thread added meanwhile is not.
+  void Synced(const std::string& path, const Mark& mark) {
+    std::lock_guard lock(mu_);
+    Entry& e = files_[std::filesystem::path(path).filename().string()];
+    e.synced = std::max(e.synced, std::min(mark.written, e.written));
+    e.unsynced.erase(
+        e.unsynced.begin(),
+        e.unsynced.begin() + static_cast<std::ptrdiff_t>(
+                                 std::min(mark.unsynced, e.unsynced.size())));
   }
   // A file opened to be written in place: if this run has not written it,
   // its `size` bytes were durable before.
@@ -135,15 +150,17 @@ class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
+    const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Sync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_);
+    if (s.ok()) ledger_.Synced(path_, mark);
     return s;
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
+    const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Fsync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_);
+    if (s.ok()) ledger_.Synced(path_, mark);
     return s;
   }
   rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,
@@ -183,15 +200,17 @@ class LedgerRWFile : public rocksdb::FSRandomRWFile {
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
+    const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = f_->Sync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_);
+    if (s.ok()) ledger_.Synced(path_, mark);
     return s;
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
+    const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = f_->Fsync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_);
+    if (s.ok()) ledger_.Synced(path_, mark);
     return s;
   }
   rocksdb::IOStatus Close(const rocksdb::IOOptions& o,

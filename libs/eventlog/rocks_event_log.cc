@@ -1666,8 +1666,13 @@ absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksEventLog(
         "cannot create the event log directory ", options.path, ": ",
         ec.message()));
   }
-  LogDbOptions o = MakeLogDbOptions(options.block_cache_bytes, options.env,
-                                    options.table_metadata);
+  // Only a log that syncs every write has its WAL written into zeros: with
+  // unsynced writes a power cut could leave a hole that RocksDB's reader
+  // replays past (log_db.h).
+  LogDbOptions o = MakeLogDbOptions(
+      options.block_cache_bytes, options.env, options.table_metadata,
+      options.durability == Durability::kSync ? WalFiles::kZeroed
+                                              : WalFiles::kAppended);
   ASSIGN_OR_RETURN(std::unique_ptr<LogDb> db,
                    OpenLogDb(o, options.path, LogDbMode::kReadWrite));
   ASSIGN_OR_RETURN(LogState state, LoadState(*db));

@@ -66,8 +66,8 @@ class OpenWals {
 // cutting a file by its name; RocksDB 7.8's own does not). Whatever that
 // file system is (a test's power-cut ledger or fault injector, a user's)
 // sees every byte written and every sync. Appends come from one thread at a
-// time (RocksDB's write group leader); Sync may come from another, which
-// fdatasync allows.
+// time (RocksDB's write group leader); Sync may come from another
+// (IsSyncThreadSafe below).
 class ZeroedWalFile : public rocksdb::FSWritableFile {
  public:
   ZeroedWalFile(std::unique_ptr<rocksdb::FSRandomRWFile> file,
@@ -97,7 +97,9 @@ class ZeroedWalFile : public rocksdb::FSWritableFile {
       // written before the data so that a failure leaves nothing of the
       // append behind.
       const uint64_t target = (end / kWalZeroChunk + 1) * kWalZeroChunk;
-      for (uint64_t off = std::max(filled_, end); off < target;) {
+      const uint64_t from = std::max(filled_, end);
+      filled_ = target;  // a failure may leave any part: Close cuts it
+      for (uint64_t off = from; off < target;) {
         const size_t n = static_cast<size_t>(
             std::min<uint64_t>(target - off, sizeof(kZeros)));
         rocksdb::IOStatus s =
@@ -105,11 +107,10 @@ class ZeroedWalFile : public rocksdb::FSWritableFile {
         if (!s.ok()) return s;
         off += n;
       }
-      filled_ = target;
     }
+    filled_ = std::max(filled_, end);
     rocksdb::IOStatus s = file_->Write(at, data, io, dbg);
     if (!s.ok()) return s;
-    filled_ = std::max(filled_, end);
     size_->store(end, std::memory_order_release);
     return rocksdb::IOStatus::OK();
   }
@@ -156,6 +157,10 @@ class ZeroedWalFile : public rocksdb::FSWritableFile {
     return file_->Fsync(io, dbg);
   }
 
+  // The wrapped file's Sync may come from another thread than its Write:
+  // true of RocksDB's own file system (fdatasync) and of the tests' wrappers
+  // (power_cut.h, faulty_fs.h). The cutter never preallocates (RocksDB's
+  // calls to do so reach this file, not it), so its Close cuts nothing.
   bool IsSyncThreadSafe() const override { return true; }
 
   uint64_t GetFileSize(const rocksdb::IOOptions&,

@@ -16,6 +16,14 @@
 // writable file it would have handed RocksDB, so a file system below (a
 // test's power-cut ledger or fault injector) sees every write and sync.
 //
+// Only for a database whose every write is synced (the log in sync
+// durability; log_db.h's WalFiles). Nothing orders unsynced overwrites: a
+// power cut may keep a later page and lose an earlier one, and RocksDB's
+// reader takes the zeroed header it meets for padding, skips to the next
+// 32 KiB block and replays on, past the hole (RocksDbReplaysPastAHoleOfZeros
+// in zeroed_wal_test.cc). With every write synced, only the write in flight
+// is unsynced: one record, which a hole tears and RocksDB drops.
+//
 // Contract with RocksDB: a WAL left by a crash or a power cut ends in
 // zeros after its last record (up to one chunk). RocksDB's log reader
 // takes a zeroed record header for padding and skips to the next 32 KiB

@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "domain/uuid.h"
+#include "eventlog/rocks_event_log.h"
+#include "eventlog/test_entries.h"
 
 namespace detente {
 namespace {
@@ -318,6 +320,78 @@ TEST_F(ZeroedWalTest, ALastRecordTornBeforeTheZerosIsDroppedAsBefore) {
   EXPECT_TRUE(
       db->Get(rocksdb::ReadOptions(), "k" + std::to_string(kWrites - 1), &v)
           .IsNotFound());
+}
+
+// Why only a log that syncs every write is written into zeros: a power cut
+// may keep a later page of a file written in place and lose an earlier one
+// (nothing orders unsynced overwrites), and RocksDB's reader takes the
+// zeroed header it meets for padding, skips to the next 32 KiB block and
+// replays on: writes after the hole come back without those in it. Here
+// every record is 4096 bytes, eight to a block, and the fourth is zeroed.
+TEST_F(ZeroedWalTest, RocksDbReplaysPastAHoleOfZeros) {
+  const fs::path live = dir_ / "live", holed = dir_ / "holed";
+  std::unique_ptr<rocksdb::DB> db = Open(live, /*zeroed=*/true);
+  ASSERT_NE(db, nullptr);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  // A record: 7 bytes of header and a WriteBatch of 12 bytes of header,
+  // then the put: type, key length, key "k0000", value length (2 bytes).
+  constexpr size_t kValue = 4096 - 7 - 12 - 1 - 1 - 5 - 2;
+  constexpr int kWrites = 16;  // two blocks
+  auto key = [](int i) {
+    std::string k = std::to_string(i);
+    return "k" + std::string(4 - k.size(), '0') + k;
+  };
+  for (int i = 0; i < kWrites; ++i) {
+    ASSERT_TRUE(db->Put(sync, key(i), std::string(kValue, 'v')).ok());
+  }
+  fs::copy(live, holed, fs::copy_options::recursive);
+  db.reset();
+
+  fs::path wal;
+  for (const auto& e : fs::directory_iterator(holed)) {
+    if (e.path().extension() == ".log") wal = e.path();
+  }
+  ASSERT_FALSE(wal.empty());
+  std::string bytes = Contents(wal);
+  ASSERT_EQ(bytes.find_last_not_of('\0') + 1, kWrites * 4096u);
+  std::fill(bytes.begin() + 3 * 4096, bytes.begin() + 4 * 4096, '\0');
+  { std::ofstream(wal, std::ios::binary | std::ios::trunc) << bytes; }
+
+  db = Open(holed, /*zeroed=*/false);
+  ASSERT_NE(db, nullptr);
+  std::string found;
+  for (int i = 0; i < kWrites; ++i) {
+    std::string v;
+    found += db->Get(rocksdb::ReadOptions(), key(i), &v).ok() ? '1' : '0';
+  }
+  // The first block's writes up to the hole, none after it in that block,
+  // and every write of the next block.
+  EXPECT_EQ(found, "1110000011111111");
+}
+
+// The event log writes its WAL into zeros only when it syncs every write
+// (sync durability); in async durability it is RocksDB's own, appended.
+TEST_F(ZeroedWalTest, OnlyALogThatSyncsEveryWriteHasItsWalInZeros) {
+  for (Durability durability : {Durability::kSync, Durability::kAsync}) {
+    SCOPED_TRACE(DurabilityName(durability));
+    const fs::path path = dir_ / DurabilityName(durability);
+    auto log =
+        OpenRocksEventLog({.path = path.string(), .durability = durability});
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->Append({{testing::MakeEvent("KOR", "JPN")}, {}}).ok());
+    uint64_t wal_bytes = 0;
+    for (const auto& e : fs::directory_iterator(path)) {
+      if (e.path().extension() == ".log") wal_bytes += fs::file_size(e.path());
+    }
+    if (durability == Durability::kSync) {
+      EXPECT_EQ(wal_bytes, kWalZeroChunk);
+    } else {
+      EXPECT_GT(wal_bytes, 0u);
+      EXPECT_LT(wal_bytes, 4096u);
+    }
+    (*log)->Close();
+  }
 }
 
 }  // namespace
