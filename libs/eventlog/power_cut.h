@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,11 @@ class SyncLedger {
   // Held shared by every change to the files, exclusively while the plug
   // is pulled.
   std::shared_mutex& freeze() { return freeze_; }
+
+  // When set (before the files are made), called with a file's path as a
+  // sync of it begins, before anything is synced: a test can pull the plug
+  // there, with bytes written and not yet synced.
+  std::function<void(const std::string& path)> before_sync;
 
   // A file (re)created: nothing of it is durable yet.
   void Created(const std::string& path) {
@@ -149,6 +155,7 @@ class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
+    if (ledger_.before_sync) ledger_.before_sync(path_);
     std::shared_lock frozen(ledger_.freeze());
     const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Sync(o, dbg);
@@ -157,6 +164,7 @@ class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
+    if (ledger_.before_sync) ledger_.before_sync(path_);
     std::shared_lock frozen(ledger_.freeze());
     const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Fsync(o, dbg);
@@ -199,6 +207,7 @@ class LedgerRWFile : public rocksdb::FSRandomRWFile {
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
+    if (ledger_.before_sync) ledger_.before_sync(path_);
     std::shared_lock frozen(ledger_.freeze());
     const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = f_->Sync(o, dbg);
@@ -207,6 +216,7 @@ class LedgerRWFile : public rocksdb::FSRandomRWFile {
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
+    if (ledger_.before_sync) ledger_.before_sync(path_);
     std::shared_lock frozen(ledger_.freeze());
     const SyncLedger::Mark mark = ledger_.Marked(path_);
     rocksdb::IOStatus s = f_->Fsync(o, dbg);
