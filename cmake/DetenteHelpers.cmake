@@ -48,6 +48,9 @@ endfunction()
 # glibc's by symbol interposition.
 function(detente_use_jemalloc name)
   if(TARGET PkgConfig::JEMALLOC)
+    # With the services' settings (services/common/jemalloc_conf.cc).
+    target_sources(${name} PRIVATE
+                   ${PROJECT_SOURCE_DIR}/services/common/jemalloc_conf.cc)
     target_link_libraries(${name} PRIVATE -Wl,--no-as-needed
                           PkgConfig::JEMALLOC -Wl,--as-needed)
   endif()
