@@ -68,11 +68,11 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
 };
 
 // A file written in place (the zeroed WAL's, zeroed_wal.h), failing alike.
-class FaultyRWFile : public rocksdb::FSRandomRWFile {
+class FaultyRWFile : public rocksdb::FSRandomRWFileOwnerWrapper {
  public:
   FaultyRWFile(std::unique_ptr<rocksdb::FSRandomRWFile> f,
                const std::atomic<Fault>& fault)
-      : f_(std::move(f)), fault_(fault) {}
+      : FSRandomRWFileOwnerWrapper(std::move(f)), fault_(fault) {}
   rocksdb::IOStatus Write(uint64_t offset, const rocksdb::Slice& data,
                           const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
@@ -83,16 +83,7 @@ class FaultyRWFile : public rocksdb::FSRandomRWFile {
       return rocksdb::IOStatus::IOError("injected: write error");
     }
     if (fault_ == Fault::kSlow) FaultyFile::Slow();
-    return f_->Write(offset, data, o, dbg);
-  }
-  rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& o,
-                         rocksdb::Slice* result, char* scratch,
-                         rocksdb::IODebugContext* dbg) const override {
-    return f_->Read(offset, n, o, result, scratch, dbg);
-  }
-  rocksdb::IOStatus Flush(const rocksdb::IOOptions& o,
-                          rocksdb::IODebugContext* dbg) override {
-    return f_->Flush(o, dbg);
+    return FSRandomRWFileOwnerWrapper::Write(offset, data, o, dbg);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
@@ -100,19 +91,14 @@ class FaultyRWFile : public rocksdb::FSRandomRWFile {
       return rocksdb::IOStatus::IOError("injected: fsync error");
     }
     if (fault_ == Fault::kSlow) FaultyFile::Slow();
-    return f_->Sync(o, dbg);
+    return FSRandomRWFileOwnerWrapper::Sync(o, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
     return Sync(o, dbg);
   }
-  rocksdb::IOStatus Close(const rocksdb::IOOptions& o,
-                          rocksdb::IODebugContext* dbg) override {
-    return f_->Close(o, dbg);
-  }
 
  private:
-  std::unique_ptr<rocksdb::FSRandomRWFile> f_;
   const std::atomic<Fault>& fault_;
 };
 
@@ -125,21 +111,15 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
       const std::string& name, const rocksdb::FileOptions& o,
       std::unique_ptr<rocksdb::FSWritableFile>* result,
       rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewWritableFile(name, o, result, dbg);
-    if (s.ok() && Chosen(name)) {
-      result->reset(new FaultyFile(std::move(*result), fault));
-    }
-    return s;
+    return Wrapped<FaultyFile>(
+        name, target()->NewWritableFile(name, o, result, dbg), result);
   }
   rocksdb::IOStatus NewRandomRWFile(
       const std::string& name, const rocksdb::FileOptions& o,
       std::unique_ptr<rocksdb::FSRandomRWFile>* result,
       rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewRandomRWFile(name, o, result, dbg);
-    if (s.ok() && Chosen(name)) {
-      result->reset(new FaultyRWFile(std::move(*result), fault));
-    }
-    return s;
+    return Wrapped<FaultyRWFile>(
+        name, target()->NewRandomRWFile(name, o, result, dbg), result);
   }
   std::atomic<Fault> fault{Fault::kNone};
   // When set (before the files are made), only files whose names end so
@@ -147,8 +127,14 @@ class FaultyFs : public rocksdb::FileSystemWrapper {
   std::string only_names_ending_with;
 
  private:
-  bool Chosen(const std::string& name) const {
-    return absl::EndsWith(name, only_names_ending_with);
+  // The file `opened` made, failing on demand if its name is chosen.
+  template <typename Faulty, typename File>
+  rocksdb::IOStatus Wrapped(const std::string& name, rocksdb::IOStatus opened,
+                            std::unique_ptr<File>* result) {
+    if (opened.ok() && absl::EndsWith(name, only_names_ending_with)) {
+      result->reset(new Faulty(std::move(*result), fault));
+    }
+    return opened;
   }
 };
 

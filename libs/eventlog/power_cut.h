@@ -66,6 +66,17 @@ class SyncLedger {
     Entry& e = files_[std::filesystem::path(path).filename().string()];
     return {e.written, e.unsynced.size()};
   }
+  // `sync` of `path` (a file's Sync or Fsync), with the ledger told: the
+  // bytes written before it began are durable once it returns OK.
+  template <typename Sync>
+  rocksdb::IOStatus SyncThrough(const std::string& path, Sync sync) {
+    if (before_sync) before_sync(path);
+    std::shared_lock frozen(freeze_);
+    const Mark mark = Marked(path);
+    rocksdb::IOStatus s = sync();
+    if (s.ok()) Synced(path, mark);
+    return s;
+  }
   // A sync begun at `mark` returned: what was written before it is
   // durable; what a write from another thread added meanwhile is not.
   void Synced(const std::string& path, const Mark& mark) {
@@ -155,21 +166,13 @@ class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
-    if (ledger_.before_sync) ledger_.before_sync(path_);
-    std::shared_lock frozen(ledger_.freeze());
-    const SyncLedger::Mark mark = ledger_.Marked(path_);
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Sync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_, mark);
-    return s;
+    return ledger_.SyncThrough(
+        path_, [&] { return FSWritableFileOwnerWrapper::Sync(o, dbg); });
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
-    if (ledger_.before_sync) ledger_.before_sync(path_);
-    std::shared_lock frozen(ledger_.freeze());
-    const SyncLedger::Mark mark = ledger_.Marked(path_);
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Fsync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_, mark);
-    return s;
+    return ledger_.SyncThrough(
+        path_, [&] { return FSWritableFileOwnerWrapper::Fsync(o, dbg); });
   }
   rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,
                               rocksdb::IODebugContext*) override {
@@ -183,53 +186,34 @@ class LedgerFile : public rocksdb::FSWritableFileOwnerWrapper {
 };
 
 // A file written in place (the zeroed WAL's, zeroed_wal.h).
-class LedgerRWFile : public rocksdb::FSRandomRWFile {
+class LedgerRWFile : public rocksdb::FSRandomRWFileOwnerWrapper {
  public:
   LedgerRWFile(std::unique_ptr<rocksdb::FSRandomRWFile> f, std::string path,
                SyncLedger& ledger)
-      : f_(std::move(f)), path_(std::move(path)), ledger_(ledger) {}
+      : FSRandomRWFileOwnerWrapper(std::move(f)),
+        path_(std::move(path)),
+        ledger_(ledger) {}
   rocksdb::IOStatus Write(uint64_t offset, const rocksdb::Slice& data,
                           const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
     std::shared_lock frozen(ledger_.freeze());
-    rocksdb::IOStatus s = f_->Write(offset, data, o, dbg);
+    rocksdb::IOStatus s =
+        FSRandomRWFileOwnerWrapper::Write(offset, data, o, dbg);
     if (s.ok()) ledger_.WrittenAt(path_, offset, data.size());
     return s;
   }
-  rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& o,
-                         rocksdb::Slice* result, char* scratch,
-                         rocksdb::IODebugContext* dbg) const override {
-    return f_->Read(offset, n, o, result, scratch, dbg);
-  }
-  rocksdb::IOStatus Flush(const rocksdb::IOOptions& o,
-                          rocksdb::IODebugContext* dbg) override {
-    return f_->Flush(o, dbg);
-  }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
-    if (ledger_.before_sync) ledger_.before_sync(path_);
-    std::shared_lock frozen(ledger_.freeze());
-    const SyncLedger::Mark mark = ledger_.Marked(path_);
-    rocksdb::IOStatus s = f_->Sync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_, mark);
-    return s;
+    return ledger_.SyncThrough(
+        path_, [&] { return FSRandomRWFileOwnerWrapper::Sync(o, dbg); });
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
-    if (ledger_.before_sync) ledger_.before_sync(path_);
-    std::shared_lock frozen(ledger_.freeze());
-    const SyncLedger::Mark mark = ledger_.Marked(path_);
-    rocksdb::IOStatus s = f_->Fsync(o, dbg);
-    if (s.ok()) ledger_.Synced(path_, mark);
-    return s;
-  }
-  rocksdb::IOStatus Close(const rocksdb::IOOptions& o,
-                          rocksdb::IODebugContext* dbg) override {
-    return f_->Close(o, dbg);
+    return ledger_.SyncThrough(
+        path_, [&] { return FSRandomRWFileOwnerWrapper::Fsync(o, dbg); });
   }
 
  private:
-  std::unique_ptr<rocksdb::FSRandomRWFile> f_;
   std::string path_;
   SyncLedger& ledger_;
 };

@@ -31,20 +31,22 @@ using ::detente::testing::MakeEvent;
 using ::detente::testing::PullThePlug;
 using ::detente::testing::SyncLedger;
 
-// Durability, the id index's chunk (ids in memory before a file), and
-// whether the write-ahead log is the zeroed one the service writes in sync
+// A directory for the live log, and the Env it is written through: the
+// power-cut ledger, under the zeroed WAL the service writes in sync
 // durability (zeroed_wal.h: a cut leaves zeros after its last synced
-// record, and zeros where it wrote since) or RocksDB's own.
-class PowerLossTest
-    : public ::testing::TestWithParam<std::tuple<Durability, size_t, bool>> {
+// record, and zeros where it wrote since) or not (RocksDB's own WAL).
+template <typename Param>
+class PowerCutFixture : public ::testing::TestWithParam<Param> {
  protected:
+  virtual bool ZeroedWal() const = 0;
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("detente-power-" + Uuid::Random().ToString());
+    dir_ = fs::temp_directory_path() /
+           ("detente-power-" + Uuid::Random().ToString());
     fs::create_directories(dir_);
     fs_ = std::make_shared<LedgerFs>(ledger_);
     env_ = rocksdb::NewCompositeEnv(
-        std::get<2>(GetParam()) ? NewZeroedWalFileSystem(fs_)
-                                : std::shared_ptr<rocksdb::FileSystem>(fs_));
+        ZeroedWal() ? NewZeroedWalFileSystem(fs_)
+                    : std::shared_ptr<rocksdb::FileSystem>(fs_));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -52,6 +54,14 @@ class PowerLossTest
   SyncLedger ledger_;
   std::shared_ptr<LedgerFs> fs_;
   std::unique_ptr<rocksdb::Env> env_;
+};
+
+// Durability, the id index's chunk (ids in memory before a file), and
+// whether the WAL is the zeroed one.
+class PowerLossTest
+    : public PowerCutFixture<std::tuple<Durability, size_t, bool>> {
+ protected:
+  bool ZeroedWal() const override { return std::get<2>(GetParam()); }
 };
 
 TEST_P(PowerLossTest, AcknowledgedEntriesSurviveOrOnlyASuffixIsLost) {
@@ -129,23 +139,9 @@ INSTANTIATE_TEST_SUITE_P(
 // the zeroed WAL they come back as zeros). Every append acknowledged before
 // the cut survives, and what survives is a prefix of the appends, the one
 // in flight whole or not at all.
-class PowerLossDuringAppendsTest : public ::testing::TestWithParam<bool> {
+class PowerLossDuringAppendsTest : public PowerCutFixture<bool> {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("detente-power-" + Uuid::Random().ToString());
-    fs::create_directories(dir_);
-    fs_ = std::make_shared<LedgerFs>(ledger_);
-    env_ = rocksdb::NewCompositeEnv(
-        GetParam() ? NewZeroedWalFileSystem(fs_)
-                   : std::shared_ptr<rocksdb::FileSystem>(fs_));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path dir_;
-  SyncLedger ledger_;
-  std::shared_ptr<LedgerFs> fs_;
-  std::unique_ptr<rocksdb::Env> env_;
+  bool ZeroedWal() const override { return GetParam(); }
 };
 
 TEST_P(PowerLossDuringAppendsTest, AcknowledgedAppendsSurviveACutMidAppend) {
