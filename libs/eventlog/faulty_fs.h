@@ -19,6 +19,24 @@ namespace detente::testing {
 
 enum class Fault { kNone, kNoSpace, kWriteError, kSyncError, kSlow };
 
+// What a write (or, with `sync`, a sync) meets under `fault`: the injected
+// error, or OK after the delay of kSlow.
+inline rocksdb::IOStatus Injected(Fault fault, bool sync) {
+  if (!sync && fault == Fault::kNoSpace) {
+    return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+  }
+  if (!sync && fault == Fault::kWriteError) {
+    return rocksdb::IOStatus::IOError("injected: write error");
+  }
+  if (sync && fault == Fault::kSyncError) {
+    return rocksdb::IOStatus::IOError("injected: fsync error");
+  }
+  if (fault == Fault::kSlow) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return rocksdb::IOStatus::OK();
+}
+
 class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   FaultyFile(std::unique_ptr<rocksdb::FSWritableFile> f,
@@ -27,32 +45,20 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& o,
                            rocksdb::IODebugContext* dbg) override {
-    if (fault_ == Fault::kNoSpace) {
-      return rocksdb::IOStatus::NoSpace("injected: no space left on device");
-    }
-    if (fault_ == Fault::kWriteError) {
-      return rocksdb::IOStatus::IOError("injected: write error");
-    }
-    if (fault_ == Fault::kSlow) Slow();
-    return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+    rocksdb::IOStatus s = Injected(fault_, /*sync=*/false);
+    return s.ok() ? FSWritableFileOwnerWrapper::Append(data, o, dbg) : s;
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& o,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* dbg) override {
-    if (fault_ == Fault::kNoSpace || fault_ == Fault::kWriteError) {
-      return Append(data, o, dbg);
-    }
-    if (fault_ == Fault::kSlow) Slow();
-    return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
+    rocksdb::IOStatus s = Injected(fault_, /*sync=*/false);
+    return s.ok() ? FSWritableFileOwnerWrapper::Append(data, o, info, dbg) : s;
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
-    if (fault_ == Fault::kSyncError) {
-      return rocksdb::IOStatus::IOError("injected: fsync error");
-    }
-    if (fault_ == Fault::kSlow) Slow();
-    return FSWritableFileOwnerWrapper::Sync(o, dbg);
+    rocksdb::IOStatus s = Injected(fault_, /*sync=*/true);
+    return s.ok() ? FSWritableFileOwnerWrapper::Sync(o, dbg) : s;
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
@@ -60,10 +66,6 @@ class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
 
  private:
-  friend class FaultyRWFile;
-  static void Slow() {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
   const std::atomic<Fault>& fault_;
 };
 
@@ -76,22 +78,13 @@ class FaultyRWFile : public rocksdb::FSRandomRWFileOwnerWrapper {
   rocksdb::IOStatus Write(uint64_t offset, const rocksdb::Slice& data,
                           const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
-    if (fault_ == Fault::kNoSpace) {
-      return rocksdb::IOStatus::NoSpace("injected: no space left on device");
-    }
-    if (fault_ == Fault::kWriteError) {
-      return rocksdb::IOStatus::IOError("injected: write error");
-    }
-    if (fault_ == Fault::kSlow) FaultyFile::Slow();
-    return FSRandomRWFileOwnerWrapper::Write(offset, data, o, dbg);
+    rocksdb::IOStatus s = Injected(fault_, /*sync=*/false);
+    return s.ok() ? FSRandomRWFileOwnerWrapper::Write(offset, data, o, dbg) : s;
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
                          rocksdb::IODebugContext* dbg) override {
-    if (fault_ == Fault::kSyncError) {
-      return rocksdb::IOStatus::IOError("injected: fsync error");
-    }
-    if (fault_ == Fault::kSlow) FaultyFile::Slow();
-    return FSRandomRWFileOwnerWrapper::Sync(o, dbg);
+    rocksdb::IOStatus s = Injected(fault_, /*sync=*/true);
+    return s.ok() ? FSRandomRWFileOwnerWrapper::Sync(o, dbg) : s;
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
                           rocksdb::IODebugContext* dbg) override {
