@@ -49,22 +49,12 @@ class SyncLedger {
   // A file (re)created: nothing of it is durable yet.
   void Created(const std::string& path) {
     std::lock_guard lock(mu_);
-    files_[std::filesystem::path(path).filename().string()] = Entry{};
+    files_[Key(path)] = Entry{};
   }
   void Written(const std::string& path, uint64_t size) {
     std::lock_guard lock(mu_);
-    Entry& e = files_[std::filesystem::path(path).filename().string()];
+    Entry& e = files_[Key(path)];
     e.written = size;
-  }
-  // What a sync begun now will make durable: the bytes written so far.
-  struct Mark {
-    uint64_t written = 0;
-    size_t unsynced = 0;
-  };
-  Mark Marked(const std::string& path) {
-    std::lock_guard lock(mu_);
-    Entry& e = files_[std::filesystem::path(path).filename().string()];
-    return {e.written, e.unsynced.size()};
   }
   // `sync` of `path` (a file's Sync or Fsync), with the ledger told: the
   // bytes written before it began are durable once it returns OK.
@@ -77,30 +67,18 @@ class SyncLedger {
     if (s.ok()) Synced(path, mark);
     return s;
   }
-  // A sync begun at `mark` returned: what was written before it is
-  // durable; what a write from another thread added meanwhile is not.
-  void Synced(const std::string& path, const Mark& mark) {
-    std::lock_guard lock(mu_);
-    Entry& e = files_[std::filesystem::path(path).filename().string()];
-    e.synced = std::max(e.synced, std::min(mark.written, e.written));
-    e.unsynced.erase(
-        e.unsynced.begin(),
-        e.unsynced.begin() + static_cast<std::ptrdiff_t>(
-                                 std::min(mark.unsynced, e.unsynced.size())));
-  }
   // A file opened to be written in place: if this run has not written it,
   // its `size` bytes were durable before.
   void Opened(const std::string& path, uint64_t size) {
     std::lock_guard lock(mu_);
-    files_.try_emplace(std::filesystem::path(path).filename().string(),
-                       Entry{.written = size, .synced = size});
+    files_.try_emplace(Key(path), Entry{.written = size, .synced = size});
   }
   // `n` bytes written in place at `offset`. Until a sync they are not
   // durable: a power cut leaves zeros there (the file's only writer in
   // place, the zeroed WAL, overwrites zeros or extends the file).
   void WrittenAt(const std::string& path, uint64_t offset, uint64_t n) {
     std::lock_guard lock(mu_);
-    Entry& e = files_[std::filesystem::path(path).filename().string()];
+    Entry& e = files_[Key(path)];
     e.written = std::max(e.written, offset + n);
     e.unsynced.emplace_back(offset, n);
   }
@@ -108,9 +86,9 @@ class SyncLedger {
   // bytes of its source (the directory entry itself is taken as durable).
   void Linked(const std::string& from, const std::string& to) {
     std::lock_guard lock(mu_);
-    auto it = files_.find(std::filesystem::path(from).filename().string());
+    auto it = files_.find(Key(from));
     if (it != files_.end()) {
-      files_[std::filesystem::path(to).filename().string()] = it->second;
+      files_[Key(to)] = it->second;
     }
   }
   // Bytes of `name` that survive a power cut; nullopt for files this run
@@ -135,6 +113,32 @@ class SyncLedger {
     uint64_t synced = 0;
     std::vector<std::pair<uint64_t, uint64_t>> unsynced;
   };
+  // Files are known by name: a copy keeps the names, not the directory.
+  static std::string Key(const std::string& path) {
+    return std::filesystem::path(path).filename().string();
+  }
+  // What a sync begun now will make durable: the bytes written so far.
+  struct Mark {
+    uint64_t written = 0;
+    size_t unsynced = 0;
+  };
+  Mark Marked(const std::string& path) {
+    std::lock_guard lock(mu_);
+    Entry& e = files_[Key(path)];
+    return {e.written, e.unsynced.size()};
+  }
+  // A sync begun at `mark` returned: what was written before it is
+  // durable; what a write from another thread added meanwhile is not.
+  void Synced(const std::string& path, const Mark& mark) {
+    std::lock_guard lock(mu_);
+    Entry& e = files_[Key(path)];
+    e.synced = std::max(e.synced, std::min(mark.written, e.written));
+    e.unsynced.erase(
+        e.unsynced.begin(),
+        e.unsynced.begin() + static_cast<std::ptrdiff_t>(
+                                 std::min(mark.unsynced, e.unsynced.size())));
+  }
+
   std::mutex mu_;
   std::map<std::string, Entry> files_;
   std::shared_mutex freeze_;
