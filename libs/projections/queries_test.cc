@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "domain/date.h"
+#include "eventlog/record_codec.h"
 #include "projections/test_history.h"
 
 namespace detente {
@@ -184,6 +185,55 @@ TEST_F(QueriesTest, ACorrectionWithoutItsSubjectsPositionIsRefused) {
             std::string::npos)
       << s;
   EXPECT_EQ(store_->checkpoint(), Position(5));
+}
+
+// The follower passes records as the log stored them. A record that does
+// not decode (cut in its last field), or lacks what the commit writes (the
+// stream: a record body alone), is refused with its position named, and
+// nothing of its batch is applied.
+TEST_F(QueriesTest, ARecordThatDoesNotDecodeIsRefused) {
+  const auto before = store_->DumpForTest();
+  RecordedEntry event = h_.Event("KOR", "JPN", "2022-01-01", "036");
+  RecordedEntry next = h_.Event("KOR", "JPN", "2022-01-02", "036");
+  const std::string good = EncodeRecord(event);
+  const std::string whole = EncodeRecord(next);
+  for (const auto& [bad, reason] :
+       {std::pair{whole.substr(0, whole.size() - 1), "not a StoredEntry"},
+        std::pair{EncodeRecordBody(next.entry, next.goldstein,
+                                   next.quad_class),
+                  "no stream"}}) {
+    absl::Status s = store_->ApplyRecords(
+        {{event.position, good}, {next.position, bad}}, next.position);
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_NE(s.message().find("entry at position 7"), std::string::npos)
+        << s;
+    EXPECT_NE(s.message().find(reason), std::string::npos) << s;
+    EXPECT_EQ(store_->checkpoint(), Position(5));
+    EXPECT_EQ(store_->DumpForTest(), before);
+  }
+}
+
+// The entry's copy is the record as given, byte for byte: a field of a
+// later writer, which this build does not know, is kept.
+TEST_F(QueriesTest, TheEntryCopyIsTheRecordAsTheLogStoredIt) {
+  RecordedEntry event = h_.Event("KOR", "JPN", "2022-01-01", "036");
+  std::string record = EncodeRecord(event);
+  record += std::string("\x98\x06\x01", 3);  // field 99, varint 1
+  ASSERT_TRUE(
+      store_->ApplyRecords({{event.position, record}}, event.position).ok());
+  std::string copy;
+  for (const auto& [key, value] : store_->DumpForTest()) {
+    if (key[0] == 'd' && key.back() == 6) copy = value;
+  }
+  EXPECT_EQ(copy, record);
+  auto read = store_->View()->Entry(event.position);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->entry.event_id, event.entry.event_id);
+  EXPECT_EQ(read->stream, "JPN-KOR");
+  // It counts: the corrected event (+8, 243 days before) and it (+4).
+  const double k = std::pow(2.0, -243.0 / 90.0);
+  EXPECT_NEAR(TempAt("JPN-KOR", D(2022, 1, 1), 6), (8 * k + 4) / (1 + k + 1),
+              1e-12);
 }
 
 TEST_F(QueriesTest, TimelinePagesInDateOrder) {

@@ -301,17 +301,41 @@ std::optional<Current> DecodeCurrent(absl::string_view in) {
   return c;
 }
 
-PairVersion VersionOf(const RecordedEntry& e, Position original) {
+// The fields of a record, as views into it. DATA_LOSS when it does not
+// decode, or lacks the stream its commit writes.
+absl::Status DecodeView(const LogRecord& r, RecordView* v) {
+  absl::Status s = DecodeRecordView(r.record, v);
+  if (s.ok() && v->stream.empty()) s = absl::DataLossError("no stream");
+  if (!s.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "entry at position ", r.position.value(), ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+// The first day of an event's or a correction's date.
+absl::StatusOr<DayNumber> DayOf(const LogRecord& r, const RecordView& v) {
+  absl::StatusOr<EventDate> date = EventDate::Parse(v.occurred_on);
+  if (!date.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "entry at position ", r.position.value(), ": bad occurred_on"));
+  }
+  return date->first_day();
+}
+
+absl::StatusOr<PairVersion> VersionOf(const LogRecord& r, const RecordView& e,
+                                      Position original) {
   PairVersion v;
-  v.day = e.entry.data.occurred_on.first_day();
-  v.version_position = e.position;
+  ASSIGN_OR_RETURN(v.day, DayOf(r, e));
+  v.version_position = r.position;
   v.original_position = original;
-  v.quad = e.quad_class;
+  v.quad = static_cast<QuadClass>(e.quad_class);
   v.goldstein = e.goldstein;
-  v.weight = e.entry.data.weight;
-  v.tags = e.entry.data.tags;
+  v.weight = e.weight;
+  v.tags.reserve(e.tags.size());
+  for (absl::string_view t : e.tags) v.tags.emplace_back(t);
   // The stream is "A-B" with A < B; reversed when B acts on A.
-  v.reversed = e.entry.data.source > e.entry.data.target;
+  v.reversed = e.source > e.target;
   return v;
 }
 
@@ -786,8 +810,8 @@ class RocksReadModelStore final : public ReadModelStore,
     if (db_) db_->Close();
   }
 
-  absl::Status Apply(const std::vector<RecordedEntry>& entries,
-                     Position checkpoint) override;
+  absl::Status ApplyRecords(const std::vector<LogRecord>& records,
+                            Position checkpoint) override;
 
   void SetStopping(bool stopping) override { stopping_ = stopping; }
 
@@ -986,16 +1010,23 @@ class RocksReadModelStore final : public ReadModelStore,
     absl::flat_hash_map<std::string, std::string> day_deltas;
     // The day keys and their operands in key order (by Sort()).
     std::vector<std::pair<std::string, std::string>> merges;
-    // Only corrections and retractions read back (Get()): a batch without
-    // any keeps no copies.
-    bool keeps_readable = true;
+    // Only corrections and retractions read back (Get()): until the first
+    // of them, the batch keeps no copies (events put only what may be read
+    // back, so the puts so far are the copies).
+    bool keeps_readable = false;
+    void KeepReadable() {
+      if (keeps_readable) return;
+      keeps_readable = true;
+      for (const auto& [key, value] : puts)
+        readable.insert_or_assign(key, value);
+    }
     absl::Status Put(std::string key, std::string value, bool read_back) {
       if (read_back && keeps_readable) readable.insert_or_assign(key, value);
       puts.emplace_back(std::move(key), std::move(value));
       return absl::OkStatus();
     }
     // Counts a version's event in (sign +1) or out of (sign -1) its day.
-    void CountDay(const std::string& stream, const PairVersion& v, int sign) {
+    void CountDay(absl::string_view stream, const PairVersion& v, int sign) {
       AppendDayDelta(&day_deltas[DayKey(stream, v.day)], v, sign);
     }
     // Puts the batch in key order, a key put twice once with its later
@@ -1148,7 +1179,8 @@ class RocksReadModelStore final : public ReadModelStore,
   void AdvanceCachedDays(
       const std::vector<std::pair<std::string, std::string>>& merges,
       const absl::flat_hash_map<std::string, Position>& touched);
-  absl::Status ApplyOne(Staging& wb, const RecordedEntry& e,
+  // `v` is scratch space (reused for its capacity).
+  absl::Status ApplyOne(Staging& wb, const LogRecord& r, RecordView& v,
                         absl::flat_hash_map<std::string, Position>& touched);
   absl::StatusOr<std::optional<std::string>> Get(Staging& wb,
                                                  const std::string& key);
@@ -1310,38 +1342,43 @@ absl::StatusOr<std::optional<Current>> RocksReadModelStore::CurrentOf(
   ASSIGN_OR_RETURN(std::optional<std::string> detail,
                    Get(wb, DetailKey(original)));
   if (!detail) return std::nullopt;
-  ASSIGN_OR_RETURN(RecordedEntry subject, DecodeRecord(original, *detail));
-  if (subject.entry.kind != EntryKind::kEvent) return std::nullopt;
-  return Current{original, VersionOf(subject, original).day, original, false,
-                 subject.stream};
+  const LogRecord record{original, *detail};
+  RecordView subject;
+  RETURN_IF_ERROR(DecodeView(record, &subject));
+  if (subject.kind != static_cast<uint32_t>(EntryKind::kEvent)) {
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(DayNumber day, DayOf(record, subject));
+  return Current{original, day, original, false, std::string(subject.stream)};
 }
 
 absl::Status RocksReadModelStore::ApplyOne(
-    Staging& wb, const RecordedEntry& e,
+    Staging& wb, const LogRecord& r, RecordView& e,
     absl::flat_hash_map<std::string, Position>& touched) {
-  const Entry& entry = e.entry;
-  if (entry.kind == EntryKind::kEvent) {
-    PairVersion v = VersionOf(e, e.position);
-    RETURN_IF_ERROR(wb.Put(VersionKey(e.stream, v.day, e.position),
+  RETURN_IF_ERROR(DecodeView(r, &e));
+  const auto kind = static_cast<EntryKind>(e.kind);
+  if (kind == EntryKind::kEvent) {
+    ASSIGN_OR_RETURN(PairVersion v, VersionOf(r, e, r.position));
+    RETURN_IF_ERROR(wb.Put(VersionKey(e.stream, v.day, r.position),
                            EncodePairVersionValue(v), true));
     // Read back (from the batch) only by a correction or retraction of it
     // in the same batch: an event's 'x' key is written when that happens.
-    RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), true));
+    RETURN_IF_ERROR(wb.Put(DetailKey(r.position), std::string(r.record), true));
     wb.CountDay(e.stream, v, +1);
-    touched[e.stream] = e.position;
+    touched.insert_or_assign(e.stream, r.position);
     return absl::OkStatus();
   }
   // Corrections and retractions change their subject's current version.
-  if (e.subject_position.value() == 0) {
+  if (e.subject_position == 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "the ",
-        entry.kind == EntryKind::kCorrection ? "correction" : "retraction",
-        " at position ", e.position.value(),
+        "the ", kind == EntryKind::kCorrection ? "correction" : "retraction",
+        " at position ", r.position.value(),
         " came without subject_position: the ingestion service is older than "
         "this query service; upgrade detente-ingest"));
   }
+  wb.KeepReadable();
   ASSIGN_OR_RETURN(std::optional<Current> current,
-                   CurrentOf(wb, e.subject_position));
+                   CurrentOf(wb, Position(e.subject_position)));
   if (!current || current->retracted) {
     // The log guarantees the subject precedes; a retracted event stays
     // retracted (a later correction of it changes nothing).
@@ -1357,24 +1394,25 @@ absl::Status RocksReadModelStore::ApplyOne(
                      current->original.value()));
   }
   old.day = current->day;
-  old.superseded_at = e.position;
-  old.retracted_end = entry.kind == EntryKind::kRetraction;
+  old.superseded_at = r.position;
+  old.retracted_end = kind == EntryKind::kRetraction;
   RETURN_IF_ERROR(wb.Put(old_key, EncodePairVersionValue(old), true));
   wb.CountDay(current->stream, old, -1);
-  if (entry.kind == EntryKind::kRetraction) {
+  if (kind == EntryKind::kRetraction) {
     current->retracted = true;
   } else {
-    PairVersion v = VersionOf(e, current->original);
-    RETURN_IF_ERROR(wb.Put(VersionKey(current->stream, v.day, e.position),
+    ASSIGN_OR_RETURN(PairVersion v, VersionOf(r, e, current->original));
+    RETURN_IF_ERROR(wb.Put(VersionKey(current->stream, v.day, r.position),
                            EncodePairVersionValue(v), true));
-    RETURN_IF_ERROR(wb.Put(DetailKey(e.position), EncodeRecord(e), false));
+    RETURN_IF_ERROR(
+        wb.Put(DetailKey(r.position), std::string(r.record), false));
     wb.CountDay(current->stream, v, +1);
     current->day = v.day;
-    current->version = e.position;
+    current->version = r.position;
   }
-  RETURN_IF_ERROR(
-      wb.Put(IdKey(e.subject_position), EncodeCurrent(*current), true));
-  touched[current->stream] = e.position;
+  RETURN_IF_ERROR(wb.Put(IdKey(Position(e.subject_position)),
+                         EncodeCurrent(*current), true));
+  touched[current->stream] = r.position;
   return absl::OkStatus();
 }
 
@@ -1497,8 +1535,8 @@ absl::Status RocksReadModelStore::Reopen() {
   return absl::OkStatus();
 }
 
-absl::Status RocksReadModelStore::Apply(
-    const std::vector<RecordedEntry>& entries, Position checkpoint) {
+absl::Status RocksReadModelStore::ApplyRecords(
+    const std::vector<LogRecord>& records, Position checkpoint) {
   if (const absl::Status failed = StorageHealth(); !failed.ok()) {
     if (absl::Status s = Reopen(); !s.ok()) {
       return absl::UnavailableError(
@@ -1511,18 +1549,16 @@ absl::Status RocksReadModelStore::Apply(
   const Position from = this->checkpoint();
   if (checkpoint <= from) return absl::OkStatus();
   Staging wb;
-  wb.keeps_readable =
-      std::any_of(entries.begin(), entries.end(), [&](const RecordedEntry& e) {
-        return e.position > from && e.entry.kind != EntryKind::kEvent;
-      });
+  wb.puts.reserve(2 * records.size() + 1);
   absl::flat_hash_map<std::string, Position> touched;
   uint64_t applied = 0;
-  for (const RecordedEntry& e : entries) {
-    if (e.position <= from) continue;
-    if (e.position > checkpoint) {
+  RecordView view;
+  for (const LogRecord& r : records) {
+    if (r.position <= from) continue;
+    if (r.position > checkpoint) {
       return absl::InvalidArgumentError("entry beyond the batch's checkpoint");
     }
-    RETURN_IF_ERROR(ApplyOne(wb, e, touched));
+    RETURN_IF_ERROR(ApplyOne(wb, r, view, touched));
     ++applied;
   }
   for (const auto& [stream, pos] : touched) {
@@ -1535,7 +1571,7 @@ absl::Status RocksReadModelStore::Apply(
   RETURN_IF_ERROR(wb.Put(kCheckpointKey, std::move(cp), false));
   wb.Sort();
   const bool bulk =
-      ingest_min_entries_ > 0 && entries.size() >= ingest_min_entries_;
+      ingest_min_entries_ > 0 && records.size() >= ingest_min_entries_;
   SetCompactionsFor(bulk);
   if (absl::Status s = bulk ? Ingest(wb, checkpoint) : Write(wb); !s.ok()) {
     // Reopened by the next Apply (its retry).
@@ -1564,6 +1600,19 @@ absl::Status RocksReadModelStore::Apply(
 }
 
 }  // namespace
+
+absl::Status ReadModelStore::Apply(const std::vector<RecordedEntry>& entries,
+                                   Position checkpoint) {
+  std::vector<std::string> encoded;
+  encoded.reserve(entries.size());
+  std::vector<LogRecord> records;
+  records.reserve(entries.size());
+  for (const RecordedEntry& e : entries) {
+    encoded.push_back(EncodeRecord(e));
+    records.push_back({e.position, encoded.back()});
+  }
+  return ApplyRecords(records, checkpoint);
+}
 
 absl::StatusOr<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(
     const ReadModelStoreOptions& options) {

@@ -6,6 +6,7 @@
 //
 //   ASSIGN_OR_RETURN(auto store, ReadModelStore::Open({.path = dir}));
 //   RETURN_IF_ERROR(store->Apply(entries, Position{1000}));
+//   RETURN_IF_ERROR(store->ApplyRecords(records, Position{2000}));
 //   std::unique_ptr<ReadView> view = store->View();
 //   view->ForEachVersion("JPN-KOR", from, to, [](const PairVersion& v) {...});
 //
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/strong_types.h"
 #include "domain/entry.h"
@@ -75,6 +77,15 @@ struct ReadModelStoreOptions {
   std::function<void()> after_day_scan_for_test;
 };
 
+// An entry as the log stores it: its position and its record (the
+// eventlog codec, eventlog/record_codec.h), which the store keeps as the
+// entry's copy. The follower passes the records it receives as they came,
+// without decoding them into RecordedEntry first.
+struct LogRecord {
+  Position position;
+  absl::string_view record;
+};
+
 // A consistent read-only view (a RocksDB snapshot) of the store.
 class ReadView {
  public:
@@ -108,12 +119,16 @@ class ReadModelStore {
       const ReadModelStoreOptions& options);
   virtual ~ReadModelStore() = default;
 
-  // Applies entries with positions > checkpoint() (others are skipped: a
+  // Applies records with positions > checkpoint() (others are skipped: a
   // resumed subscription may repeat some) and sets the checkpoint, atomically.
   // While StorageHealth() is not OK it first reopens the database (also
-  // with no entries: the follower's retry when none come).
-  virtual absl::Status Apply(const std::vector<RecordedEntry>& entries,
-                             Position checkpoint) = 0;
+  // with no records: the follower's retry when none come). DATA_LOSS, with
+  // nothing applied, when a record does not decode.
+  virtual absl::Status ApplyRecords(const std::vector<LogRecord>& records,
+                                    Position checkpoint) = 0;
+  // The same for decoded entries (encoded first).
+  absl::Status Apply(const std::vector<RecordedEntry>& entries,
+                     Position checkpoint);
 
   // Tells the store that the batches applied so far brought it up to the
   // head: it compacts what a catch-up written as table files piled up

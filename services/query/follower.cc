@@ -20,27 +20,27 @@
 namespace detente {
 namespace {
 
-// The entries of a Subscribe message, appended to `out`: as stored records
-// (stored_records) or as RecordedEvents.
-absl::Status Decode(const v1::SubscribeResponse& resp,
-                    std::vector<RecordedEntry>* out) {
-  if (resp.records_size() != resp.record_positions_size()) {
-    return absl::DataLossError(absl::StrCat(
-        "a Subscribe message has ", resp.records_size(), " records but ",
-        resp.record_positions_size(), " record_positions"));
-  }
-  // Each entry moved once, from its decoder's result (an entry is ~400
-  // bytes of strings to move); the caller reserved the room.
-  for (int i = 0; i < resp.records_size(); ++i) {
-    absl::StatusOr<RecordedEntry> r =
-        DecodeRecord(Position(resp.record_positions(i)), resp.records(i));
-    if (!r.ok()) return r.status();
-    out->push_back(*std::move(r));
-  }
-  for (const v1::RecordedEvent& e : resp.events()) {
-    absl::StatusOr<RecordedEntry> r = FromProto(e);
-    if (!r.ok()) return r.status();
-    out->push_back(*std::move(r));
+// The entries of Subscribe messages as records, views into the messages
+// (stored_records), or encoded into `encoded` (RecordedEvents), which must
+// outlive `out`.
+absl::Status Records(const std::vector<v1::SubscribeResponse>& messages,
+                     std::deque<std::string>* encoded,
+                     std::vector<LogRecord>* out) {
+  for (const v1::SubscribeResponse& resp : messages) {
+    if (resp.records_size() != resp.record_positions_size()) {
+      return absl::DataLossError(absl::StrCat(
+          "a Subscribe message has ", resp.records_size(), " records but ",
+          resp.record_positions_size(), " record_positions"));
+    }
+    for (int i = 0; i < resp.records_size(); ++i) {
+      out->push_back({Position(resp.record_positions(i)), resp.records(i)});
+    }
+    for (const v1::RecordedEvent& e : resp.events()) {
+      absl::StatusOr<RecordedEntry> r = FromProto(e);
+      if (!r.ok()) return r.status();
+      encoded->push_back(EncodeRecord(*r));
+      out->push_back({r->position, encoded->back()});
+    }
   }
   return absl::OkStatus();
 }
@@ -51,8 +51,12 @@ absl::Status Decode(const v1::SubscribeResponse& resp,
 class ApplyPipeline {
  public:
   static constexpr size_t kDepth = 2;
+  // Received messages, applied as one batch: their records are passed to
+  // the store as they came (no copy of an entry is made before the store's
+  // own).
   struct Item {
-    std::vector<RecordedEntry> entries;
+    std::vector<v1::SubscribeResponse> messages;
+    size_t entries = 0;
     Position checkpoint;
     bool caught_up = false;  // a marker: everything before it is applied
   };
@@ -109,7 +113,10 @@ class ApplyPipeline {
           on_caught_up_();
         }
       } else {
-        s = store_.Apply(item.entries, item.checkpoint);
+        records_.clear();
+        encoded_.clear();
+        s = Records(item.messages, &encoded_, &records_);
+        if (s.ok()) s = store_.ApplyRecords(records_, item.checkpoint);
       }
       if (!s.ok()) {
         std::lock_guard lock(mu_);
@@ -128,6 +135,9 @@ class ApplyPipeline {
   std::deque<Item> queue_;  // guarded by mu_
   bool closed_ = false;     // guarded by mu_
   absl::Status error_;      // guarded by mu_ while the thread runs
+  // The thread's, reused for their capacity.
+  std::vector<LogRecord> records_;
+  std::deque<std::string> encoded_;
   std::thread thread_;
 };
 
@@ -330,7 +340,7 @@ void Follower::Run() {
       }
       ApplyPipeline::Item item;
       if (resp.kind() == v1::SUBSCRIBE_RESPONSE_KIND_CAUGHT_UP) {
-        if (!gathered.entries.empty() && !pipeline.Push(std::move(gathered))) {
+        if (gathered.entries > 0 && !pipeline.Push(std::move(gathered))) {
           ctx.TryCancel();
           break;
         }
@@ -343,17 +353,10 @@ void Follower::Run() {
         const uint64_t gather = options_.catch_up_batch;
         const bool far_behind =
             gather > 0 && resp.head_position() >= resp.position() + gather;
-        if (item.entries.empty()) {
-          const size_t n = resp.events_size() + resp.records_size();
-          item.entries.reserve(far_behind ? gather + n : n);
-        }
-        absl::Status s = Decode(resp, &item.entries);
-        if (!s.ok()) {
-          apply_error = s.ToString();
-          ctx.TryCancel();
-          break;
-        }
-        if (far_behind && item.entries.size() < gather) {
+        item.entries += resp.events_size() + resp.records_size();
+        item.messages.push_back(std::move(resp));
+        resp.Clear();
+        if (far_behind && item.entries < gather) {
           gathered = std::move(item);  // gather more
           continue;
         }
