@@ -42,7 +42,10 @@ struct FollowerOptions {
   // While at least this many entries behind the head, messages are gathered
   // into batches of this many entries before they are applied: the store
   // writes such batches as table files (ReadModelStoreOptions::
-  // ingest_min_entries). 0: every message is applied as it comes.
+  // ingest_min_entries). Once gathering, the follower gathers on until it
+  // has caught up with the head (the last batch is applied whole, then the
+  // store is told it is caught up), so that a catch-up does not end in
+  // message-sized batches. 0: every message is applied as it comes.
   uint32_t catch_up_batch = 50000;
   // Ask for the entries as the log stores them (SubscribeRequest.
   // stored_records) and decode them with the log's codec, rather than as

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,8 +127,12 @@ void RunUnaryAppends(BenchContext& c, const std::string& suffix = "");  // 2
 void RunSettledAppends(BenchContext& c);
 void RunReplay(BenchContext& c);            // 3
 // 4: `start_query` starts detente-query on an empty data dir (filling
-// c.query) and returns false when it cannot.
-void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query);
+// c.query) and returns false when it cannot. With `settle`, then waits
+// for the compactions the catch-up left (4s) and reports the rate through
+// them too (4b): the query service is caught up when it reaches the head,
+// but its compactions go on beside the first queries.
+void RunCatchUp(BenchContext& c, const std::function<bool()>& start_query,
+                bool settle);
 void RunTemperatureQueries(BenchContext& c);  // 5
 void RunHttpPolls(BenchContext& c);           // 5d
 
@@ -135,11 +140,13 @@ void RunHttpPolls(BenchContext& c);           // 5d
 // gauges on s.http_address's /metrics read no compaction bytes pending and
 // none running for 3 s in a row (they refresh every 1-2 s). Adds the row
 // `scenario` (of `system`) with the seconds waited, and returns whether it
-// settled. Only
+// settled: the seconds waited, or nothing. Only
 // a timeout is an error of the run ("DID NOT SETTLE"): a service without the
 // gauges (an older binary) is noted. settle.cc.
-bool WaitStorageSettled(BenchContext& c, const ServiceHandle& s,
-                        const std::string& scenario, const std::string& system);
+std::optional<double> WaitStorageSettled(BenchContext& c,
+                                         const ServiceHandle& s,
+                                         const std::string& scenario,
+                                         const std::string& system);
 // 5e: waits until the query service's compactions are done (its storage
 // gauges), then 5a and 5b again: a catch-up leaves compactions behind, which
 // the rows right after it share the CPU with.

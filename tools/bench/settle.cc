@@ -82,9 +82,10 @@ SettleWait Wait(const ServiceHandle& s, double timeout_seconds) {
 
 }  // namespace
 
-bool WaitStorageSettled(BenchContext& c, const ServiceHandle& s,
-                        const std::string& scenario,
-                        const std::string& system) {
+std::optional<double> WaitStorageSettled(BenchContext& c,
+                                         const ServiceHandle& s,
+                                         const std::string& scenario,
+                                         const std::string& system) {
   const SettleWait wait = Wait(s, 600);
   Result r{
       .scenario = scenario, .system = system, .durability = "-", .unit = "s"};
@@ -106,7 +107,8 @@ bool WaitStorageSettled(BenchContext& c, const ServiceHandle& s,
       break;
   }
   c.report->Add(r);
-  return wait.outcome == SettleWait::kSettled;
+  if (wait.outcome != SettleWait::kSettled) return std::nullopt;
+  return wait.seconds;
 }
 
 }  // namespace detente::bench
