@@ -327,8 +327,8 @@ void Follower::Run() {
     // Messages gathered while far behind the head. Lost when the
     // subscription ends: the next one reads them again.
     ApplyPipeline::Item gathered;
-    // Far behind the head since this subscription began and not yet caught
-    // up: the last stretch before the head is gathered too. Applied in
+    // Once far behind the head in this subscription, until caught up: the
+    // last stretch before the head is gathered too. Applied in
     // message-sized batches through the memtables, it ended every catch-up
     // waiting for the compactions of its table files, with a core idle (the
     // store's rule for a follower that stays near the head without reaching
@@ -363,11 +363,10 @@ void Follower::Run() {
         if (gather > 0 && resp.head_position() >= resp.position() + gather) {
           catching_up = true;
         }
-        const bool far_behind = catching_up;
         item.entries += resp.events_size() + resp.records_size();
         item.messages.push_back(std::move(resp));
         resp.Clear();
-        if (far_behind && item.entries < gather) {
+        if (catching_up && item.entries < gather) {
           gathered = std::move(item);  // gather more
           continue;
         }
