@@ -191,6 +191,15 @@ StoreConfig MakeStoreConfig(const ReadModelStoreOptions& options) {
   o.create_if_missing = true;
   o.info_log = MakeRocksLogger();
   o.IncreaseParallelism(2);
+  // A catch-up leaves 32 and more level-0 files of the default family that
+  // each span all of its keys: merged into level 1 on one thread, that took
+  // a core for 10-15 s at 10M events. Split into key ranges, it takes both.
+  // 3, not 2: RocksDB 7.8 runs subcompactions only when it finds more than
+  // one boundary between them (`boundaries_.size() > 1` in
+  // CompactionJob::Prepare), so 2 never split (docs/benchmarks.md, round 32).
+  // Ranges are at least a table file's 64 MiB, so small compactions stay
+  // whole.
+  o.max_subcompactions = 3;
   // Write-ahead log files are deleted once every column family flushed what
   // they hold; bound them (the default would be ~4x all memtables).
   o.max_total_wal_size = 128u << 20;
@@ -1588,7 +1597,11 @@ absl::Status RocksReadModelStore::ApplyRecords(
   operands_ += wb.day_deltas.size();
   if (operands_ >= next_compaction_) {
     next_compaction_ = 2 * operands_;
-    CompactDayTotals();
+    // Not during a catch-up: each compaction of its level-0 files merges
+    // the operands into level 1 anyway, and this one would rewrite all of
+    // them as well, since every such file spans the day totals (2 of the 7
+    // compactions of a 10M catch-up were these; round 32).
+    if (compactions_ != CompactionMode::kCatchUp) CompactDayTotals();
   }
   {
     std::lock_guard lock(mu_);

@@ -56,7 +56,8 @@ struct ReadModelStoreOptions {
   // store's memory by block_cache_bytes (eventlog/rocks_tuning.h).
   TableMetadata table_metadata = TableMetadata::kOutsideCache;
   // Day-total merge operands written before the first background compaction
-  // of the day totals (then each time the count doubles).
+  // of the day totals (then each time the count doubles; skipped while a
+  // catch-up writes table files, whose own compactions merge them).
   uint64_t first_day_totals_compaction = 1u << 20;
   // Day totals of whole streams kept in memory (kept current by
   // Apply), least recently used first out; 0 keeps none (every read scans
