@@ -198,7 +198,11 @@ StoreConfig MakeStoreConfig(const ReadModelStoreOptions& options) {
   // one boundary between them (`boundaries_.size() > 1` in
   // CompactionJob::Prepare), so 2 never split (docs/benchmarks.md, round 32).
   // Ranges are at least a table file's 64 MiB, so small compactions stay
-  // whole.
+  // whole. RocksDB starts a subcompaction's thread itself as it needs one,
+  // unlike the store's own threads, which fall back when none can be had
+  // (TableIngestTest.WithoutThreadsTheFilesAreWrittenInTurn): a service at
+  // its limit of threads would abort in such a compaction (std::thread
+  // throws in RocksDB's background thread).
   o.max_subcompactions = 3;
   // Write-ahead log files are deleted once every column family flushed what
   // they hold; bound them (the default would be ~4x all memtables).
